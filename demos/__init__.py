@@ -1,0 +1,1 @@
+"""chainrule's worked examples, stepped through in the terminal or as an HTML page."""

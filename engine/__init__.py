@@ -1,0 +1,15 @@
+"""chainrule's engine: scalar Values that record their graph, and backprop through it."""
+from .gradcheck import gradcheck
+from .primitives import PRIMITIVES, Primitive
+from .value import Value, ZeroDivision, backward_order, dot, no_grad
+from .value import sum_values as sum  # engine.sum(values): one node with many inputs
+
+__all__ = ["Value", "no_grad", "gradcheck", "draw", "sum", "dot", "backward_order", "PRIMITIVES",
+           "Primitive", "ZeroDivision"]
+
+
+def draw(root, **options):
+    """Draw the graph behind `root` with the chain rule on its edges (see engine.drawing)."""
+    from .drawing import draw as draw_graph  # graphviz is imported only where graphs are drawn
+
+    return draw_graph(root, **options)

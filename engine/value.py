@@ -1,0 +1,288 @@
+"""Value: a scalar that records how it was computed, so backward() can apply the chain rule."""
+import math
+from contextlib import contextmanager
+from numbers import Real
+
+from .primitives import PRIMITIVES
+
+P = PRIMITIVES
+INPUT, PARAM, CONST = P["input"], P["param"], P["const"]
+ADD, SUB, MUL, DIV, POWC = P["add"], P["sub"], P["mul"], P["div"], P["powc"]
+
+_recording = True  # False inside `with no_grad():`
+
+
+class ZeroDivision(ValueError, ZeroDivisionError):
+    """Division by a Value that is zero (a ValueError and a ZeroDivisionError)."""
+
+
+class Value:
+    """A float with a grad, the op that made it and the inputs it was made from."""
+
+    __slots__ = ("data", "grad", "inputs", "op", "_label")
+
+    def __init__(self, data, label="", *, param=False):
+        self.data = _real(data, "Value()")
+        self.grad = 0.0
+        self.inputs = ()
+        self.op = PARAM if param else INPUT
+        self._label = str(label)
+
+    @property
+    def label(self):
+        """A name for drawings and repr; '' unless given (ops leave it unset to stay fast)."""
+        try:
+            return self._label
+        except AttributeError:
+            return ""
+
+    @label.setter
+    def label(self, text):
+        self._label = str(text)
+
+    def __repr__(self):
+        name = f"{self.label}: " if self.label else ""
+        return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
+
+    # a op b, with numbers on either side (add, sub, mul: see _fast_binary below the class)
+    def __truediv__(self, other):
+        return _binary("div", self, other)
+
+    def __pow__(self, other):  # self ** n for a number n; self ** b for a Value b
+        return _binary("pow" if type(other) is Value else "powc", self, other)
+
+    def __rtruediv__(self, other):  # other / self
+        return _binary("div", other, self)
+
+    def __rpow__(self, other):  # other ** self, other > 0
+        return _binary("pow", other, self)
+
+    def __neg__(self):
+        return _apply("neg", self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _apply("abs", self)
+
+    def exp(self):
+        return _apply("exp", self)
+
+    def log(self):
+        return _apply("log", self)
+
+    def sqrt(self):
+        return _apply("sqrt", self)
+
+    def tanh(self):
+        return _apply("tanh", self)
+
+    def sigmoid(self):
+        return _apply("sigmoid", self)
+
+    def relu(self):
+        return _apply("relu", self)
+
+    def detach(self):
+        """A new leaf with the same data and label, cut from this value's history."""
+        return Value(self.data, self.label)
+
+    def backward(self):
+        """Fill in d self / d v for every v this value was computed from.
+
+        Leaves accumulate into their grad across calls (reset with `v.grad = 0.0`);
+        intermediate values get this pass's grads.
+        """
+        order = backward_order(self)
+        if self.inputs:
+            self.grad = 1.0
+        else:
+            self.grad += 1.0
+        for v in order:
+            inputs = v.inputs
+            if not inputs:
+                continue
+            g = v.grad
+            if len(inputs) == 2:
+                a, b = inputs
+                try:
+                    da, db = v.op.local(v.data, a.data, b.data)
+                except ArithmeticError as e:
+                    raise _derivative_error(v) from e
+                a.grad += da * g
+                b.grad += db * g
+            else:
+                try:
+                    local = v.op.local(v.data, *[x.data for x in inputs])
+                except ArithmeticError as e:
+                    raise _derivative_error(v) from e
+                for x, d in zip(inputs, local):
+                    x.grad += d * g
+
+
+def _fast_binary(op, reflected=False):
+    """self op other (other op self if reflected): the hot path of every graph, kept lean."""
+    forward = op.forward
+
+    def method(self, other):
+        if type(other) is not Value and (other := _const(other)) is None:
+            return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        return _node(op, forward(a.data, b.data), (a, b))
+
+    return method
+
+
+Value.__add__, Value.__radd__ = _fast_binary(ADD), _fast_binary(ADD, reflected=True)
+Value.__mul__, Value.__rmul__ = _fast_binary(MUL), _fast_binary(MUL, reflected=True)
+Value.__sub__, Value.__rsub__ = _fast_binary(SUB), _fast_binary(SUB, reflected=True)
+
+
+def backward_order(root):
+    """Every value `root` depends on, root first, each before the values it was made from.
+
+    The order backward() walks: Kahn's algorithm on the reversed graph, iterative and
+    deterministic (it depends only on the graph's shape). Intermediate grads are reset to 0.
+    """
+    consumers = {id(root): 0}  # how many times each value is used as an input
+    stack = [root]
+    while stack:
+        for x in stack.pop().inputs:
+            key = id(x)
+            if key in consumers:
+                consumers[key] += 1
+            else:
+                consumers[key] = 1
+                if x.inputs:
+                    x.grad = 0.0
+                stack.append(x)
+    order = []
+    ready = [root]
+    while ready:
+        v = ready.pop()
+        order.append(v)
+        for x in reversed(v.inputs):
+            key = id(x)
+            left = consumers[key] - 1
+            consumers[key] = left
+            if left == 0:
+                ready.append(x)
+    return order
+
+
+@contextmanager
+def no_grad():
+    """Inside this block ops record no inputs: results are plain leaves (inference)."""
+    global _recording
+    before, _recording = _recording, False
+    try:
+        yield
+    finally:
+        _recording = before
+
+
+def sum_values(values):
+    """x1 + x2 + ... as one node with many inputs."""
+    return _apply("sum", *values)
+
+
+def dot(ws, xs, bias=None):
+    """w1*x1 + w2*x2 + ... + bias as one node with many inputs (w..., x..., bias)."""
+    ws, xs = list(ws), list(xs)
+    if len(ws) != len(xs) or not ws:
+        raise ValueError(f"dot needs as many weights as inputs, at least one; got {len(ws)} and {len(xs)}")
+    return _apply("dot", *ws, *xs, *(() if bias is None else (bias,)))
+
+
+_new = object.__new__
+
+
+def _node(op, data, inputs):
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    if _recording:
+        out.inputs = inputs
+        out.op = op
+    else:
+        out.inputs = ()
+        out.op = INPUT
+    return out
+
+
+def _binary(name, a, b):
+    """a op b for the operator methods: NotImplemented (so Python raises TypeError) for non-numbers."""
+    if not (_is_operand(a) and _is_operand(b)):
+        return NotImplemented
+    return _apply(name, a, b)
+
+
+def _apply(name, *operands):
+    """Run primitive `name` forward on the operands (Values or numbers) and record the node."""
+    op = P[name]
+    inputs = tuple(x if type(x) is Value else _const(x) for x in operands)
+    if None in inputs:
+        bad = operands[inputs.index(None)]
+        raise TypeError(f"{name} takes Values or real numbers, not {type(bad).__name__} {bad!r}")
+    xs = [x.data for x in inputs]
+    _check_domain(name, xs)
+    try:
+        data = op.forward(*xs)
+    except ZeroDivisionError:
+        raise ZeroDivision(f"{_show(name, xs)}: division by zero") from None
+    except OverflowError:
+        raise ValueError(f"{_show(name, xs)} overflows a float (largest: about 1.8e308)") from None
+    except (ArithmeticError, ValueError) as e:
+        raise ValueError(f"{_show(name, xs)} failed: {e}") from None
+    if type(data) is not float or not math.isfinite(data):
+        raise ValueError(f"{_show(name, xs)} is {data!r}, not a finite real number")
+    return _node(op, data, inputs)
+
+
+def _check_domain(name, xs):
+    a = xs[0]
+    if name == "log" and a <= 0.0:
+        raise ValueError(f"log({a!r}): log needs a positive input")
+    if name == "sqrt" and a < 0.0:
+        raise ValueError(f"sqrt({a!r}): sqrt needs a non-negative input")
+    if name == "pow" and a <= 0.0:
+        raise ValueError(
+            f"{_show(name, xs)}: Value ** Value needs a positive base; "
+            f"for a constant exponent write a number (x ** 2)"
+        )
+
+
+def _show(name, xs):
+    symbol = P[name].symbol
+    if len(xs) == 2 and not symbol.isalpha():
+        return f"{xs[0]!r} {symbol} {xs[1]!r}"
+    return f"{name}({', '.join(map(repr, xs))})"
+
+
+def _derivative_error(v):
+    xs = [x.data for x in v.inputs]
+    return ValueError(f"backward: the derivative of {_show(v.op.name, xs)} is not finite")
+
+
+def _is_operand(x):
+    return type(x) is Value or (isinstance(x, Real) and not isinstance(x, bool))
+
+
+def _const(x):
+    """A number written in an expression, as a constant leaf; None if x is not a number."""
+    if not _is_operand(x):
+        return None
+    out = _node(CONST, _real(x, "a constant"), ())
+    out.op = CONST
+    return out
+
+
+def _real(x, where):
+    if type(x) is not float:
+        if isinstance(x, bool) or not isinstance(x, Real):
+            raise TypeError(f"{where} takes a real number (int or float), not {type(x).__name__} {x!r}")
+        x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{where} takes a finite number, not {x!r}")
+    return x

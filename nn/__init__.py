@@ -1,0 +1,1 @@
+"""chainrule's neural networks: Neuron, Layer, MLP, losses and optimizers on engine.Value."""
