@@ -1,10 +1,10 @@
 """chainrule's engine: scalar Values that record their graph, and backprop through it."""
 from .gradcheck import gradcheck
 from .primitives import PRIMITIVES, Primitive
-from .value import Value, ZeroDivision, backward_order, dot, no_grad
+from .value import Value, ZeroDivision, backward_order, backward_steps, dot, no_grad
 from .value import sum_values as sum  # engine.sum(values): one node with many inputs
 
-__all__ = ["Value", "no_grad", "gradcheck", "draw", "sum", "dot", "backward_order", "PRIMITIVES",
+__all__ = ["Value", "no_grad", "gradcheck", "draw", "sum", "dot", "backward_order", "backward_steps", "PRIMITIVES",
            "Primitive", "ZeroDivision"]
 
 

@@ -1,5 +1,6 @@
 """Value: a scalar that records how it was computed, so backward() can apply the chain rule."""
 import math
+from collections import deque
 from contextlib import contextmanager
 from numbers import Real
 
@@ -94,31 +95,7 @@ class Value:
         Leaves accumulate into their grad across calls (reset with `v.grad = 0.0`);
         intermediate values get this pass's grads.
         """
-        order = backward_order(self)
-        if self.inputs:
-            self.grad = 1.0
-        else:
-            self.grad += 1.0
-        for v in order:
-            inputs = v.inputs
-            if not inputs:
-                continue
-            g = v.grad
-            if len(inputs) == 2:
-                a, b = inputs
-                try:
-                    da, db = v.op.local(v.data, a.data, b.data)
-                except ArithmeticError as e:
-                    raise _derivative_error(v) from e
-                a.grad += da * g
-                b.grad += db * g
-            else:
-                try:
-                    local = v.op.local(v.data, *[x.data for x in inputs])
-                except ArithmeticError as e:
-                    raise _derivative_error(v) from e
-                for x, d in zip(inputs, local):
-                    x.grad += d * g
+        deque(backward_steps(self), maxlen=0)  # run the walk to its end
 
 
 def _fast_binary(op, reflected=False):
@@ -137,6 +114,39 @@ def _fast_binary(op, reflected=False):
 Value.__add__, Value.__radd__ = _fast_binary(ADD), _fast_binary(ADD, reflected=True)
 Value.__mul__, Value.__rmul__ = _fast_binary(MUL), _fast_binary(MUL, reflected=True)
 Value.__sub__, Value.__rsub__ = _fast_binary(SUB), _fast_binary(SUB, reflected=True)
+
+
+def backward_steps(root):
+    """backward() one node at a time: yields each value after passing its grad to its inputs.
+
+    Seeds d root / d root = 1, then walks backward_order(root); a demo can stop after any step
+    and show the grads filled in so far.
+    """
+    order = backward_order(root)
+    if root.inputs:
+        root.grad = 1.0
+    else:
+        root.grad += 1.0
+    for v in order:
+        inputs = v.inputs
+        if inputs:
+            g = v.grad
+            if len(inputs) == 2:
+                a, b = inputs
+                try:
+                    da, db = v.op.local(v.data, a.data, b.data)
+                except ArithmeticError as e:
+                    raise _derivative_error(v) from e
+                a.grad += da * g
+                b.grad += db * g
+            else:
+                try:
+                    local = v.op.local(v.data, *[x.data for x in inputs])
+                except ArithmeticError as e:
+                    raise _derivative_error(v) from e
+                for x, d in zip(inputs, local):
+                    x.grad += d * g
+        yield v
 
 
 def backward_order(root):
