@@ -1,0 +1,287 @@
+"""Seed 002's demos: every number the tutorial prints comes out of the engine, at its precision."""
+import time
+from decimal import Decimal
+
+import pytest
+
+from demos import network
+from demos.model import Demo, Number, Step
+from engine import Value, backward_order, gradcheck
+
+
+def built(name):
+    """A demo's steps, built once per test session."""
+    if name not in _BUILT:
+        demo = next(d for d in network.DEMOS if d.name == name)
+        start = time.perf_counter()
+        steps = demo.build()
+        _BUILT[name] = steps, time.perf_counter() - start
+    return _BUILT[name][0]
+
+
+_BUILT = {}
+
+
+def number(steps, name):
+    """The Number called `name` in these steps (exactly one)."""
+    found = [n for s in steps for n in s.numbers if n.name == name]
+    assert len(found) == 1, f"{name!r}: {len(found)} numbers"
+    return found[0]
+
+
+def printed(x, tutorial):
+    """x rounded to as many decimals as the tutorial printed, as the tutorial's string would be."""
+    decimals = max(0, -Decimal(tutorial).as_tuple().exponent)
+    return f"{x:.{decimals}f}"
+
+
+def step(steps, title):
+    return next(s for s in steps if s.title == title)
+
+
+def chain_rule(steps):
+    """The numbers of the gender demo's chain-rule step, as a one-step list for number()."""
+    return [step(steps, "The chain rule for w1")]
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+def test_the_four_demos_of_seed_002():
+    assert [d.name for d in network.DEMOS] == ["neuron", "network", "gender", "gender-train"]
+    for demo in network.DEMOS:
+        assert isinstance(demo, Demo) and demo.seed == "002" and demo.title and demo.summary
+
+
+@pytest.mark.parametrize("name", ["neuron", "network", "gender", "gender-train"])
+def test_each_demo_builds_into_steps_with_text(name):
+    steps = built(name)
+    assert steps and all(isinstance(s, Step) and s.title and s.text for s in steps)
+    assert all(isinstance(n, Number) and isinstance(n.engine, float) for s in steps for n in s.numbers)
+    assert len({s.title for s in steps}) == len(steps)
+
+
+@pytest.mark.parametrize("name", ["neuron", "network", "gender", "gender-train"])
+def test_every_tutorial_number_matches_or_says_why_not(name):
+    for n in (n for s in built(name) for n in s.numbers if n.tutorial):
+        assert n.matches or n.note, f"{n.name}: engine {n.shown}, tutorial {n.tutorial}, no note"
+
+
+# ---------------------------------------------------------------- one neuron
+
+
+def test_neuron_numbers():
+    steps = built("neuron")
+    total, y = number(steps, "w·x + b"), number(steps, "y = f(7)")
+    assert total.engine == 7.0 and total.matches
+    assert printed(y.engine, "0.999") == "0.999" and y.matches
+    full = number(steps, "print(n.feedforward(x))")
+    assert repr(full.engine) == "0.9990889488055994" and full.matches
+
+
+def test_neuron_grads_are_the_derivatives():
+    steps = built("neuron")
+    report = gradcheck(lambda w1, w2, b: (w1 * 2 + w2 * 3 + b).sigmoid(), 0.0, 1.0, 4.0)
+    assert report
+    dw1, dw2, db = report.analytic
+    assert number(steps, "dy/dw1").engine == pytest.approx(dw1)
+    assert number(steps, "dy/dw2").engine == pytest.approx(dw2)
+    assert number(steps, "dy/db").engine == pytest.approx(db)
+    assert number(steps, "dy/dx1").engine == 0.0  # w1 = 0
+
+
+# ---------------------------------------------------------------- the 2-2-1 network
+
+
+def test_network_numbers():
+    steps = built("network")
+    for name in ("h1", "h2", "o1's weighted sum"):
+        n = number(steps, name)
+        assert printed(n.engine, "0.9526") == "0.9526" and n.matches
+    o1 = number(steps, "o1")
+    assert printed(o1.engine, "0.7216") == "0.7216" and o1.matches
+    full = number(steps, "print(network.feedforward(x))")
+    assert repr(full.engine) == "0.7216325609518421" and full.matches
+
+
+def test_network_backward_follows_the_zero_weight():
+    steps = built("network")
+    assert number(steps, "do1/dw1").engine == 0.0  # w5 = 0 cuts h1 off from o1
+    assert number(steps, "do1/dw3").engine > 0.0
+
+
+# ---------------------------------------------------------------- gender, by hand
+
+
+def test_gender_mse_of_answering_male_for_all():
+    n = number(built("gender"), "MSE")
+    assert n.engine == 0.5 and n.matches
+
+
+def test_gender_alice_forward():
+    steps = built("gender")
+    for name in ("h1", "h2"):
+        n = number(steps, name)
+        assert printed(n.engine, "0.0474") == "0.0474" and n.matches
+    y_pred = number(steps, "y_pred")
+    assert printed(y_pred.engine, "0.524") == "0.524" and y_pred.matches
+
+
+def test_gender_alice_engine_values_directly():
+    ws, bs, h1, h2, y_pred, L = network.alice_network()
+    assert (f"{h1.data:.4f}", f"{h2.data:.4f}", f"{y_pred.data:.3f}") == ("0.0474", "0.0474", "0.524")
+    L.backward()
+    w1 = ws[0]
+    assert f"{y_pred.grad:.4f}" == "-0.9526"  # the tutorial's -0.952 comes from y_pred rounded to 0.524
+    assert f"{w1.grad:.4f}" == "0.0215"  # the tutorial's 0.0214 is the product of its rounded factors
+    assert f"{network.derivative(y_pred, h1):.3f}" == "0.249"
+    assert f"{network.derivative(h1, w1):.4f}" == "-0.0904"
+
+
+def test_gender_chain_rule_factors():
+    steps = chain_rule(built("gender"))
+    dy_dh1, dh1_dw1 = number(steps, "dy_pred/dh1"), number(steps, "dh1/dw1")
+    assert printed(dy_dh1.engine, "0.249") == "0.249" and dy_dh1.matches
+    assert printed(dh1_dw1.engine, "-0.0904") == "-0.0904" and dh1_dw1.matches
+    dL_dy, dL_dw1 = number(steps, "dL/dy_pred"), number(steps, "dL/dw1")
+    # backward gives the product of the unrounded factors
+    assert dL_dw1.engine == pytest.approx(dL_dy.engine * dy_dh1.engine * dh1_dw1.engine, rel=1e-12)
+
+
+def test_gender_the_tutorials_rounded_numbers():
+    """-0.952 and 0.0214 are the tutorial's rounding: within one printed digit of the engine, and
+    reproduced exactly when the engine is given the tutorial's rounded intermediate numbers."""
+    steps = chain_rule(built("gender"))
+    dL_dy, dL_dw1 = number(steps, "dL/dy_pred"), number(steps, "dL/dw1")
+    assert abs(dL_dy.engine - -0.952) < 0.001 and dL_dy.note
+    assert abs(dL_dw1.engine - 0.0214) < 0.0001 and dL_dw1.note
+    rounded_dy = number(steps, "dL/dy_pred at the tutorial's y_pred = 0.524")
+    assert printed(rounded_dy.engine, "-0.952") == "-0.952" and rounded_dy.matches
+    product = number(steps, "the tutorial's rounded factors, multiplied")
+    assert printed(product.engine, "0.0214") == "0.0214" and product.matches
+    assert number(built("gender"), "o1's weighted sum").note  # 0.0474 + 0.0474 = 0.0948, unrounded 0.09485
+
+
+def test_gender_dL_dw1_agrees_with_central_differences():
+    def loss(w1):
+        _, _, _, _, _, L = network.alice_network([w1, 1, 1, 1, 1, 1])
+        return L
+
+    ws, _, _, _, _, L = network.alice_network()
+    L.backward()
+    h = 1e-6
+    numeric = (loss(1 + h).data - loss(1 - h).data) / (2 * h)
+    assert ws[0].grad == pytest.approx(numeric, rel=1e-6)
+
+
+def test_gender_sgd_step_lowers_alices_loss():
+    steps = built("gender")
+    dL_dw1 = number(chain_rule(steps), "dL/dw1").engine
+    assert number(steps, "w1 after one step").engine == pytest.approx(1 - 0.1 * dL_dw1)
+    assert number(steps, "L after").engine < number(steps, "L before").engine
+
+
+# ---------------------------------------------------------------- the backward walkthrough
+
+
+def test_walkthrough_has_one_step_per_node_that_passes_a_grad():
+    steps = built("gender")
+    walk = [s for s in steps if s.title.startswith("Backward ")]
+    *_, L = network.alice_network()
+    ops = [v for v in backward_order(L) if v.inputs]
+    assert len(walk) == len(ops) == 17
+    assert [s.title.split(":")[0] for s in walk] == [f"Backward {i}/17" for i in range(1, 18)]
+    assert walk[0].title == "Backward 1/17: L"
+    assert walk[0].numbers[0].engine == pytest.approx(-2 * (1 - number(steps, "y_pred").engine) * -1)
+
+
+def test_walkthrough_grads_fill_in_monotonically_to_a_plain_backward():
+    *_, L = network.alice_network()
+    nodes = backward_order(L)
+    filled, final = [], set()
+    for v, passes in network.backward_walk(L):
+        final.add(id(v))
+        grads = {id(x): x.grad for x in nodes}
+        filled.append(sum(1 for g in grads.values() if g != 0.0))
+        for x, d, share in passes:
+            assert id(x) not in final  # a node passes on only after its grad is whole
+            assert share == d * v.grad
+    assert filled == sorted(filled) and filled[0] < filled[-1]
+    *_, fresh = network.alice_network()
+    fresh_nodes = backward_order(fresh)  # (before backward: backward_order resets intermediate grads)
+    fresh.backward()
+    assert [x.grad for x in nodes] == [x.grad for x in fresh_nodes]
+
+
+def test_walkthrough_steps_report_the_grads_of_their_moment():
+    steps = built("gender")
+    walk = [s for s in steps if s.title.startswith("Backward ")]
+    ws, bs, _, _, _, L = network.alice_network()
+    L.backward()
+    grads = {p.label: p.grad for p in (*ws, *bs)}
+    seen = {}
+    for s in walk:
+        for n in s.numbers:
+            seen[n.name] = n.engine
+    for label, grad in grads.items():
+        assert seen[f"dL/d{label}"] == grad
+    # x1 feeds two products: its grad is half-filled after the first, whole after the second
+    x1 = [n.engine for s in walk for n in s.numbers if n.name == "dL/dx1"]
+    assert len(x1) == 2 and x1[1] == pytest.approx(2 * x1[0])
+    assert any("dL/dw1 is complete" in s.text for s in walk)
+
+
+def test_describe_names_nodes_like_the_tutorial():
+    ws, bs, h1, _, y_pred, L = network.alice_network()
+    z = network.pre_activation(h1)
+    assert network.describe(z) == "w1*x1 + w2*x2 + b1"
+    assert network.describe(L.inputs[0]) == "y_true - y_pred"
+    assert network.describe(Value(2.0) * (Value(1.0, "a") + Value(3.0, "b"))) == "2*(a + b)"
+    assert network.partial("L", z) == "dL/d(w1*x1 + w2*x2 + b1)"
+
+
+# ---------------------------------------------------------------- gender, trained
+
+
+def test_gender_train_predicts_emily_female_and_frank_male():
+    steps = built("gender-train")
+    emily, frank = number(steps, "Emily: y_pred"), number(steps, "Frank: y_pred")
+    assert emily.engine > 0.9 and frank.engine < 0.1
+    assert emily.note and frank.note  # our random start is not the tutorial's
+    assert abs(emily.engine - 0.951) < 0.05 and abs(frank.engine - 0.039) < 0.05
+
+
+def test_gender_train_loss_falls_and_is_printed_every_10_epochs():
+    steps = built("gender-train")
+    training = next(s for s in steps if s.history)
+    history = training.history
+    assert len(history) == 100  # epochs 0, 10, ..., 990
+    assert history[-1] < history[0] / 10 and history[-1] < 0.01
+    assert f"Epoch 990 loss: {history[-1]:.3f}" in training.text
+
+
+def test_gender_train_is_seeded_and_quick():
+    first = network.random_start(network.TRAIN_SEED).state_dict()
+    assert first == network.random_start(network.TRAIN_SEED).state_dict()
+    built("gender-train")
+    assert _BUILT["gender-train"][1] < 3.0
+
+
+# ---------------------------------------------------------------- drawings
+
+
+def test_chain_rule_step_draws_the_path_of_w1():
+    chain = step(built("gender"), "The chain rule for w1")
+    source = chain.graph.source
+    for label in ("w1", "h1", "y_pred", "L"):
+        assert label in source
+    caption = "\n".join(chain.graph.caption)
+    assert "dL/dw1 = dL/dy_pred x dy_pred/dh1 x dh1/dw1" in caption
+    dL_dw1 = number([chain], "dL/dw1").engine
+    assert f"= {dL_dw1:.4g}" in caption and f"{dL_dw1:.4g}" in source  # the product, spelled out
+
+
+def test_walkthrough_drawings_change_as_grads_fill_in():
+    walk = [s for s in built("gender") if s.title.startswith("Backward ")]
+    sources = [s.graph.source for s in walk]
+    assert all(sources[i] != sources[i + 1] for i in range(len(sources) - 1))
