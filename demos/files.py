@@ -1,0 +1,168 @@
+"""What `--out DIR` writes: one SVG per step, the loss plot, the HTML page. Also the loss sparkline.
+
+Each step's graph is rendered to SVG once (steps that show the same graph share one rendering),
+and the same SVG text goes into the .svg file and into the HTML page.
+"""
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values, width=40, bars=BARS):
+    """The values as a row of bars, lowest to highest, sampled down to at most `width` bars.
+
+    The first and last values are always kept. NaN shows as a space; the scale comes from the
+    finite values, so one diverging step does not flatten the rest of the curve.
+    """
+    values = list(values)
+    if len(values) > width:
+        values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
+    finite = [v for v in values if math.isfinite(v)]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 0.0)
+    top = len(bars) - 1
+
+    def bar(v):
+        if math.isnan(v):
+            return " "
+        if not math.isfinite(v):
+            return bars[top] if v > 0 else bars[0]
+        return bars[0] if high == low else bars[round((v - low) / (high - low) * top)]
+
+    return "".join(bar(v) for v in values)
+
+
+def slug(title):
+    """'Backward: dL/dw1 = 0.0214' -> 'backward-dl-dw1-0-0214' (ASCII, at most 40 characters)."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(words) > 40:  # cut at a word boundary when there is one
+        words = words[:41].rsplit("-", 1)[0] if "-" in words[:41] else words[:40]
+    return words or "step"
+
+
+def svg_names(steps):
+    """One file name per step, numbered in order: ['01-forward-pass.svg', ...]."""
+    digits = max(2, len(str(len(steps))))
+    return [f"{k:0{digits}d}-{slug(step.title)}.svg" for k, step in enumerate(steps, 1)]
+
+
+def render_svgs(steps):
+    """Each step's graph as SVG text (None for a step without a graph), each distinct graph once."""
+    rendered = {}
+    svgs = []
+    for step in steps:
+        if step.graph is None:
+            svgs.append(None)
+            continue
+        source = step.graph.source
+        if source not in rendered:
+            rendered[source] = step.graph.pipe(format="svg").decode("utf-8")
+        svgs.append(rendered[source])
+    return svgs
+
+
+def prepare_out(folder):
+    """Make the output folder and check a file can be written in it; OSError says why not."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / ".chainrule-write-check"
+    probe.write_text("")
+    probe.unlink()
+    return folder
+
+
+def plot_losses(steps, path, title=""):
+    """Draw every step's loss history into one PNG; returns a note instead when matplotlib is missing.
+
+    Returns None when there was nothing to plot (no step has a history) or the plot was written.
+    """
+    curves = _distinct_curves(steps)
+    if not curves:
+        return None
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        return f"{Path(path).name} skipped: matplotlib is not installed (pip install 'chainrule[plot]')"
+    figure = Figure(figsize=(7, 4), dpi=120)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for title, history in curves:
+        points = [(i, v) for i, v in enumerate(history) if math.isfinite(v)]
+        axes.plot([i for i, _ in points], [v for _, v in points], label=title, linewidth=1.6)
+    finite = [v for _, history in curves for v in history if math.isfinite(v)]
+    if finite and min(finite) > 0 and max(finite) / min(finite) > 1e3:
+        axes.set_yscale("log")  # a diverging run would flatten the others on a linear axis
+    axes.set_title(title)
+    axes.set_xlabel("recorded step")
+    axes.set_ylabel("loss")
+    axes.grid(alpha=0.3)
+    if len(curves) > 1:
+        axes.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path)
+    return None
+
+
+def _distinct_curves(steps):
+    """(step title, history) for each different history, in step order."""
+    curves, seen = [], set()
+    for step in steps:
+        history = tuple(step.history)
+        if history and history not in seen:
+            seen.add(history)
+            curves.append((step.title, history))
+    return curves
+
+
+@dataclass
+class Written:
+    """What write_demo put in the folder."""
+
+    folder: Path
+    svgs: list = field(default_factory=list)  # one Path (or None, no graph) per step
+    plot: Path = None
+    page: Path = None
+    notes: list = field(default_factory=list)  # one line each, e.g. why the plot was skipped
+
+    def summary(self):
+        """'12 SVGs, loss.png, gender.html' — what a closing line lists."""
+        count = sum(path is not None for path in self.svgs)
+        parts = [f"{count} SVG{'s' * (count != 1)}"]
+        parts += [path.name for path in (self.plot, self.page) if path is not None]
+        return ", ".join(parts)
+
+
+def write_demo(demo, steps, folder, *, html=False, index_href=None, svgs=None):
+    """Write the demo's files into `folder`: NN-step.svg per step, loss.png, NAME.html with html=True.
+
+    `svgs` are the steps' SVG texts when already rendered (see render_svgs); `index_href` links
+    the page back to an index of every demo.
+    """
+    folder = prepare_out(folder)
+    if svgs is None:
+        svgs = render_svgs(steps)
+    written = Written(folder)
+    for name, svg in zip(svg_names(steps), svgs):
+        path = None
+        if svg is not None:
+            path = folder / name
+            path.write_text(svg, encoding="utf-8")
+        written.svgs.append(path)
+    if any(step.history for step in steps):
+        plot = folder / "loss.png"
+        note = plot_losses(steps, plot, title=demo.title)
+        if note:
+            written.notes.append(note)
+        else:
+            written.plot = plot
+    if html:
+        from .html import demo_page
+
+        written.page = folder / f"{demo.name}.html"
+        written.page.write_text(demo_page(demo, steps, svgs, index_href=index_href), encoding="utf-8")
+    return written

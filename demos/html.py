@@ -1,0 +1,262 @@
+"""One self-contained HTML page per demo: every step's text, numbers and graph, stepped with buttons or keys.
+
+The page needs no network: the CSS and the script are inline, each step's graph is the SVG text
+itself, and a Content-Security-Policy forbids loading anything from elsewhere. Without
+JavaScript every step shows, one under the other.
+"""
+import math
+import re
+from html import escape
+
+from .terminal import paragraphs
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
+CSS = """
+:root { --ink: #1d2330; --soft: #5b6475; --line: #e3e6ec; --paper: #fbfbfd; --accent: #2f6fdf;
+        --ok: #1b8a4b; --off: #c0392b; --warn: #b7791f; --card: #ffffff; }
+@media (prefers-color-scheme: dark) {
+  :root { --ink: #e6e9ef; --soft: #a3abba; --line: #343a46; --paper: #15181e; --accent: #7aa7ff;
+          --ok: #4cc38a; --off: #ff7b6b; --warn: #e0b050; --card: #1d2129; }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--paper); color: var(--ink);
+       font: 17px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+.column { max-width: 860px; margin: 0 auto; padding: 0 20px; }
+header { padding: 18px 0 4px; }
+.bar { position: sticky; top: 0; z-index: 1; background: var(--paper); border-bottom: 1px solid var(--line);
+       padding: 10px 0 0; }
+.crumb { margin: 0; color: var(--soft); font-size: 14px; }
+.crumb a { color: var(--accent); text-decoration: none; }
+h1 { margin: 2px 0 2px; font-size: 26px; line-height: 1.25; }
+.summary { margin: 0 0 10px; color: var(--soft); }
+nav { display: flex; align-items: center; gap: 12px; }
+nav button { font: inherit; font-size: 15px; padding: 6px 16px; border-radius: 8px; cursor: pointer;
+             border: 1px solid var(--accent); background: var(--accent); color: #fff; }
+nav button#prev { background: transparent; color: var(--accent); }
+nav button:disabled { opacity: .35; cursor: default; }
+#counter { flex: 1; text-align: center; color: var(--soft); font-variant-numeric: tabular-nums; }
+.progress { height: 3px; background: var(--line); border-radius: 2px; margin-top: 10px; overflow: hidden; }
+.index { border-bottom: 1px solid var(--line); }
+#bar { height: 100%; width: 0; background: var(--accent); transition: width .2s; }
+.nojs .bar { display: none; }
+main { padding: 12px 0 40px; }
+.step { padding: 10px 0 24px; }
+.js .step:not(.current) { display: none; }
+.nojs .step + .step { border-top: 1px solid var(--line); }
+h2 { font-size: 21px; margin: 10px 0 8px; }
+h2 .k { color: var(--soft); font-weight: 400; font-size: 15px; margin-right: 8px; }
+.text p { margin: 0 0 12px; }
+.text pre { margin: 0 0 12px; padding: 10px 14px; background: var(--card); border: 1px solid var(--line);
+            border-radius: 8px; overflow-x: auto; font-size: 15px; }
+table.numbers { border-collapse: collapse; margin: 14px 0 18px; min-width: 60%;
+                font-variant-numeric: tabular-nums; background: var(--card); border-radius: 8px; }
+.numbers th, .numbers td { padding: 6px 14px; border-bottom: 1px solid var(--line); text-align: right; }
+.numbers th { color: var(--soft); font-weight: 500; font-size: 14px; }
+.numbers th:first-child, .numbers td:first-child { text-align: left; }
+.numbers tr:not(.note) td:first-child { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 15px; }
+.numbers .mark { width: 2em; text-align: center; font-weight: 700; }
+.numbers .ok .mark { color: var(--ok); }
+.numbers .off .mark { color: var(--off); }
+.numbers .explained .mark { color: var(--warn); }
+.numbers tr.note td { text-align: left; color: var(--soft); font-size: 14px; padding-top: 0; }
+figure { margin: 14px 0; }
+figure.graph { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 10px;
+               overflow-x: auto; cursor: zoom-in; }
+figure.graph svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
+figure.graph.full { cursor: zoom-out; }
+figure.graph.full svg { max-width: none; }
+figcaption { color: var(--soft); font-size: 13px; text-align: center; margin-top: 4px; }
+figure.loss svg { display: block; width: 100%; height: auto; }
+.loss .curve { fill: none; stroke: var(--accent); stroke-width: 2; }
+.loss .axis { stroke: var(--line); }
+.loss text { fill: var(--soft); font-size: 12px; }
+footer { color: var(--soft); font-size: 13px; padding-bottom: 30px; }
+kbd { border: 1px solid var(--line); border-radius: 4px; padding: 0 5px; font-size: 12px; }
+"""
+
+SCRIPT = """
+(function () {
+  var steps = Array.prototype.slice.call(document.querySelectorAll(".step"));
+  var prev = document.getElementById("prev"), next = document.getElementById("next");
+  var counter = document.getElementById("counter"), bar = document.getElementById("bar");
+  var current = 0;
+  document.documentElement.className = "js";
+  function show(k) {
+    current = Math.max(0, Math.min(steps.length - 1, k));
+    steps.forEach(function (step, i) { step.classList.toggle("current", i === current); });
+    counter.textContent = "Step " + (current + 1) + " of " + steps.length;
+    prev.disabled = current === 0;
+    next.disabled = current === steps.length - 1;
+    bar.style.width = (100 * (current + 1) / steps.length) + "%";
+    if (location.hash !== "#" + (current + 1)) history.replaceState(null, "", "#" + (current + 1));
+  }
+  prev.addEventListener("click", function () { show(current - 1); });
+  next.addEventListener("click", function () { show(current + 1); });
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === "ArrowRight") { show(current + 1); event.preventDefault(); }
+    if (event.key === "ArrowLeft") { show(current - 1); event.preventDefault(); }
+  });
+  document.querySelectorAll("figure.graph").forEach(function (figure) {
+    figure.addEventListener("click", function () { figure.classList.toggle("full"); });
+  });
+  window.addEventListener("hashchange", function () { show((parseInt(location.hash.slice(1), 10) || 1) - 1); });
+  show((parseInt(location.hash.slice(1), 10) || 1) - 1);
+})();
+"""
+
+
+def demo_page(demo, steps, svgs, *, index_href=None):
+    """The demo as one HTML page; `svgs` holds each step's SVG text (None where a step has no graph)."""
+    crumb = "chainrule"
+    if index_href:
+        crumb = f'<a href="{escape(index_href)}">chainrule · all demos</a>'
+    sections = "\n".join(_step(k, len(steps), step, svg) for k, (step, svg) in enumerate(zip(steps, svgs), 1))
+    body = f"""<header><div class="column">
+<p class="crumb">{crumb} · tutorial seed {escape(demo.seed)}</p>
+<h1>{escape(demo.title)}</h1>
+<p class="summary">{escape(demo.summary)}</p>
+</div></header>
+<div class="bar"><div class="column">
+<nav><button id="prev" type="button">← Back</button><span id="counter">Step 1 of {len(steps)}</span>\
+<button id="next" type="button">Next →</button></nav>
+<div class="progress"><div id="bar"></div></div>
+</div></div>
+<main class="column">
+{sections}
+</main>
+<footer class="column">Keys: <kbd>←</kbd> back, <kbd>→</kbd> next. Click a graph to see it full size.
+Every number in the engine column was computed by chainrule when this page was made.</footer>
+<script>{SCRIPT}</script>"""
+    return _page(f"{demo.title} · chainrule", body)
+
+
+def index_page(entries):
+    """A page linking every demo: entries are (demo, number of steps, href of its page)."""
+    items = "\n".join(
+        f'<li><a href="{escape(href)}">{escape(demo.title)}</a> <span class="seed">seed {escape(demo.seed)} · '
+        f'{count} steps</span><br><span class="summary">{escape(demo.summary)}</span></li>'
+        for demo, count, href in entries)
+    body = f"""<header class="index"><div class="column"><p class="crumb">chainrule</p>
+<h1>Worked examples, computed by backprop</h1>
+<p class="summary">Each page steps through one tutorial's example: the tutorial's numbers beside the \
+engine's, and the graph that produced them.</p></div></header>
+<main class="column"><ul class="demos">
+{items}
+</ul></main>"""
+    extra = """.demos { list-style: none; padding: 0; }
+.demos li { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px;
+            margin: 12px 0; }
+.demos a { color: var(--accent); font-weight: 600; text-decoration: none; font-size: 18px; }
+.demos .seed { color: var(--soft); font-size: 14px; margin-left: 6px; }"""
+    return _page("chainrule · worked examples", body, extra_css=extra)
+
+
+def _page(title, body, extra_css=""):
+    return f"""<!doctype html>
+<html lang="en" class="nojs">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<link rel="icon" href="data:,">
+<title>{escape(title)}</title>
+<style>{CSS}{extra_css}</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def _step(k, n, step, svg):
+    parts = [f'<section class="step" id="step-{k}">',
+             f'<h2><span class="k">{k}/{n}</span>{escape(step.title)}</h2>',
+             f'<div class="text">{_paragraphs(step.text)}</div>']
+    if step.numbers:
+        parts.append(_numbers(step.numbers))
+    if svg is not None:
+        parts.append(f'<figure class="graph">{_inline_svg(svg, f"s{k}-")}</figure>')
+    if step.history:
+        parts.append(f'<figure class="loss">{_loss_chart(step.history)}<figcaption>loss, '
+                     f'{len(step.history)} values</figcaption></figure>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _paragraphs(text):
+    """The text as <p> paragraphs, with the lines laid out by hand (indented) kept in <pre>."""
+    html = []
+    for runs in paragraphs(text):
+        for laid_out, rows in runs:
+            if laid_out:
+                html.append("<pre>" + escape("\n".join(rows)) + "</pre>")
+            else:
+                html.append("<p>" + escape(" ".join(rows)) + "</p>")
+    return "\n".join(html)
+
+
+def _numbers(numbers):
+    rows = ['<table class="numbers"><thead><tr><th>number</th><th>tutorial</th><th>engine</th><th></th></tr>'
+            '</thead><tbody>']
+    for number in numbers:
+        if number.matches is None:
+            kind, mark = "none", ""
+        elif number.matches:
+            kind, mark = "ok", "✓"
+        else:
+            kind, mark = ("explained" if number.note else "off"), "✗"
+        rows.append(f'<tr class="{kind}"><td>{escape(number.name)}</td><td>{escape(number.tutorial or "—")}</td>'
+                    f'<td>{escape(number.shown)}</td><td class="mark">{mark}</td></tr>')
+        if number.note:
+            rows.append(f'<tr class="note"><td colspan="4">{escape(number.note)}</td></tr>')
+    rows.append("</tbody></table>")
+    return "\n".join(rows)
+
+
+def _inline_svg(svg, prefix):
+    """Graphviz's SVG made fit for inlining: no XML prolog, and ids made unique to this step."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError("the graph's SVG has no <svg> element")
+    svg = svg[start:]
+    svg = re.sub(r'\bid="([^"]*)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r'url\(#([^)]*)\)', lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    return re.sub(r'href="#([^"]*)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
+
+
+def _loss_chart(history, width=640, height=180, left=70, right=16):
+    """The loss curve as a small inline SVG: finite values scaled to the box, first and last labelled."""
+    finite = [v for v in history if math.isfinite(v)]
+    if not finite:
+        return ""
+    low, high = min(finite), max(finite)
+    span = (high - low) or 1.0
+    last = max(1, len(history) - 1)
+    top, base = 12, height - 28
+    n = len(history)
+    shown = range(n) if n <= 600 else sorted({round(j * (n - 1) / 599) for j in range(600)})  # 600 points draw it
+    segments, points = [], []
+    for i in shown:
+        v = history[i]
+        if not math.isfinite(v):  # a break in the curve
+            if points:
+                segments.append(points)
+            points = []
+            continue
+        x = left + (width - left - right) * i / last
+        y = top + (base - top) * (high - v) / span
+        points.append(f"{x:.1f},{y:.1f}")
+    if points:
+        segments.append(points)
+    curves = "".join(f'<polyline class="curve" points="{" ".join(p)}"/>' for p in segments)
+    return (f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="loss curve">'
+            f'<line class="axis" x1="{left}" y1="{base}" x2="{width - right}" y2="{base}"/>'
+            f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{base}"/>{curves}'
+            f'<text x="{left - 8}" y="{top + 6}" text-anchor="end">{high:.3g}</text>'
+            f'<text x="{left - 8}" y="{base}" text-anchor="end">{low:.3g}</text>'
+            f'<text x="{left}" y="{height - 8}">{escape(f"first {history[0]:.4g}")}</text>'
+            f'<text x="{width - right}" y="{height - 8}" text-anchor="end">{escape(f"last {history[-1]:.4g}")}'
+            f'</text></svg>')

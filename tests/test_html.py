@@ -1,0 +1,300 @@
+"""The HTML walkthrough: the page parsed as it was written, then opened in real headless Chromium.
+
+Chromium is driven over --remote-debugging-pipe: DevTools protocol messages as JSON ending in a
+NUL byte, written to its fd 3 and read from its fd 4. No websocket and no pip package needed.
+"""
+import fcntl
+import importlib.util
+import json
+import os
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from demos import cli
+from demos.files import render_svgs, write_demo
+from demos.html import demo_page, index_page
+from demos.model import Demo, Number, Step
+from test_cli import GENDER
+
+VOID = {"meta", "link", "br", "img", "input", "hr", "col", "area", "base", "embed", "source", "track", "wbr"}
+
+
+class Page(HTMLParser):
+    """The page's tags, checked to nest properly, with the ids, text and attributes collected."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.open, self.tags, self.ids, self.text = [], [], [], []
+        self.feed(text)
+        self.close()
+        if self.open:
+            raise AssertionError(f"unclosed tags: {self.open}")
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if "id" in dict(attrs):
+            self.ids.append(dict(attrs)["id"])
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if "id" in dict(attrs):
+            self.ids.append(dict(attrs)["id"])
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            raise AssertionError(f"</{tag}> does not close <{self.open[-1] if self.open else None}>")
+        self.open.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def gender_page(**options):
+    steps = GENDER.build()
+    return demo_page(GENDER, steps, render_svgs(steps), **options), steps
+
+
+def test_the_page_parses_and_holds_every_step():
+    html, steps = gender_page()
+    page = Page(html)
+    sections = [attrs for tag, attrs in page.tags if tag == "section"]
+    assert [s["id"] for s in sections] == ["step-1", "step-2", "step-3"]
+    text = " ".join(page.text)
+    for step in steps:
+        assert step.title in text  # escaped in the source, the same text once parsed
+    assert "Backward: dL/dw1 &lt;the path&gt; &amp; co" in html
+    assert "0.0214" in text and "✓" in text and "✗" in text and "The tutorial leaves out the error factor." in text
+    assert len(page.ids) == len(set(page.ids)), "ids must be unique across the inlined SVGs"
+    assert sum(tag == "svg" for tag, _ in page.tags) == 3  # two graphs inlined, one loss chart
+    assert "<?xml" not in html and "<!DOCTYPE svg" not in html
+
+
+def test_the_page_needs_no_network():
+    html, _ = gender_page()
+    page = Page(html)
+    for tag, attrs in page.tags:
+        assert "src" not in attrs, tag
+        for name in ("href", "xlink:href"):
+            assert not attrs.get(name, "#").startswith(("http:", "https:", "//")), (tag, attrs)
+    assert ("meta", {"http-equiv": "Content-Security-Policy",
+                     "content": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+                                "img-src data:"}) in page.tags
+
+
+def test_text_is_escaped():
+    evil = Demo("evil", "<script>alert(1)</script>", "0\"0", "a & b", lambda: [
+        Step("<b>bold</b>", "</p><script>x()</script>", numbers=(Number("<n>", 1.0, "1", note="<i>why</i>"),))])
+    steps = evil.build()
+    html = demo_page(evil, steps, render_svgs(steps))
+    assert html.count("<script>") == 1  # only the page's own
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "&lt;n&gt;" in html and "&lt;i&gt;why&lt;/i&gt;" in html
+    Page(html)
+
+
+def test_the_index_links_every_page():
+    html = index_page([(GENDER, 3, "gender/gender.html")])
+    page = Page(html)
+    assert ("a", {"href": "gender/gender.html"}) in page.tags
+    assert "Gender, Alice only" in " ".join(page.text)
+
+
+# --- in real headless Chromium -------------------------------------------------------------------
+
+def chromium_binary():
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("chromium is missing in CI: .ci/run installs Debian's chromium package")
+    pytest.skip("chromium is not installed (apt-get install chromium); CI runs these tests")
+
+
+class Chromium:
+    """Headless Chromium over --remote-debugging-pipe, with one page (tab) attached."""
+
+    def __init__(self, binary, timeout=30):
+        self.timeout = timeout
+        self.profile = tempfile.mkdtemp(prefix="chainrule-chromium-")
+        to_chromium, self.write_fd = os.pipe()
+        self.read_fd, from_chromium = os.pipe()
+        # Chromium reads fd 3 and writes fd 4; ours go above 4 first so that moving them cannot collide
+        theirs = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 5) for fd in (to_chromium, from_chromium)]
+        os.close(to_chromium)
+        os.close(from_chromium)
+
+        def onto_fds_3_and_4():  # in the child, before exec; dup2's copies stay open across exec
+            os.dup2(theirs[0], 3)
+            os.dup2(theirs[1], 4)
+
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--mute-audio",
+                 "--remote-debugging-pipe", f"--user-data-dir={self.profile}", "--window-size=1000,900",
+                 "about:blank"]
+        self.process = subprocess.Popen([binary, *flags], close_fds=False, preexec_fn=onto_fds_3_and_4,
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        for fd in theirs:
+            os.close(fd)
+        self.buffer, self.last_id, self.events = b"", 0, []
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.send(f"{domain}.enable")
+
+    def call(self, method, session=None, **params):
+        """Send one DevTools command and wait for its answer (events that arrive meanwhile are kept)."""
+        self.last_id += 1
+        message = {"id": self.last_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self.write_fd, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            reply = self._receive(deadline)
+            if reply.get("id") == self.last_id:
+                if "error" in reply:
+                    raise AssertionError(f"{method}: {reply['error']}")
+                return reply["result"]
+            self.events.append(reply)
+
+    def send(self, method, **params):
+        """A command to the attached page."""
+        return self.call(method, session=self.session, **params)
+
+    def wait_for(self, method):
+        deadline = time.monotonic() + self.timeout
+        while True:
+            for event in self.events:
+                if event.get("method") == method:
+                    self.events.remove(event)
+                    return event
+            self.events.append(self._receive(deadline))
+
+    def _receive(self, deadline):
+        while b"\0" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.read_fd], [], [], left)[0]:
+                raise TimeoutError("Chromium did not answer in time")
+            chunk = os.read(self.read_fd, 1 << 16)
+            if not chunk:
+                raise ConnectionError("Chromium closed its end of the pipe")
+            self.buffer += chunk
+        message, _, self.buffer = self.buffer.partition(b"\0")
+        return json.loads(message)
+
+    def open(self, path):
+        self.events.clear()
+        self.send("Page.navigate", url=Path(path).resolve().as_uri())
+        self.wait_for("Page.loadEventFired")
+
+    def js(self, expression):
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise AssertionError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def click(self, selector):
+        """A real mouse click in the middle of the element."""
+        x, y = self.js(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+                       ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def press(self, key, keycode):
+        for kind in ("keyDown", "keyUp"):
+            self.send("Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=keycode)
+
+    def problems(self):
+        """Console errors and warnings, uncaught exceptions, and any request that left the page's own file."""
+        self.js("0")  # a round trip, so events raised so far have arrived
+        found = []
+        for event in self.events:
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                found.append(params["exceptionDetails"].get("text"))
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "warning", "assert"):
+                found.append([a.get("value", a.get("description")) for a in params.get("args", [])])
+            elif method == "Log.entryAdded" and params["entry"]["level"] in ("error", "warning"):
+                found.append(params["entry"]["text"])
+            elif method == "Network.requestWillBeSent" and not params["request"]["url"].startswith("file:"):
+                found.append("request: " + params["request"]["url"])
+        return found
+
+    def close(self):
+        try:
+            os.write(self.write_fd, json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0")
+            self.process.wait(10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+        os.close(self.write_fd)
+        os.close(self.read_fd)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = Chromium(chromium_binary())
+    yield chromium
+    chromium.close()
+
+
+SHOWN = ("(() => { const shown = [...document.querySelectorAll('.step')]"
+         ".filter(s => getComputedStyle(s).display !== 'none'); "
+         "return shown.map(s => s.id).concat([document.getElementById('counter').textContent]); })()")
+
+
+def test_next_back_and_arrow_keys_in_chromium(browser, tmp_path):
+    written = write_demo(GENDER, GENDER.build(), tmp_path, html=True)
+    browser.open(written.page)
+    assert browser.js(SHOWN) == ["step-1", "Step 1 of 3"]
+    assert browser.js("document.getElementById('prev').disabled") is True
+    browser.click("#next")
+    assert browser.js(SHOWN) == ["step-2", "Step 2 of 3"]
+    assert browser.js("location.hash") == "#2"
+    browser.press("ArrowRight", 39)
+    assert browser.js(SHOWN) == ["step-3", "Step 3 of 3"]
+    assert browser.js("document.getElementById('next').disabled") is True
+    browser.press("ArrowLeft", 37)
+    browser.click("#prev")
+    assert browser.js(SHOWN) == ["step-1", "Step 1 of 3"]
+    graph = browser.js("(() => { const r = document.querySelector('#step-1 figure.graph svg')"
+                       ".getBoundingClientRect(); return [r.width, r.height]; })()")
+    assert graph[0] > 100 and graph[1] > 20  # the inline SVG is laid out, not empty
+    assert browser.problems() == []
+
+
+def test_the_index_and_every_page_of_all_in_chromium(browser, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "catalog", lambda: {"gender": GENDER})
+    assert cli.main(["demo", "--all", "--out", str(tmp_path)]) == 0
+    browser.open(tmp_path / "index.html")
+    browser.click("a[href='gender/gender.html']")
+    browser.wait_for("Page.loadEventFired")
+    assert browser.js("location.pathname").endswith("/gender/gender.html")
+    assert browser.js(SHOWN) == ["step-1", "Step 1 of 3"]
+    assert browser.problems() == []
+
+
+def test_every_catalog_demo_page_in_chromium(browser, tmp_path, capsys):
+    if not cli.catalog():
+        pytest.skip("the catalog has no demos yet")
+    if importlib.util.find_spec("engine.drawing") is None:
+        pytest.skip("engine/drawing.py is not written yet: the demos cannot draw their graphs")
+    assert cli.main(["demo", "--all", "--out", str(tmp_path)]) == 0
+    for name, demo in cli.catalog().items():
+        browser.open(tmp_path / name / f"{name}.html")
+        count = len(browser.js("[...document.querySelectorAll('.step')].map(s => s.id)"))
+        for k in range(1, count):
+            browser.click("#next")
+            assert browser.js(SHOWN) == [f"step-{k + 1}", f"Step {k + 1} of {count}"], name
+        assert browser.problems() == [], name
