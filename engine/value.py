@@ -123,10 +123,10 @@ def backward_steps(root):
     and show the grads filled in so far.
     """
     order = backward_order(root)
-    if root.inputs:
-        root.grad = 1.0
-    else:
-        root.grad += 1.0
+    for v in order:
+        if v.inputs:
+            v.grad = 0.0  # an intermediate's grad is this pass's; leaves accumulate
+    root.grad += 1.0
     for v in order:
         inputs = v.inputs
         if inputs:
@@ -153,7 +153,7 @@ def backward_order(root):
     """Every value `root` depends on, root first, each before the values it was made from.
 
     The order backward() walks: Kahn's algorithm on the reversed graph, iterative and
-    deterministic (it depends only on the graph's shape). Intermediate grads are reset to 0.
+    deterministic (it depends only on the graph's shape).
     """
     consumers = {id(root): 0}  # how many times each value is used as an input
     stack = [root]
@@ -164,8 +164,6 @@ def backward_order(root):
                 consumers[key] += 1
             else:
                 consumers[key] = 1
-                if x.inputs:
-                    x.grad = 0.0
                 stack.append(x)
     order = []
     ready = [root]
