@@ -1,1 +1,15 @@
-"""chainrule's neural networks: Neuron, Layer, MLP, losses and optimizers on engine.Value."""
+"""chainrule's neural networks: Neuron, Layer, MLP, losses and optimizers on engine.Value.
+
+    from nn import MLP, SGD, mse
+    model = MLP(2, [2, 1], activation="sigmoid", seed=0)
+    opt = SGD(model.parameters(), lr=0.1)
+"""
+from . import datasets
+from .layers import MLP, Layer, Neuron
+from .losses import binary_cross_entropy, hinge, l2, mse, sse
+from .module import Module
+from .optim import SGD, Adam, Optimizer
+from .train import fit
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "mse", "sse", "binary_cross_entropy", "hinge", "l2",
+           "Optimizer", "SGD", "Adam", "fit", "datasets"]
