@@ -1,8 +1,8 @@
 """Value: a scalar that records how it was computed, so backward() can apply the chain rule."""
 import math
-from collections import deque
 from contextlib import contextmanager
 from numbers import Real
+from operator import attrgetter
 
 from .primitives import PRIMITIVES
 
@@ -58,14 +58,8 @@ class Value:
     def __rpow__(self, other):  # other ** self, other > 0
         return _binary("pow", other, self)
 
-    def __neg__(self):
-        return _apply("neg", self)
-
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        return _apply("abs", self)
 
     def exp(self):
         return _apply("exp", self)
@@ -75,15 +69,6 @@ class Value:
 
     def sqrt(self):
         return _apply("sqrt", self)
-
-    def tanh(self):
-        return _apply("tanh", self)
-
-    def sigmoid(self):
-        return _apply("sigmoid", self)
-
-    def relu(self):
-        return _apply("relu", self)
 
     def detach(self):
         """A new leaf with the same data and label, cut from this value's history."""
@@ -95,7 +80,7 @@ class Value:
         Leaves accumulate into their grad across calls (reset with `v.grad = 0.0`);
         intermediate values get this pass's grads.
         """
-        deque(backward_steps(self), maxlen=0)  # run the walk to its end
+        _propagate(_seed(self))
 
 
 def _fast_binary(op, reflected=False):
@@ -111,71 +96,114 @@ def _fast_binary(op, reflected=False):
     return method
 
 
+def _fast_unary(op):
+    """self.op() for a primitive that is finite and defined everywhere: no checks needed."""
+    forward = op.forward
+
+    def method(self):
+        return _node(op, forward(self.data), (self,))
+
+    method.__doc__ = f"{op.name}(self); {op.rule}"
+    return method
+
+
 Value.__add__, Value.__radd__ = _fast_binary(ADD), _fast_binary(ADD, reflected=True)
 Value.__mul__, Value.__rmul__ = _fast_binary(MUL), _fast_binary(MUL, reflected=True)
 Value.__sub__, Value.__rsub__ = _fast_binary(SUB), _fast_binary(SUB, reflected=True)
+Value.__neg__, Value.__abs__ = _fast_unary(P["neg"]), _fast_unary(P["abs"])
+Value.tanh, Value.sigmoid, Value.relu = (_fast_unary(P[name]) for name in ("tanh", "sigmoid", "relu"))
 
 
 def backward_steps(root):
     """backward() one node at a time: yields each value after passing its grad to its inputs.
 
-    Seeds d root / d root = 1, then walks backward_order(root); a demo can stop after any step
-    and show the grads filled in so far.
+    Seeds d root / d root = 1, then walks the values that have inputs in backward_order;
+    a demo can stop after any step and show the grads filled in so far.
     """
-    order = backward_order(root)
+    for v in _seed(root):
+        _propagate((v,))
+        yield v
+
+
+def _seed(root):
+    """Start a backward pass: intermediate grads to 0 (leaves keep theirs), d root/d root = 1."""
+    order = _interior_order(root)
     for v in order:
-        if v.inputs:
-            v.grad = 0.0  # an intermediate's grad is this pass's; leaves accumulate
+        v.grad = 0.0
     root.grad += 1.0
-    for v in order:
+    return order
+
+
+def _propagate(nodes):
+    """The chain rule, node by node: grad x (d node / d input) added to each input's grad."""
+    for v in nodes:
         inputs = v.inputs
-        if inputs:
-            g = v.grad
+        g = v.grad
+        try:
             if len(inputs) == 2:
                 a, b = inputs
-                try:
-                    da, db = v.op.local(v.data, a.data, b.data)
-                except ArithmeticError as e:
-                    raise _derivative_error(v) from e
+                da, db = v.op.local(v.data, a.data, b.data)
                 a.grad += da * g
                 b.grad += db * g
+            elif len(inputs) == 1:
+                (a,) = inputs
+                (da,) = v.op.local(v.data, a.data)
+                a.grad += da * g
             else:
-                try:
-                    local = v.op.local(v.data, *[x.data for x in inputs])
-                except ArithmeticError as e:
-                    raise _derivative_error(v) from e
-                for x, d in zip(inputs, local):
+                for x, d in zip(inputs, v.op.local(v.data, *[x.data for x in inputs])):
                     x.grad += d * g
-        yield v
+        except ArithmeticError as e:
+            raise _derivative_error(v) from e
 
 
 def backward_order(root):
     """Every value `root` depends on, root first, each before the values it was made from.
 
-    The order backward() walks: Kahn's algorithm on the reversed graph, iterative and
-    deterministic (it depends only on the graph's shape).
+    The values with inputs in the order backward() walks them, then the leaves (inputs,
+    parameters, constants) in the order they are first met. Deterministic: it depends only
+    on the graph's shape.
     """
-    consumers = {id(root): 0}  # how many times each value is used as an input
+    order = _interior_order(root) or [root]
+    seen = {id(v) for v in order}
+    for v in list(order):
+        for x in v.inputs:
+            if id(x) not in seen:
+                seen.add(id(x))
+                order.append(x)
+    return order
+
+
+def _interior_order(root):
+    """The values with inputs that root depends on, root first, each before its inputs.
+
+    Kahn's algorithm on the reversed graph: a value is ready once every value that used it
+    has been passed. Leaves are left out (they pass nothing on), which halves the work.
+    """
+    if not root.inputs:
+        return []
+    consumers = {id(root): 0}  # how many times each intermediate is used as an input
     stack = [root]
     while stack:
         for x in stack.pop().inputs:
-            key = id(x)
-            if key in consumers:
-                consumers[key] += 1
-            else:
-                consumers[key] = 1
-                stack.append(x)
+            if x.inputs:
+                key = id(x)
+                if key in consumers:
+                    consumers[key] += 1
+                else:
+                    consumers[key] = 1
+                    stack.append(x)
     order = []
     ready = [root]
     while ready:
         v = ready.pop()
         order.append(v)
         for x in reversed(v.inputs):
-            key = id(x)
-            left = consumers[key] - 1
-            consumers[key] = left
-            if left == 0:
-                ready.append(x)
+            if x.inputs:
+                key = id(x)
+                left = consumers[key] - 1
+                consumers[key] = left
+                if not left:
+                    ready.append(x)
     return order
 
 
@@ -192,15 +220,33 @@ def no_grad():
 
 def sum_values(values):
     """x1 + x2 + ... as one node with many inputs."""
-    return _apply("sum", *values)
+    values = tuple(values)
+    if not values:
+        raise ValueError("sum needs at least one value; got none")
+    return _n_ary("sum", values)
 
 
 def dot(ws, xs, bias=None):
     """w1*x1 + w2*x2 + ... + bias as one node with many inputs (w..., x..., bias)."""
-    ws, xs = list(ws), list(xs)
+    ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs) or not ws:
         raise ValueError(f"dot needs as many weights as inputs, at least one; got {len(ws)} and {len(xs)}")
-    return _apply("dot", *ws, *xs, *(() if bias is None else (bias,)))
+    return _n_ary("dot", ws + xs if bias is None else ws + xs + (bias,))
+
+
+def _n_ary(name, inputs):
+    """One node over many inputs: the fast path when they are all Values and the result is finite."""
+    op = P[name]
+    try:
+        data = op.forward(*map(_data, inputs))
+    except (AttributeError, TypeError):  # numbers among the inputs, or no inputs at all
+        return _apply(name, *inputs)
+    if data - data != 0.0:  # inf or nan: let _apply say what went wrong
+        return _apply(name, *inputs)
+    return _node(op, data, inputs)
+
+
+_data = attrgetter("data")
 
 
 _new = object.__new__
