@@ -90,7 +90,7 @@ def describe_run(module):
     """The command that printed the table, and what it ran on."""
     command = " ".join(["python -m", f"bench.{module}", *sys.argv[1:]])
     commit = _git("rev-parse", "--short", "HEAD")
-    if _git("status", "--porcelain", "--", "engine", "nn"):
+    if _git("status", "--porcelain", "--untracked-files=no", "--", "engine", "nn"):
         commit += " (engine/ or nn/ modified)"
     return (
         f"command: {command}\n"

@@ -20,10 +20,10 @@ tracemalloc counts them, and the number of live container objects.
 import gc
 import math
 import random
-from operator import mul
 import sys
 import time
 import tracemalloc
+from operator import mul
 
 from bench import harness
 
