@@ -184,13 +184,13 @@ def _interior_order(root):
         return []
     finished = []
     seen = {id(root)}
-    stack = [(root, iter(root.inputs))]
+    stack = [(root, reversed(root.inputs))]  # last input first, so the first comes first in the end
     while stack:
         v, inputs = stack[-1]
         for x in inputs:
             if x.inputs and id(x) not in seen:
                 seen.add(id(x))
-                stack.append((x, iter(x.inputs)))
+                stack.append((x, reversed(x.inputs)))
                 break
         else:
             stack.pop()
