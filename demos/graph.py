@@ -1,0 +1,169 @@
+"""Draw the graph of an expression, with the chain rule on its edges.
+
+Example: chainrule graph "sigmoid(w1*x1 + w2*x2 + b)" x1=2 x2=3 w1=0 w2=1 b=4 -o neuron.svg --highlight w1
+
+EXPR may use numbers, names, + - * / **, parentheses and the functions exp, log, tanh,
+sigmoid, relu, abs, sqrt; nothing else is accepted (it is never run as Python). "L = EXPR"
+names the output (default y). Give every name a number with NAME=VALUE. Names starting with w
+or b are parameters (drawn orange), the others inputs (blue); --param NAME (repeatable) picks
+the parameters instead. The graph is computed, backward() runs, and the drawing is written
+to -o FILE in the format of its suffix: .svg (no system Graphviz needed), .dot or .gv (the DOT
+text), .png or .pdf (Graphviz's `dot`; PNG also through resvg). Without -o the DOT text goes to
+stdout. Exit codes: 0 done, 2 a mistake in the command, 1 the drawing could not be rendered.
+"""
+import argparse
+import keyword
+import math
+import os
+import sys
+
+PROG = "chainrule graph"
+DEFAULT = object()  # --max-nodes not given: engine.drawing.MAX_NODES
+FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
+
+
+class Mistake(Exception):
+    """A mistake in the command: exit code 2 and the message on stderr."""
+
+
+def add_arguments(parser):
+    """The arguments of `chainrule graph`, added to an argparse parser (or subparser)."""
+    parser.add_argument("expression", metavar="EXPR", help='e.g. "sigmoid(w1*x1 + w2*x2 + b)"')
+    parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a number for each name, e.g. x1=2")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the drawing here (.svg, .dot, .gv, .png, .pdf); default: DOT to stdout")
+    parser.add_argument("--highlight", metavar="NAME",
+                        help="mark every path from the output to NAME and write its chain rule")
+    parser.add_argument("--param", action="append", metavar="NAME",
+                        help="make NAME a parameter (repeat for several); default: names starting with w or b")
+    parser.add_argument("--digits", type=int, default=4, metavar="N", help="significant digits shown (default 4)")
+    parser.add_argument("--engine", choices=("auto", "wasm", "dot"), default="auto",
+                        help="wasm: Graphviz as WebAssembly, no install needed; dot: the system Graphviz")
+    parser.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR",
+                        help="layout direction (default LR: inputs left, output right)")
+    parser.add_argument("--max-nodes", type=_limit, default=DEFAULT, metavar="N",
+                        help="boxes drawn before neurons are grouped and then refused; 'none' for no limit")
+    return parser
+
+
+def run(args):
+    """Carry out `chainrule graph` for parsed arguments; the exit code."""
+    try:
+        return _run(args)
+    except Mistake as mistake:
+        print(f"{PROG}: {mistake}", file=sys.stderr)
+        return 2
+
+
+def main(argv=None):
+    """`chainrule graph ...` on its own: parse argv (a list without the program name) and run."""
+    parser = add_arguments(argparse.ArgumentParser(prog=PROG, description=__doc__,
+                                                   formatter_class=argparse.RawDescriptionHelpFormatter))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # argparse has printed the usage and the mistake (or --help)
+        return done.code if isinstance(done.code, int) else 2
+    return run(args)
+
+
+def _run(args):
+    from engine.drawing import MAX_NODES, draw
+    from engine.expr import parse
+    from engine.render import RenderError
+
+    values = _values(args.values)
+    format = _format(args.output) if args.output else None
+    try:
+        out, leaves = parse(args.expression, values, params=args.param)
+    except ValueError as e:
+        raise Mistake(e) from None
+    unused = [name for name in values if name not in leaves]
+    if unused:
+        print(f"{PROG}: note: not in the expression, ignored: {', '.join(unused)}", file=sys.stderr)
+    target = None
+    if args.highlight is not None:
+        if args.highlight not in leaves:
+            raise Mistake(f"--highlight {args.highlight}: no such name in the expression "
+                          f"(its names: {', '.join(leaves) or 'none'})")
+        target = leaves[args.highlight]
+    if out.inputs and not out.label:
+        out.label = "y" if "y" not in leaves else "out"
+    try:
+        out.backward()
+        drawing = draw(out, highlight=target, rankdir=args.rankdir, digits=args.digits,
+                       max_nodes=MAX_NODES if args.max_nodes is DEFAULT else args.max_nodes)
+    except ValueError as e:
+        raise Mistake(e) from None
+    if args.output is None:
+        sys.stdout.write(drawing.source)
+        return 0
+    try:
+        data = drawing.pipe(format, engine=args.engine)
+    except RenderError as e:
+        print(f"{PROG}: could not render {args.output}: {e}", file=sys.stderr)
+        return 1
+    try:
+        with open(args.output, "wb") as file:
+            file.write(data)
+    except OSError as e:
+        raise Mistake(f"cannot write {args.output}: {e.strerror or e}") from None
+    _summary(out, leaves, drawing, args.digits)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _values(pairs):
+    """NAME=VALUE arguments -> {name: float}."""
+    values = {}
+    for pair in pairs:
+        name, equals, number = pair.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier() or keyword.iskeyword(name):
+            raise Mistake(f"{pair!r}: give a value as NAME=NUMBER, e.g. x1=2")
+        try:
+            value = float(number)
+        except ValueError:
+            raise Mistake(f"{pair!r}: {number.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise Mistake(f"{pair!r}: give a finite number")
+        if name in values:
+            raise Mistake(f"{name} is given twice ({name}={values[name]:g} and {pair})")
+        values[name] = value
+    return values
+
+
+def _format(path):
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in FORMATS:
+        raise Mistake(f"-o {path}: cannot tell the format from {suffix or 'no suffix'}; "
+                      f"end the name with {', '.join(FORMATS)}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Mistake(f"-o {path}: the folder {folder} does not exist")
+    return FORMATS[suffix]
+
+
+def _limit(text):
+    if text.lower() == "none":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a positive whole number or 'none'")
+    return n
+
+
+def _summary(out, leaves, drawing, digits):
+    """The output, each name's grad and the highlighted chain rule, as the drawing shows them."""
+    from engine.drawing import number
+
+    print(f"{out.label or 'out'} = {number(out.data, digits)}")
+    top = out.label or "out"
+    grads = ", ".join(f"d{top}/d{name} = {number(leaf.grad, digits)}" for name, leaf in leaves.items()
+                      if leaf is not out)
+    if grads:
+        print(grads)
+    for line in drawing.caption:
+        print(line)

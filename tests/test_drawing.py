@@ -1,0 +1,408 @@
+"""engine.draw: the DOT it writes, the SVG it renders, the chain rule in its caption."""
+import math
+import os
+import shutil
+import threading
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import engine
+from engine import Value, backward_order, draw
+from engine import drawing, render
+from engine.drawing import MAX_NODES, number
+
+SVG = "{http://www.w3.org/2000/svg}"
+RED = drawing.HIGHLIGHT.lower()
+
+
+def neuron():
+    """The tutorial's neuron: y = sigmoid(w1*x1 + w2*x2 + b) with w = [0, 1], b = 4, x = [2, 3]."""
+    x1, x2 = Value(2.0, "x1"), Value(3.0, "x2")
+    w1, w2, b = Value(0.0, "w1", param=True), Value(1.0, "w2", param=True), Value(4.0, "b", param=True)
+    y = (w1 * x1 + w2 * x2 + b).sigmoid()
+    y.label = "y"
+    return y, w1
+
+
+def alice():
+    """The tutorial's 2-2-1 sigmoid network, all weights 1, biases 0, on Alice: x = (-2, -1), y_true = 1."""
+    x1, x2 = Value(-2.0, "x1"), Value(-1.0, "x2")
+    w1, w2, w3, w4, w5, w6 = (Value(1.0, f"w{i}", param=True) for i in range(1, 7))
+    b1, b2, b3 = (Value(0.0, f"b{i}", param=True) for i in range(1, 4))
+    h1 = (w1 * x1 + w2 * x2 + b1).sigmoid()
+    h2 = (w3 * x1 + w4 * x2 + b2).sigmoid()
+    h1.label, h2.label = "h1", "h2"
+    y_pred = (w5 * h1 + w6 * h2 + b3).sigmoid()
+    y_pred.label = "y_pred"
+    L = (1 - y_pred) ** 2
+    L.label = "L"
+    return L, w1, x1
+
+
+def svg_of(g):
+    return ET.fromstring(g.pipe("svg", engine="wasm"))
+
+
+def texts(element):
+    return ["".join(t.itertext()).replace("\xa0", " ") for t in element.iter(f"{SVG}text")]
+
+
+def groups(svg, kind):
+    """{title: <g>} for the nodes or edges of a rendered SVG."""
+    return {g.find(f"{SVG}title").text: g for g in svg.iter(f"{SVG}g") if g.get("class") == kind}
+
+
+def strokes(g):
+    return {e.get("stroke") for e in g.iter() if e.get("stroke")}
+
+
+# --- numbers --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("x, digits, shown", [
+    (-0.952, 4, "-0.952"), (0.02146953526581111, 4, "0.02147"), (0.02146953526581111, 3, "0.0215"),
+    (0.0, 4, "0"), (-0.0, 4, "0"), (2.0, 4, "2"), (0.999088948805599, 4, "0.9991"), (1.5e-7, 4, "1.5e-7"),
+    (123456.0, 4, "1.235e5"), (-1e30, 2, "-1e30"), (math.inf, 4, "inf"),
+])
+def test_number_shows_significant_digits_without_trailing_zeros(x, digits, shown):
+    assert number(x, digits) == shown
+
+
+# --- the chain rule in the caption -----------------------------------------------------------------
+
+def test_caption_reads_like_the_tutorial_grouped_at_labelled_neurons():
+    L, w1, _ = alice()
+    L.backward()
+    # The tutorial prints -0.952 x 0.249 x -0.0904 = 0.0214: it rounds y_pred to 0.524 before
+    # computing -2(1 - 0.524), and multiplies the rounded factors. The engine keeps full precision.
+    assert draw(L, highlight=w1, digits=3).caption == [
+        "dL/dw1 = dL/dy_pred x dy_pred/dh1 x dh1/dw1 = -0.953 x 0.249 x -0.0904 = 0.0215",
+        "op by op: (0.953 x -1) x (0.249 x 1 x 1 x 1) x (0.0452 x 1 x 1 x -2)",
+    ]
+    caption = draw(L, highlight=w1).caption
+    assert caption[0] == "dL/dw1 = dL/dy_pred x dy_pred/dh1 x dh1/dw1 = -0.9526 x 0.2494 x -0.09035 = 0.02147"
+    # the same factors as the tutorial's, to the digits it prints
+    factors = [float(f) for f in caption[0].split(" = ")[2].split(" x ")]
+    for ours, tutorial in zip(factors, (-0.952, 0.249, -0.0904)):
+        assert ours == pytest.approx(tutorial, abs=1e-3)
+    assert float(caption[0].rsplit(" = ", 1)[1]) == pytest.approx(w1.grad, rel=1e-3)
+
+
+def test_caption_sums_over_paths_and_writes_every_op_factor_without_labels():
+    y, w1 = neuron()
+    y.backward()
+    assert draw(y, highlight=w1).caption == ["dy/dw1 = 0.0009102 x 1 x 1 x 2 = 0.00182"]
+    L, _, x1 = alice()
+    L.backward()
+    caption = draw(L, highlight=x1).caption[0]  # x1 feeds h1 and h2: two paths
+    assert caption.startswith("dL/dx1 = dL/dy_pred x dy_pred/dh1 x dh1/dx1 + dL/dy_pred x dy_pred/dh2 x dh2/dx1 = ")
+    assert float(caption.rsplit(" = ", 1)[1]) == pytest.approx(x1.grad, rel=1e-3)
+    a = Value(3.0, "a")
+    out = a * a  # a repeated operand: two edges, two paths
+    out.label = "out"
+    out.backward()
+    assert draw(out, highlight=a).caption == ["dout/da = 3 + 3 = 6"]
+
+
+def test_caption_past_max_paths_or_factors_gives_the_total_only():
+    x = Value(1.5, "x")
+    v = x
+    for _ in range(4):
+        v = v * v  # 2**4 = 16 paths from the root down to x
+    v.label = "z"
+    v.backward()
+    caption = draw(v, highlight=x).caption
+    assert caption[0].startswith("dz/dx = the sum over 16 paths of the product of the local derivatives along each = ")
+    assert float(caption[0].rsplit(" = ", 1)[1]) == pytest.approx(x.grad, rel=1e-3)
+    v = x
+    for _ in range(30):
+        v = (v + 1.0).tanh()  # one path of 60 factors
+    v.label = "deep"
+    v.backward()
+    (line,) = draw(v, highlight=x).caption
+    assert line.startswith("ddeep/dx = the product of the local derivatives along the path = ")
+
+
+def test_highlight_by_label_and_errors():
+    y, w1 = neuron()
+    assert draw(y, highlight="w1").caption == draw(y, highlight=w1).caption
+    assert draw(y, highlight=y).caption == ["dy/dy = 1"]
+    with pytest.raises(ValueError, match="not part of the graph"):
+        draw(y, highlight=Value(1.0, "stranger"))
+    with pytest.raises(ValueError, match="no value in this graph has that label"):
+        draw(y, highlight="w9")
+
+
+# --- DOT -------------------------------------------------------------------------------------------
+
+def test_dot_is_deterministic_and_leaves_grads_alone():
+    sources = []
+    for _ in range(2):
+        L, w1, _ = alice()
+        L.backward()
+        kept = [(id(v), v.data, v.grad) for v in backward_order(L)]
+        sources.append(draw(L, highlight=w1).source)
+        assert [(id(v), v.data, v.grad) for v in backward_order(L)] == kept
+    assert sources[0] == sources[1]
+
+
+def test_one_edge_per_operand_and_kinds_styled_apart():
+    a, w = Value(3.0, "a"), Value(2.0, "w", param=True)
+    out = a * a + w * 2
+    out.backward()
+    src = draw(out).source
+    # ids are positions in backward order: a*a has two edges from a's box into the same op
+    mul = [line for line in src.splitlines() if "->" in line and f"v{backward_order(out).index(a)} ->" in line]
+    assert len(mul) == 2
+    assert f'fillcolor="{drawing.FILL["param"]}"' in src and f'fillcolor="{drawing.FILL["input"]}"' in src
+    assert "dashed" in src  # the constant 2
+    assert 'tooltip="d/da = b, d/db = a"' in src  # the op's rule, from the table
+
+
+def test_before_backward_edges_show_only_the_local_derivative():
+    y, _ = neuron()
+    svg = svg_of(draw(y))
+    labels = [t for e in groups(svg, "edge").values() for t in texts(e)]
+    assert "local 2" in labels and not any(" = " in t for t in labels)
+
+
+# --- SVG -------------------------------------------------------------------------------------------
+
+def test_svg_shows_values_local_derivatives_chain_products_and_the_highlighted_path():
+    y, w1 = neuron()
+    y.backward()
+    g = draw(y, highlight=w1)
+    svg = svg_of(g)
+    nodes, edges = groups(svg, "node"), groups(svg, "edge")
+    order = backward_order(y)
+    box = lambda v: nodes[f"v{order.index(v)}"]
+    assert texts(box(y)) == ["y", "data 0.9991", "grad 1"]
+    assert texts(box(w1)) == ["w1", "data 0", "grad 0.00182"]
+    x1 = next(v for v in order if v.label == "x1")
+    product = next(v for v in order if w1 in v.inputs)  # w1 * x1
+    w1_edge, x1_edge = (edges[f"v{order.index(v)}->op{order.index(product)}"] for v in (w1, x1))
+    assert texts(w1_edge) == ["local 2", "2 x 0.0009102 = 0.00182"]  # d(w1*x1)/dw1 = x1 = 2
+    assert texts(x1_edge) == ["local 0", "0 x 0.0009102 = 0"]
+    assert RED in strokes(w1_edge) and RED not in strokes(x1_edge)
+    assert RED in strokes(box(y)) and RED not in strokes(box(x1))
+    lit = {title for title, e in edges.items() if RED in strokes(e)}
+    assert len(lit) == 8  # w1 -> * -> + -> + -> sigmoid -> y: 4 operand edges, 4 op -> value edges
+    assert "dy/dw1 = 0.0009102 x 1 x 1 x 2 = 0.00182" in texts(svg)
+
+
+def test_svg_renders_without_dot_on_path_and_shows_in_jupyter(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert shutil.which("dot") is None
+    y, w1 = neuron()
+    y.backward()
+    g = draw(y, highlight=w1)
+    assert ET.fromstring(g.pipe()).tag == f"{SVG}svg"  # engine="auto" falls on wasm
+    bundle = g._repr_mimebundle_()
+    assert ET.fromstring(bundle["image/svg+xml"]).tag == f"{SVG}svg"
+    path = g.render(tmp_path / "neuron")
+    assert path.endswith("neuron.svg") and b"0.9991" in open(path, "rb").read()
+    assert g.render(tmp_path / "neuron.dot").endswith("neuron.dot")
+    with pytest.raises(render.RenderError, match="apt-get install graphviz"):
+        g.pipe("pdf")
+    if render._resvg() is None:
+        with pytest.raises(render.RenderError, match=r"chainrule\[png\]"):
+            g.pipe("png")
+    else:
+        assert g.pipe("png").startswith(b"\x89PNG")
+
+
+def test_jupyter_repr_never_raises(monkeypatch):
+    y, _ = neuron()
+    g = draw(y)
+
+    def broken(*args, **kwargs):
+        raise render.RenderError("no way to draw here")
+
+    monkeypatch.setattr(drawing, "render_bytes", broken)
+    bundle = g._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle and "no way to draw here" in bundle["text/plain"]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz `dot` program is not installed")
+def test_dot_program_draws_the_same_labels():
+    y, w1 = neuron()
+    y.backward()
+    g = draw(y, highlight=w1)
+    by_wasm, by_dot = svg_of(g), ET.fromstring(g.pipe("svg", engine="dot"))
+    assert sorted(texts(by_wasm)) == sorted(texts(by_dot))
+    assert g.pipe("pdf", engine="dot").startswith(b"%PDF")
+
+
+def test_svg_is_byte_identical_across_renders():
+    y, w1 = neuron()
+    y.backward()
+    first = draw(y, highlight=w1).pipe(engine="wasm")
+    y2, w12 = neuron()
+    y2.backward()
+    assert draw(y2, highlight=w12).pipe(engine="wasm") == first
+
+
+# --- labels with any characters ---------------------------------------------------------------------
+
+def _words(s):
+    return " ".join(s.replace("\xa0", " ").split())
+
+
+@pytest.mark.parametrize("label", ['say "hi"', "{x}|<y>", "back\\slash \\n \\N", "two\nlines",
+                                   "é 中 😀", "a & b &amp; <b>", "]]> -->", "ctl\x01\x7f"])
+def test_awkward_labels_render_and_round_trip(label):
+    check_label(label)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=24))
+def test_fuzzed_labels_never_break_the_dot_or_the_svg(label):
+    check_label(label)
+
+
+def check_label(label):
+    x = Value(1.0, label)
+    out = (x * 2).tanh()
+    out.label = label
+    out.backward()
+    svg = ET.fromstring(draw(out, highlight=x).pipe(engine="wasm"))  # parses: the XML is sound
+    shown = [_words(t) for t in texts(svg) if _words(t)]
+    expected = drawing._XML_INVALID.sub(drawing._visible, label)  # controls are written as \xNN
+    for line in (_words(line) for line in drawing.lines(expected)):
+        if line:
+            assert shown.count(line) >= 2  # in both boxes (and the caption)
+
+
+def test_escaping_helpers():
+    assert drawing.text('a "b" \\ & c\nd') == 'a \\"b\\" \\\\ &amp; c\\nd'
+    assert drawing.field("{a|b} <c>") == "\\{a\\|b\\}\\ \\<c\\>"
+    assert drawing.text("\x00") == "\\\\x00"
+
+
+# --- big graphs ---------------------------------------------------------------------------------------
+
+def layer_net(samples, width=6):
+    """A 2-width-1 tanh network evaluated on several samples, summed into one loss."""
+    ws = [[Value(0.1 * (i - j), f"l0.n{j}.w{i}", param=True) for i in range(2)] for j in range(width)]
+    bs = [Value(0.0, f"l0.n{j}.b", param=True) for j in range(width)]
+    vs = [Value(0.2 * j, f"l1.w{j}", param=True) for j in range(width)]
+    loss = 0.0
+    for s in range(samples):
+        xs = [Value(s / 10, f"x{s}.{i}") for i in range(2)]
+        hidden = [engine.dot(w, xs, b).tanh() for w, b in zip(ws, bs)]
+        loss = loss + (engine.dot(vs, hidden).tanh() - 1.0) ** 2
+    loss.backward()
+    return loss
+
+
+def test_groups_neurons_past_max_nodes_then_refuses():
+    L, w1, _ = alice()
+    L.backward()
+    g = draw(L, highlight=w1, group=True)
+    assert g.grouped
+    svg = svg_of(g)
+    words = texts(svg)
+    for name in ("h1: sigmoid neuron", "h2: sigmoid neuron", "y_pred: sigmoid neuron", "w1, w2, b1"):
+        assert name in words
+    assert "local 0.04518" in words  # d h1 / d x1 = sigmoid'(-3) * w1, through the box
+    assert any(w.startswith("dL/dw1 = dL/dy_pred x dy_pred/dh1 x dh1/dw1 = ") for w in words)
+
+    wide = layer_net(samples=1, width=120)
+    assert draw(wide, max_nodes=None).boxes > MAX_NODES
+    auto = draw(wide)
+    assert auto.grouped and auto.boxes < 150
+    words = texts(svg_of(auto))
+    assert "l0.n3.w0, l0.n3.w1, l0.n3.b" in words and "l1.* (120 params)" in words
+    with pytest.raises(ValueError, match=r"max_nodes=20.*max_nodes=None"):
+        draw(wide, max_nodes=20)
+    batch = layer_net(samples=30)  # parameters shared by 30 samples stay outside the boxes
+    assert draw(batch, group=True).boxes < draw(batch, group=False, max_nodes=None).boxes
+    chain = Value(1.0, "x")
+    for _ in range(30):
+        chain = chain + 1.0
+    with pytest.raises(ValueError, match="max_nodes=50"):
+        draw(chain, max_nodes=50)
+    assert not draw(chain, max_nodes=None).grouped
+
+
+def test_a_long_chain_renders_on_the_wasm_stack():
+    v = Value(0.5, "x")
+    for _ in range(300):  # 2,401 boxes, about 600 ranks deep
+        v = (v * 1.01 + 0.1).tanh()
+    v.backward()
+    svg = ET.fromstring(draw(v, max_nodes=None).pipe(engine="wasm"))
+    assert svg.tag == f"{SVG}svg"
+
+
+def test_options_are_checked():
+    y, _ = neuron()
+    for bad in ({"rankdir": "XY"}, {"digits": 0}, {"max_nodes": 0}, {"group": "yes"}):
+        with pytest.raises(ValueError):
+            draw(y, **bad)
+    with pytest.raises(TypeError):
+        draw(3.0)
+    assert "rankdir=TB" in draw(y, rankdir="TB").source
+
+
+# --- the wasm layer ----------------------------------------------------------------------------------
+
+def test_renders_from_four_threads_at_once_with_failures_among_them():
+    y, w1 = neuron()
+    y.backward()
+    source = draw(y, highlight=w1).source
+    expected = render.wasm_svg(source)
+    results, errors = [], []
+
+    def work(k):
+        for i in range(12):
+            if (i + k) % 5 == 0:
+                try:
+                    render.wasm_svg("digraph { a -> ")
+                except render.RenderError:
+                    errors.append(k)
+            else:
+                results.append(render.wasm_svg(source) == expected)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) + len(errors) == 48 and all(results) and errors
+
+
+def test_a_render_after_bad_dot_or_a_timeout_works_and_prints_nothing(capfd):
+    with pytest.raises(render.RenderError, match="could not draw"):
+        render.wasm_svg("digraph { a -> ")
+    slow = layer_net(samples=12)
+    with pytest.raises(render.RenderError, match="longer than"):
+        render.wasm_svg(draw(slow, max_nodes=None).source, timeout=0.05)
+    y, _ = neuron()
+    svg = render.wasm_svg(draw(y).source)
+    assert ET.fromstring(svg).tag == f"{SVG}svg"
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_bad_engine_and_formats():
+    with pytest.raises(ValueError, match="engine"):
+        render.render("digraph{}", engine="magic")
+    with pytest.raises(render.RenderError, match="svg"):
+        render.render("digraph{}", "pdf", engine="wasm")
+
+
+def test_dot_program_missing_says_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(render.RenderError, match="brew install graphviz"):
+        render.dot_program("digraph{}", "svg")
+
+
+def test_importing_engine_does_not_import_graphviz():
+    import subprocess
+    import sys
+
+    code = "import sys, engine; engine.Value(1.0); print('graphviz' in sys.modules, 'wasmtime' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.stdout.split() == ["False", "False"]

@@ -1,0 +1,143 @@
+"""engine.expr.parse: a whitelist of Python's expression syntax built into Values, never run."""
+import ast
+import builtins
+import math
+
+import pytest
+
+from engine.expr import parse
+
+NEURON = {"x1": 2, "x2": 3, "w1": 0, "w2": 1, "b": 4}
+
+
+def test_the_tutorials_neuron():
+    out, leaves = parse("sigmoid(w1*x1 + w2*x2 + b)", NEURON)
+    assert out.data == pytest.approx(0.9990889488055994)
+    out.backward()
+    assert leaves["w1"].grad == pytest.approx(2 * 0.9990889488055994 * (1 - 0.9990889488055994))
+    assert list(leaves) == ["w1", "x1", "w2", "x2", "b"]  # left to right as written
+    kinds = {name: leaf.op.name for name, leaf in leaves.items()}
+    assert kinds == {"w1": "param", "x1": "input", "w2": "param", "x2": "input", "b": "param"}
+    assert all(leaf.label == name for name, leaf in leaves.items())
+
+
+def test_params_can_be_named():
+    _, leaves = parse("w*x + b", {"w": 1, "x": 2, "b": 3}, params=["x"])
+    assert {n: v.op.name for n, v in leaves.items()} == {"w": "input", "x": "param", "b": "input"}
+
+
+def test_a_name_used_twice_is_one_leaf_and_numbers_are_constants():
+    out, leaves = parse("x*x - 2", {"x": 3})
+    (x,) = leaves.values()
+    product, two = out.inputs
+    assert product.inputs == (x, x)
+    assert two.op.name == "const" and two.data == 2.0
+    out.backward()
+    assert x.grad == 6.0
+
+
+def test_every_function_and_operator():
+    text = ("exp(x) + log(x) + tanh(x) + sigmoid(x) + relu(x) + abs(-x) + sqrt(x) + x**2 + 2**x"
+            " + x**(1/2) + x/3 - -x")
+    out, leaves = parse(text, {"x": 1.5})
+    x = 1.5
+    expected = (math.exp(x) + math.log(x) + math.tanh(x) + 1 / (1 + math.exp(-x)) + x + x + math.sqrt(x)
+                + x**2 + 2**x + x**0.5 + x / 3 + x)
+    assert out.data == pytest.approx(expected)
+    out.backward()
+    h = 1e-6
+    numeric = (parse(text, {"x": x + h})[0].data - parse(text, {"x": x - h})[0].data) / (2 * h)
+    assert leaves["x"].grad == pytest.approx(numeric, rel=1e-6)
+
+
+def test_constant_exponents_use_the_constant_power():
+    out, _ = parse("x ** 2", {"x": 3})
+    assert out.op.name == "powc"
+    out, _ = parse("x ** (1/2)", {"x": 4})
+    assert out.op.name == "powc" and out.data == 2.0
+    out, _ = parse("x ** -1", {"x": 4})
+    assert out.op.name == "powc" and out.data == 0.25
+    out, _ = parse("x ** y", {"x": 2, "y": 3})
+    assert out.op.name == "pow" and out.data == 8.0
+
+
+def test_naming_the_output():
+    out, leaves = parse("L = (1 - y_pred)**2", {"y_pred": 0.524})
+    assert out.label == "L" and out.data == pytest.approx(0.476**2)
+    assert "L" not in leaves
+
+
+@pytest.mark.parametrize("text, message, caret", [
+    ("__import__('os')", "calling __import__() is not allowed", "^^^^^^^^^^"),
+    ("x.__class__", "attribute access is not allowed", "^^^^^^^^^^^"),
+    ("(lambda: 1)()", "only the engine's functions can be called", " ^^^^^^^^^"),
+    ("open('f')", "calling open() is not allowed", "^^^^"),
+    ("2**10**10", "the exponent 1e+10 is too large", "^^^^^^^^^"),
+    ("x ** 5000", "the exponent 5000 is too large", "^^^^^^^^^"),
+    ("x[0]", "indexing is not allowed", "^^^^"),
+    ("x < 1", "a comparison is not allowed", "^^^^^"),
+    ("x + 'a'", "'a' is not a number", "    ^^^"),
+    ("True + x", "True is not a number", "^^^^"),
+    ("1j * x", "1j is not a number", "^^"),
+    ("x + y", "y has no value", "    ^"),
+    ("exp + x", "exp is a function", "^^^"),
+    ("exp(x, 2)", "exp() takes exactly one argument", "^^^^^^^^^"),
+    ("exp(x=1)", "exp() takes exactly one argument", "^^^^^^^^"),
+    ("x @ x", "the operator in this part is not allowed", "^^^^^"),
+    ("x % 2", "the operator in this part is not allowed", "^^^^^"),
+    ("not x", "this unary operator is not allowed", "^^^^^"),
+    ("[x]", "a list is not allowed", "^^^"),
+    ("(x := 1)", "an assignment (:=) is not allowed", " ^^^^^^"),
+    ("f'{x}'", "an f-string is not allowed", "^^^^^^"),
+    ("x if x else 1", "an if-expression is not allowed", "^^^^^^^^^^^^^"),
+    ("_secret * x", "names starting with _ are not allowed", "^^^^^^^"),
+    ("1e999 * x", "too large for a float", "^^^^^"),
+    ("1/(x - x)", "division by zero", "^^^^^^^^^"),
+    ("log(x - x)", "log needs a positive input", "^^^^^^^^^^"),
+    ("exp(exp(x * 1000))", "overflows", "    ^^^^^^^^^^^^^"),
+    ("x +", "not a valid expression", "   ^"),
+    ("sigmoid(x", "not a valid expression ('(' was never closed)", "       ^"),
+    ("é + x.real", "attribute access", "    ^^^^^^"),  # carets count characters, not UTF-8 bytes
+])
+def test_refused_with_a_caret_under_the_offending_part(text, message, caret):
+    with pytest.raises(ValueError) as refused:
+        parse(text, {"x": 1.5, "é": 1.0})
+    lines = str(refused.value).splitlines()
+    assert message in lines[0]
+    assert lines[1] == f"  {text}"
+    assert lines[2] == f"  {caret}"
+
+
+def test_nothing_is_evaluated_as_python(monkeypatch):
+    real_compile = builtins.compile
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("eval/exec must not be used")
+
+    def parse_only(source, filename, mode, flags=0, *args, **kwargs):
+        assert flags & ast.PyCF_ONLY_AST, "compile may only parse (ast.parse), never make code to run"
+        return real_compile(source, filename, mode, flags, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    monkeypatch.setattr(builtins, "compile", parse_only)
+    out, _ = parse("sigmoid(w1*x1 + w2*x2 + b)", NEURON)
+    assert out.data == pytest.approx(0.999088948805599)
+    with pytest.raises(ValueError):
+        parse("__import__('os').system('echo no')", {})
+
+
+def test_huge_and_deep_input_is_refused_not_crashed():
+    with pytest.raises(ValueError, match="nested"):
+        parse("(" * 500 + "x" + ")" * 500, {"x": 1})
+    with pytest.raises(ValueError, match="characters long"):
+        parse("x+" * 6000 + "x", {"x": 1})
+    with pytest.raises(ValueError, match="finite number"):
+        parse("x", {"x": math.nan})
+    with pytest.raises(TypeError):
+        parse(b"x", {"x": 1})
+
+
+def test_a_long_sum_builds_without_recursion():
+    out, _ = parse("+".join(["x"] * 500), {"x": 1})
+    assert out.data == 500.0
