@@ -90,13 +90,14 @@ def _fast_binary(op, reflected=False):
     def method(self, other):
         if type(other) is not Value and (other := _const(other)) is None:
             return NotImplemented
-        a, b = (other, self) if reflected else (self, other)
+        if reflected:
+            self, other = other, self
         if not _recording:
-            return _node(op, forward(a.data, b.data), (a, b))
+            return _node(op, forward(self.data, other.data), (self, other))
         out = _new(Value)  # _node's work, written out: a call less on the hottest path
-        out.data = forward(a.data, b.data)
+        out.data = forward(self.data, other.data)
         out.grad = 0.0
-        out.inputs = (a, b)
+        out.inputs = (self, other)
         out.op = op
         return out
 
