@@ -1,0 +1,43 @@
+"""The README tells the truth: its example prints what its comments say, CI runs its test
+command, its figure is what `chainrule graph` draws today, and it lists every demo."""
+import contextlib
+import io
+import re
+from pathlib import Path
+
+from demos import graph
+from demos.catalog import DEMOS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_example_prints_what_its_comments_say():
+    code = re.search(r"```python\n(.*?)```", README, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 15
+    promised = [line.split("#", 1)[1].strip() for line in code.splitlines() if line.startswith("print(")]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README.md", "exec"), {})  # our own README, not user text
+    assert printed.getvalue().splitlines() == promised
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    commands = re.findall(r"^    (pip install .*)$", README, re.M)
+    assert len(commands) == 2  # one runs the demos, one the tests
+    test_command = next(c for c in commands if "pytest" in c)
+    assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_figure_is_what_chainrule_graph_draws(tmp_path):
+    figure = re.search(r"!\[[^\]]*\]\(([^)]+\.svg)\)", README).group(1)
+    fresh = tmp_path / "neuron.svg"
+    argv = ["sigmoid(w1*x1 + w2*x2 + b)", "x1=2", "x2=3", "w1=0", "w2=1", "b=4", "-o", str(fresh), "--highlight", "w1"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert graph.main(argv) == 0
+    assert fresh.read_bytes() == (ROOT / figure).read_bytes()
+
+
+def test_every_demo_is_listed():
+    for name in DEMOS:
+        assert f"| `{name}` |" in README
