@@ -8,7 +8,7 @@ from .primitives import PRIMITIVES
 
 P = PRIMITIVES
 INPUT, PARAM, CONST = P["input"], P["param"], P["const"]
-ADD, SUB, MUL, DIV, POWC = P["add"], P["sub"], P["mul"], P["div"], P["powc"]
+ADD, SUB, MUL = P["add"], P["sub"], P["mul"]
 
 _recording = True  # False inside `with no_grad():`
 
@@ -142,6 +142,8 @@ def backward_steps(root):
 
 def _seed(root):
     """Start a backward pass: intermediate grads to 0 (leaves keep theirs), d root/d root = 1."""
+    if root.data - root.data != 0.0:  # + - * never raise, so an overflow shows up here
+        raise ValueError(f"backward from {root.data!r}: the value overflowed; its grads would be meaningless")
     order = _interior_order(root)
     for v in order:
         v.grad = 0.0

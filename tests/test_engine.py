@@ -280,6 +280,7 @@ def test_repr_and_label():
         (lambda: engine.sum([]), ValueError, ["sum", "none"]),
         (lambda: engine.dot([Value(1e200)], [Value(1e200)]), ValueError, ["dot", "not a finite"]),
         (lambda: (Value(0.0) ** 0.5).backward(), ValueError, ["backward", "0.0 ** 0.5"]),
+        (lambda: (Value(1e200) * 1e200).backward(), ValueError, ["backward from inf", "overflowed"]),
     ],
 )
 def test_bad_input_raises_a_clear_error(make, error, words):
