@@ -205,6 +205,8 @@ def _agreement(steps):
     matched = sum(n.matches for n in numbers)
     on_purpose = sum(1 for n in numbers if not n.matches and n.note)
     unexplained = len(numbers) - matched - on_purpose
+    if not numbers:
+        return "the tutorial prints no numbers here; the steps show the engine's"
     text = f"{matched}/{len(numbers)} tutorial numbers match"
     if on_purpose:
         text += f", {on_purpose} {_differ(on_purpose)} on purpose (see the notes)"
