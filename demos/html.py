@@ -62,7 +62,9 @@ table.numbers { border-collapse: collapse; margin: 14px 0 18px; min-width: 60%;
 .numbers tr.note td { text-align: left; color: var(--soft); font-size: 14px; padding-top: 0; }
 figure { margin: 14px 0; }
 figure.graph { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 10px;
-               overflow-x: auto; cursor: zoom-in; }
+               overflow-x: auto; cursor: zoom-in; box-sizing: border-box;
+               /* wider than the text: graphs run left to right */
+               width: min(96vw, 1800px); position: relative; left: 50%; transform: translateX(-50%); }
 figure.graph svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
 figure.graph.full { cursor: zoom-out; }
 figure.graph.full svg { max-width: none; }
