@@ -94,11 +94,9 @@ def backward_walk(root):
 
     `passes` lists, for each input that is not a constant, (input, local derivative,
     local x node's grad): the local derivative read from the engine's table of primitives.
-    Leaves and constants pass nothing, so they get no step of their own.
+    Leaves and constants pass nothing, so backward_steps gives them no step of their own.
     """
     for v in backward_steps(root):
-        if not v.inputs:
-            continue
         local = v.op.local(v.data, *[x.data for x in v.inputs])
         passes = [(x, d, d * v.grad) for x, d in zip(v.inputs, local) if x.op.name != "const"]
         yield v, passes
@@ -125,7 +123,8 @@ def walkthrough_steps(root, remarks=None):
         lines += ["\n" + remarks[x.label] for x, _, _ in passes if x.label in remarks]
         text = "\n".join(lines)
         numbers = tuple(Number(partial(root.label, x), x.grad) for x, _, _ in passes)
-        steps.append(Step(f"Backward {i}/{total}: {describe(v)}", text, numbers, draw(root)))
+        graph = draw(root, highlight=v)  # the path from the root to where the walk is now
+        steps.append(Step(f"Backward {i}/{total}: {describe(v)}", text, numbers, graph))
     return steps
 
 
