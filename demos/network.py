@@ -7,6 +7,7 @@ backward(). The only numbers typed in are the tutorial's inputs and the strings 
 import random
 
 from engine import Value, backward_order, backward_steps, draw, no_grad
+from engine.formula import describe
 from nn import Module, Neuron, SGD, datasets
 from nn import mse as nn_mse
 
@@ -59,31 +60,6 @@ def derivative(out, wrt):
     zero_grads(out)
     out.backward()
     return wrt.grad
-
-
-_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "powc": 3, "pow": 3}
-
-
-def describe(v):
-    """A short formula for a node: its label, or the expression that made it (w1*x1 + w2*x2)."""
-    return _describe(v)[0]
-
-
-def _describe(v):
-    """(text, precedence) of a node, so children get parentheses only where needed."""
-    if v.label:
-        return v.label, 9
-    if not v.inputs:
-        return fmt(v.data), 9
-    name, symbol = v.op.name, v.op.symbol
-    prec = _PRECEDENCE.get(name)
-    if prec is None or len(v.inputs) != 2:  # a function of its inputs: sigmoid(...), dot(...)
-        return f"{symbol}({', '.join(describe(x) for x in v.inputs)})", 9
-    (left, lp), (right, rp) = _describe(v.inputs[0]), _describe(v.inputs[1])
-    left = left if lp >= prec else f"({left})"
-    right = right if rp > prec or (rp == prec and name in ("add", "mul")) else f"({right})"
-    joint = symbol if name in ("mul", "powc", "pow") else f" {symbol} "
-    return f"{left}{joint}{right}", prec
 
 
 # ---------------------------------------------------------------- backward, one node at a time

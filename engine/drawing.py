@@ -40,12 +40,14 @@ import re
 import graphviz
 from graphviz import nohtml
 
+from .formula import describe
 from .render import TIMEOUT, render as render_bytes
 from .value import backward_order
 
 MAX_NODES = 800  # boxes drawn (a value and its op count two): 0.2-0.5 s with wasm, measured
 MAX_PATHS = 6  # paths written out in a highlight's caption; more are summed without factors
 MAX_FACTORS = 24  # local derivatives written out in a caption; more: the total alone
+MAX_FORMULA = 32  # characters of formula that may name an unlabelled value in a caption
 ACTIVATIONS = frozenset({"tanh", "sigmoid", "relu"})
 RANKDIRS = ("LR", "TB", "RL", "BT")
 
@@ -450,7 +452,11 @@ def _local(v):
 
 
 def _name(v, fallback):
-    return v.label or fallback
+    """v's label; else its formula in parentheses when short (`(w1*x1 + b1)`); else fallback."""
+    if v.label:
+        return v.label
+    formula = describe(v)
+    return f"({formula})" if len(formula) <= MAX_FORMULA else fallback
 
 
 def _factors(factors, num, brackets=False):

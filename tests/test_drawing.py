@@ -406,3 +406,16 @@ def test_importing_engine_does_not_import_graphviz():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_an_unlabelled_target_is_named_by_its_formula_in_the_caption():
+    w, x = Value(2.0, "w", param=True), Value(3.0, "x")
+    z = w * x + 1
+    y = z.tanh()
+    y.label = "y"
+    y.backward()
+    assert draw(y, highlight=z).caption[0].startswith("dy/d(w*x + 1) = ")
+    long = (w * x + w * w + x * x + w * w * w + x * x * x + w * x * w * x).tanh()  # too long to name
+    long.label = "y"
+    long.backward()
+    assert draw(long, highlight=long.inputs[0]).caption[0].startswith("dy/dv = ")
