@@ -7,7 +7,7 @@ picture of the chain rule and the math that ran cannot disagree.
 """
 import math
 from functools import reduce
-from operator import add, mul, neg, sub
+from operator import add, mul, neg, sub, truediv
 
 
 class Primitive:
@@ -61,12 +61,12 @@ PRIMITIVES = {p.name: p for p in (
     Primitive("add", "+", add, lambda out, a, b: (1.0, 1.0), "d/da = 1, d/db = 1"),
     Primitive("sub", "-", sub, lambda out, a, b: (1.0, -1.0), "d/da = 1, d/db = -1"),
     Primitive("mul", "*", mul, lambda out, a, b: (b, a), "d/da = b, d/db = a"),
-    Primitive("div", "/", lambda a, b: a / b, lambda out, a, b: (1.0 / b, -out / b), "d/da = 1/b, d/db = -a/b^2"),
+    Primitive("div", "/", truediv, lambda out, a, b: (1.0 / b, -out / b), "d/da = 1/b, d/db = -a/b^2"),
     Primitive("neg", "-", neg, lambda out, a: (-1.0,), "d/da = -1"),
     # a ** n with a constant n (its grad is not needed), and a ** b for a positive base
     Primitive("powc", "**", pow, lambda out, a, n: (n * a ** (n - 1.0), 0.0), "d/da = n a^(n-1)"),
     Primitive("pow", "**", pow, lambda out, a, b: (b * a ** (b - 1.0), out * math.log(a)),
-         "d/da = b a^(b-1), d/db = a^b ln a"),
+              "d/da = b a^(b-1), d/db = a^b ln a"),
     # functions of one input
     Primitive("exp", "exp", math.exp, lambda out, a: (out,), "d/da = exp(a)"),
     Primitive("log", "log", math.log, lambda out, a: (1.0 / a,), "d/da = 1/a"),
@@ -75,7 +75,7 @@ PRIMITIVES = {p.name: p for p in (
     Primitive("sigmoid", "sigmoid", _sigmoid, lambda out, a: (out * (1.0 - out),), "d/da = s(a) (1 - s(a))"),
     Primitive("relu", "relu", _relu, lambda out, a: (1.0 if a > 0.0 else 0.0,), "d/da = 1 if a > 0 else 0"),
     Primitive("abs", "abs", abs, lambda out, a: (1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0,),
-         "d/da = sign(a)"),
+              "d/da = sign(a)"),
     # n-ary: one node with many inputs
     Primitive("sum", "sum", lambda *xs: reduce(add, xs), lambda out, *xs: (1.0,) * len(xs), "d/dx_i = 1"),
     Primitive("dot", "dot", _dot, _dot_local, "d/dw_i = x_i, d/dx_i = w_i, d/db = 1"),
