@@ -34,16 +34,16 @@ def build_network():
     u = [Value(v, label=f"u{i}", param=True) for i, v in enumerate(W_H2, 1)]
     v1, v2 = (Value(v, label=f"v{i}", param=True) for i, v in enumerate(V, 1))
     z_h1 = _weighted_sum(w, xs, "z_h1")
-    h1 = _named(z_h1.sigmoid(), "h1")
-    h2 = _named(_weighted_sum(u, xs, "z_h2").sigmoid(), "h2")
-    z_out = _named(v1 * h1 + v2 * h2, "z_out")
-    out = _named(z_out.sigmoid(), "out")
+    h1 = z_h1.sigmoid().named("h1")
+    h2 = _weighted_sum(u, xs, "z_h2").sigmoid().named("h2")
+    z_out = (v1 * h1 + v2 * h2).named("z_out")
+    out = z_out.sigmoid().named("out")
     return dict(xs=xs, w=w, u=u, v1=v1, v2=v2, z_h1=z_h1, h1=h1, h2=h2, z_out=z_out, out=out)
 
 
 def squared_error(out):
     """L = 1/2 (out - expected)^2: the error whose gradient backprop follows."""
-    return _named(0.5 * (out - TARGET) ** 2, "L")
+    return (0.5 * (out - TARGET) ** 2).named("L")
 
 
 def _weighted_sum(ws, xs, label):
@@ -51,12 +51,8 @@ def _weighted_sum(ws, xs, label):
     total = ws[0] * xs[0]
     for w, x in zip(ws[1:], xs[1:]):
         total = total + w * x
-    return _named(total, label)
+    return total.named(label)
 
-
-def _named(v, label):
-    v.label = label
-    return v
 
 
 def step_hidden_neuron():
@@ -91,7 +87,7 @@ def step_network_output():
 
 def step_error():
     net = build_network()
-    error = _named(net["out"] - TARGET, "error")  # the tutorial's error = output - expected
+    error = (net["out"] - TARGET).named("error")  # the tutorial's error = output - expected
     loss = squared_error(net["out"])
     loss.backward()
     return Step(

@@ -38,11 +38,6 @@ def inputs(names, values):
     return [Value(v, label=name) for name, v in zip(names.split(), values)]
 
 
-def named(value, label):
-    """Give an intermediate value a name (h1, o1, L) so drawings and text read like the tutorial."""
-    value.label = label
-    return value
-
 
 def fmt(x, digits=4):
     """A float for the step text: `digits` significant figures, no trailing noise."""
@@ -147,8 +142,8 @@ def _walk_lines(v, passes, L, done, step):
 def build_neuron():
     x1, x2 = inputs("x1 x2", [2, 3])
     w1, w2, b = params("w1 w2 b", [0, 1, 4])
-    total = named(w1 * x1 + w2 * x2 + b, "total")  # the tutorial's code calls it `total`
-    y = named(total.sigmoid(), "y")
+    total = (w1 * x1 + w2 * x2 + b).named("total")  # the tutorial's code calls it `total`
+    y = total.sigmoid().named("y")
     steps = [
         Step(
             "A neuron with two inputs",
@@ -209,8 +204,8 @@ def network_221(xs, ws, bs):
     o1 = f(w5 h1 + w6 h2 + b3)."""
     w1, w2, w3, w4, w5, w6 = ws
     b1, b2, b3 = bs
-    h1 = named(sigmoid_neuron([w1, w2], xs, b1), "h1")
-    h2 = named(sigmoid_neuron([w3, w4], xs, b2), "h2")
+    h1 = sigmoid_neuron([w1, w2], xs, b1).named("h1")
+    h2 = sigmoid_neuron([w3, w4], xs, b2).named("h2")
     o1 = sigmoid_neuron([w5, w6], [h1, h2], b3)
     return h1, h2, o1
 
@@ -228,7 +223,7 @@ def build_network():
     ws = params("w1 w2 w3 w4 w5 w6", [0, 1] * 3)
     bs = params("b1 b2 b3", [0, 0, 0])
     h1, h2, o1 = network_221(xs, ws, bs)
-    named(o1, "o1")
+    o1.named("o1")
     return [
         Step(
             "A network: 2 inputs, 2 hidden neurons, 1 output",
@@ -303,8 +298,8 @@ def alice_network(weights=(1,) * 6, biases=(0,) * 3):
     ws = params("w1 w2 w3 w4 w5 w6", weights)
     bs = params("b1 b2 b3", biases)
     h1, h2, o1 = network_221(xs, ws, bs)
-    y_pred = named(o1, "y_pred")
-    L = named((Value(1, label="y_true") - y_pred) ** 2, "L")
+    y_pred = o1.named("y_pred")
+    L = ((Value(1, label="y_true") - y_pred) ** 2).named("L")
     return ws, bs, h1, h2, y_pred, L
 
 
@@ -337,7 +332,7 @@ def build_gender():
 def _table_step():
     data = datasets.gender()  # the tutorial's table, shifted: weight - 135 lb, height - 66 in; F = 1, M = 0
     y_preds = [Value(0, label=f"y_pred {name}") for name in data.names]
-    loss = named(nn_mse(y_preds, data.y), "MSE")
+    loss = nn_mse(y_preds, data.y).named("MSE")
     rows = "\n".join(f"  {name:8} {x1:4g} {x2:4g}   {t:g}" for name, (x1, x2), t in zip(data.names, data.X, data.y))
     return Step(
         "The data, and the loss of always answering 'male'",
@@ -471,8 +466,8 @@ class GenderNetwork(Module):
             p.label = name
 
     def __call__(self, x):
-        h1, h2 = named(self.h1(x), "h1"), named(self.h2(x), "h2")
-        return named(self.o1([h1, h2]), "o1")
+        h1, h2 = self.h1(x).named("h1"), self.h2(x).named("h2")
+        return self.o1([h1, h2]).named("o1")
 
 
 def random_start(seed):

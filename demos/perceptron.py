@@ -15,10 +15,6 @@ from nn import datasets
 from .model import Demo, Number, Step
 
 
-def _named(v, label):
-    v.label = label
-    return v
-
 
 def _params(values, names):
     return [Value(v, label=name, param=True) for v, name in zip(values, names)]
@@ -36,7 +32,7 @@ TRIALS = 6  # "var trials = 6"
 def machine(weights):
     """output = w1*button1 + ... + w4*button4 (the tutorial's evaluateNeuralNetwork)."""
     xs = [Value(x, label=f"button{i}") for i, x in enumerate(BUTTONS, 1)]
-    return _named(dot(weights, xs), "output")
+    return dot(weights, xs).named("output")
 
 
 def button_weights():
@@ -59,7 +55,7 @@ def button_trials_by_rule(trials=TRIALS):
     results = []
     for _ in range(trials):
         output = machine(weights)
-        error = _named(DESIRED - output, "error")  # evaluateNeuralNetError: desired - actual
+        error = (DESIRED - output).named("error")  # evaluateNeuralNetError: desired - actual
         results.append((output.data, error.data))
         add_learning_rate(weights)
     return results, weights
@@ -67,7 +63,7 @@ def button_trials_by_rule(trials=TRIALS):
 
 def button_loss(output):
     """L = 1/2 (desired - output)^2"""
-    return _named(0.5 * (DESIRED - output) ** 2, "L")
+    return (0.5 * (DESIRED - output) ** 2).named("L")
 
 
 def button_trials_by_gradient(trials=TRIALS):
@@ -93,7 +89,7 @@ BUTTON_ERRORS = ("1.00", "0.80", "0.60", "0.40", "0.20", "0.00")
 def step_buttons_start():
     weights = button_weights()
     output = machine(weights)
-    error = _named(DESIRED - output, "error")
+    error = (DESIRED - output).named("error")
     return Step(
         "Four buttons, and a network that knows nothing yet",
         "A machine gives dinner when the third button is pressed. The network sees which button "
@@ -176,7 +172,7 @@ def rabbit(sound_weight, puff, sound):
     w_sound = Value(sound_weight, label="w_sound", param=True)
     ws = [Value(PUFF_WEIGHT, label="w_puff", param=True), w_sound]
     xs = [Value(puff, label="puff"), Value(sound, label="sound")]
-    return _named(dot(ws, xs), "sum"), w_sound
+    return dot(ws, xs).named("sum"), w_sound
 
 
 def blinks(total):
@@ -243,7 +239,7 @@ RABBIT_LR = SOUND_STEP  # so that the first gradient step is the tutorial's 0.30
 
 def rabbit_loss(total):
     """L = 1/2 (1 - sum)^2: the blink (1) the sum should reach."""
-    return _named(0.5 * (1.0 - total) ** 2, "L")
+    return (0.5 * (1.0 - total) ** 2).named("L")
 
 
 def sound_weights_by_gradient(trials=PAIRED_TRIALS):
@@ -302,8 +298,8 @@ SPAM_OFFSET = -5.0
 def spam_neuron():
     xs = [Value(SPAM_INPUTS[0], label="CAPITALS"), Value(SPAM_INPUTS[1], label="viagra")]
     ws = _params(SPAM_WEIGHTS, ["w1", "w2"])
-    z = _named(dot(ws, xs, Value(SPAM_OFFSET, label="offset", param=True)), "z")
-    return ws, z, _named(z.sigmoid(), "spam")
+    z = dot(ws, xs, Value(SPAM_OFFSET, label="offset", param=True)).named("z")
+    return ws, z, z.sigmoid().named("spam")
 
 
 def step_spam():
@@ -367,16 +363,16 @@ class TwoLayer:
 
     def __call__(self, x):
         xs = [Value(v, label=f"x{i}") for i, v in enumerate(x, 1)]
-        hidden = [_named(dot([row[j] for row in self.w1], xs).sigmoid(), f"h{j + 1}") for j in range(HIDDEN_UNITS)]
-        return _named(dot(self.w2, hidden).sigmoid(), "y_hat")
+        hidden = [dot([row[j] for row in self.w1], xs).sigmoid().named(f"h{j + 1}") for j in range(HIDDEN_UNITS)]
+        return dot(self.w2, hidden).sigmoid().named("y_hat")
 
     def sse(self):
         """sum over the table of (y - y_hat)^2, the tutorial's loss."""
         errors = []
         for row, (x, y) in enumerate(zip(TABLE_X, TABLE_Y), 1):
-            y_hat = _named(self(x), f"y_hat{row}")
+            y_hat = self(x).named(f"y_hat{row}")
             errors.append((y - y_hat) ** 2)
-        return _named(engine.sum(errors), "SSE")
+        return engine.sum(errors).named("SSE")
 
 
 def train_two_layer(iterations=ITERATIONS, seed=INIT_SEED):
@@ -401,7 +397,7 @@ def step_two_layer_start():
     loss.backward()
     drawn = TwoLayer()  # the same weights, to draw one row's error on its own
     x, y = TABLE_X[1], TABLE_Y[1]
-    row_error = _named((y - drawn(x)) ** 2, "error")
+    row_error = ((y - drawn(x)) ** 2).named("error")
     row_error.backward()
     return Step(
         "James Loy's network: 3 inputs, 4 hidden units, 1 output",

@@ -74,28 +74,24 @@ class Network:
             weighted = ws[0] * inputs[0]
             for w, x in zip(ws[1:], inputs[1:]):
                 weighted = weighted + w * x
-            nodes[f"sum_{name}"] = _named(weighted, f"sum_{name}")
+            nodes[f"sum_{name}"] = weighted.named(f"sum_{name}")
             z = weighted + b
         else:
             z = dot(ws, inputs, b)
-        nodes[f"z_{name}"] = _named(z, f"z_{name}")
-        nodes[name] = _named(z.sigmoid(), name)
+        nodes[f"z_{name}"] = z.named(f"z_{name}")
+        nodes[name] = z.sigmoid().named(name)
         return nodes[name]
 
 
 def error(outputs, targets):
     """L = 1/2 sum_k (o_k - t_k)^2, the squared error whose gradient the tutorial's errors are."""
-    return _named(0.5 * engine.sum((o - t) ** 2 for o, t in zip(outputs, targets)), "L")
+    return (0.5 * engine.sum((o - t) ** 2 for o, t in zip(outputs, targets))).named("L")
 
 
 def _neuron_params(ws, b, weight_name, bias_name):
     weights = [Value(w, label=f"{weight_name}{i}", param=True) for i, w in enumerate(ws, 1)]
     return weights, Value(b, label=bias_name, param=True)
 
-
-def _named(v, label):
-    v.label = label
-    return v
 
 
 def worked_example():

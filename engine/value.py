@@ -41,6 +41,11 @@ class Value:
     def label(self, text):
         self._label = str(text)
 
+    def named(self, label):
+        """Set the label and return self: `h1 = (w1*x1 + b1).sigmoid().named("h1")`."""
+        self._label = str(label)
+        return self
+
     def __repr__(self):
         name = f"{self.label}: " if self.label else ""
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"

@@ -257,6 +257,8 @@ def test_repr_and_label():
     assert y.label == ""
     y.label = "h1"
     assert "h1" in repr(y) and w.op.name == "param" and Value(1).op.name == "input"
+    z = (w * 3).named("o1")
+    assert z.label == "o1" and z.inputs[0] is w
 
 
 @pytest.mark.parametrize(
