@@ -21,12 +21,12 @@ import sys
 import tempfile
 import time
 
-from engine import Value, draw
+from chainrule.engine import Value, draw
 
 FIRST_CALL = """
 import sys, time
 t = time.perf_counter()
-from engine.render import {function}
+from chainrule.engine.drawing.render import {function}
 source = open(sys.argv[1], encoding="utf-8").read()
 {function}(source, {extra}timeout=3600)
 print(time.perf_counter() - t)
@@ -94,7 +94,7 @@ def main(argv=None):
     parser.add_argument("--warm", type=int, default=3, help="warm renders per size (the best is kept)")
     args = parser.parse_args(argv)
 
-    from engine.render import dot_program, wasm_svg
+    from chainrule.engine.drawing.render import dot_program, wasm_svg
 
     dot = shutil.which("dot")
     print(f"$ python -m bench.render_bench --sizes {' '.join(map(str, args.sizes))} --warm {args.warm}")

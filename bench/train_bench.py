@@ -74,8 +74,8 @@ def flat(weights):
 
 
 def ours():
-    from engine import dot
-    from nn import MLP, SGD, hinge
+    from chainrule.engine import dot
+    from chainrule.nn import MLP, SGD, hinge
 
     X, y = two_moons()
     model = MLP(SIZES[0], SIZES[1:], activation="relu", out_activation="linear", seed=0)

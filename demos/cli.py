@@ -1,4 +1,4 @@
-"""The `chainrule` command (also `python -m demos`): list the demos, step through one, draw a graph.
+"""The `chainrule` command (also `python -m chainrule`): list the demos, step through one, draw a graph.
 
     chainrule list
     chainrule demo gender                       # Enter = next, b = back, q = quit
@@ -9,10 +9,11 @@ Mistakes on the command line get one line on stderr, a hint, and exit code 2.
 """
 import argparse
 import difflib
-import importlib.util
 import os
 import sys
 from pathlib import Path
+
+from .. import __version__
 
 PROG = "chainrule"
 
@@ -34,6 +35,7 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser():
     parser = Parser(prog=PROG, description="chainrule: a scalar autograd engine that shows the chain rule.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("list", help="the worked examples, one line each", description="List the worked examples.")
@@ -51,12 +53,11 @@ def build_parser():
     demo.add_argument("--html", action="store_true", help="with --out, also write DIR/NAME.html, a page to step through")
     demo.set_defaults(run=run_demo)
 
-    if importlib.util.find_spec("demos.graph") is not None:
-        from . import graph
+    from . import graph
 
-        draw = commands.add_parser("graph", help="draw the graph of an expression", description=graph.__doc__)
-        graph.add_arguments(draw)
-        draw.set_defaults(run=graph.run)
+    draw = commands.add_parser("graph", help="draw the graph of an expression", description=graph.__doc__)
+    graph.add_arguments(draw)
+    draw.set_defaults(run=graph.run)
     return parser
 
 

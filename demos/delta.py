@@ -5,7 +5,7 @@ The tutorial (Andrey, "Do-it-yourself neural network from scratch. Part 1") push
 where 0 was expected, and updates two output weights by hand. Here every one of its numbers
 comes out of the engine, and beside its hand rule we show what backward() gives.
 """
-from engine import Value, draw
+from ..engine import Value, draw
 
 from .model import Demo, Number, Step
 

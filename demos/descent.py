@@ -5,7 +5,7 @@ picture of a convex cost against one weight and says the updates are multiplied 
 rate. It prints no numbers, so we choose a cost, J(w) = (w - 3)^2 + 1, and a start, w = 0, and
 let backward() find every slope.
 """
-from engine import Value, draw
+from ..engine import Value, draw
 
 from .model import Demo, Number, Step
 

@@ -67,9 +67,9 @@ def main(argv=None):
 
 
 def _run(args):
-    from engine.drawing import MAX_NODES, draw
-    from engine.expr import parse
-    from engine.render import RenderError
+    from ..engine.drawing import MAX_NODES, draw
+    from .expr import parse
+    from ..engine.drawing.render import RenderError
 
     values = _values(args.values)
     format = _format(args.output) if args.output else None
@@ -157,7 +157,7 @@ def _limit(text):
 
 def _summary(out, leaves, drawing, digits):
     """The output, each name's grad and the highlighted chain rule, as the drawing shows them."""
-    from engine.drawing import number
+    from ..engine.drawing import number
 
     print(f"{out.label or 'out'} = {number(out.data, digits)}")
     top = out.label or "out"

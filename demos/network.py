@@ -6,10 +6,10 @@ backward(). The only numbers typed in are the tutorial's inputs and the strings 
 """
 import random
 
-from engine import Value, backward_order, backward_steps, draw, no_grad
-from engine.formula import describe
-from nn import Module, Neuron, SGD, datasets
-from nn import mse as nn_mse
+from ..engine import Value, backward_order, backward_steps, draw, no_grad
+from ..engine.formula import describe
+from ..nn import Module, Neuron, SGD, datasets
+from ..nn import mse as nn_mse
 
 from .model import Demo, Number, Step
 

@@ -8,9 +8,9 @@ outputs, then show what gradient descent on a squared error does from the same s
 """
 import random
 
-import engine
-from engine import Value, dot, draw
-from nn import datasets
+from .. import engine
+from ..engine import Value, dot, draw
+from ..nn import datasets
 
 from .model import Demo, Number, Step
 

@@ -6,9 +6,9 @@ neuron's error and one update at learning rate 0.1, then trains. Its network is 
 pictures we cannot see; HIDDEN and OUTPUT below are one network that gives every number
 it prints.
 """
-import engine
-from engine import Value, dot, draw
-from nn import datasets
+from .. import engine
+from ..engine import Value, dot, draw
+from ..nn import datasets
 
 from .model import Demo, Number, Step
 

@@ -4,7 +4,8 @@ from .primitives import PRIMITIVES, Primitive
 from .value import Value, ZeroDivision, backward_order, backward_steps, dot, no_grad
 from .value import sum_values as sum  # engine.sum(values): one node with many inputs
 
-__all__ = ["Value", "no_grad", "gradcheck", "draw", "sum", "dot", "backward_order", "backward_steps", "PRIMITIVES",
+# `sum` stays an attribute (engine.sum), out of __all__: `import *` must not shadow the builtin.
+__all__ = ["Value", "no_grad", "gradcheck", "draw", "dot", "backward_order", "backward_steps", "PRIMITIVES",
            "Primitive", "ZeroDivision"]
 
 

@@ -1,6 +1,6 @@
 """chainrule's neural networks: Neuron, Layer, MLP, losses and optimizers on engine.Value.
 
-    from nn import MLP, SGD, mse
+    from chainrule.nn import MLP, SGD, mse
     model = MLP(2, [2, 1], activation="sigmoid", seed=0)
     opt = SGD(model.parameters(), lr=0.1)
 """

@@ -1,7 +1,7 @@
 """Neuron, Layer, MLP: y = f(w . x + b), side by side in a layer, layers one after another."""
 import random
 
-from engine import Value, dot
+from ..engine import Value, dot
 
 from .module import Module
 

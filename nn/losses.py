@@ -7,8 +7,8 @@ for an mse/sse between two models) of the same length. Sums over samples are one
 import math
 from numbers import Real
 
-from engine import Value, dot
-from engine import sum as vsum
+from ..engine import Value, dot
+from ..engine import sum as vsum
 
 
 def mse(y_pred, y_true):

@@ -5,7 +5,7 @@ import os
 import tempfile
 from numbers import Real
 
-from engine import Value
+from ..engine import Value
 
 FORMAT = "chainrule-parameters"  # the "format" field of a saved file
 VERSION = 1

@@ -2,7 +2,7 @@
 import math
 from numbers import Real
 
-from engine import Value
+from ..engine import Value
 
 
 class Optimizer:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from demos import cli
-from demos.model import Demo, Number, Step
+import chainrule
+from chainrule.demos import cli
+from chainrule.demos.model import Demo, Number, Step
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -171,9 +172,9 @@ def test_all_without_out_runs_every_demo_in_the_terminal(fake_catalog, capsys):
     assert code == 0 and "Gender, Alice only" in out and "One neuron" in out
 
 
-def test_python_dash_m_demos_is_the_same_cli():
+def test_python_dash_m_chainrule_is_the_same_cli():
     def python_m(*argv):
-        return subprocess.run([sys.executable, "-m", "demos", *argv], cwd=ROOT, capture_output=True, text=True,
+        return subprocess.run([sys.executable, "-m", "chainrule", *argv], cwd=ROOT, capture_output=True, text=True,
                               timeout=60, stdin=subprocess.DEVNULL)
 
     listed = python_m("list")
@@ -185,6 +186,8 @@ def test_python_dash_m_demos_is_the_same_cli():
     assert len(wrong.stderr.splitlines()) == 2
     helped = python_m("demo", "--help")
     assert helped.returncode == 0 and "--out DIR" in helped.stdout
+    version = python_m("--version")
+    assert version.returncode == 0 and version.stdout == f"chainrule {chainrule.__version__}\n"
 
 
 def test_every_demo_in_the_catalog_runs_end_to_end(tmp_path, capsys):
@@ -204,12 +207,12 @@ def test_every_demo_in_the_catalog_runs_end_to_end(tmp_path, capsys):
 def test_graph_is_delegated_to_demos_graph(monkeypatch, capsys):
     """`chainrule graph ...` hands its arguments to demos/graph.py (a stand-in here)."""
     seen = []
-    graph = types.ModuleType("demos.graph", "Draw the graph of an expression.")
-    graph.__spec__ = importlib.machinery.ModuleSpec("demos.graph", None)
+    graph = types.ModuleType("chainrule.demos.graph", "Draw the graph of an expression.")
+    graph.__spec__ = importlib.machinery.ModuleSpec("chainrule.demos.graph", None)
     graph.add_arguments = lambda parser: parser.add_argument("expression")
     graph.run = lambda args: seen.append(args.expression) or 0
-    monkeypatch.setitem(sys.modules, "demos.graph", graph)
-    monkeypatch.setattr(sys.modules["demos"], "graph", graph, raising=False)  # if already imported
+    monkeypatch.setitem(sys.modules, "chainrule.demos.graph", graph)
+    monkeypatch.setattr(sys.modules["chainrule.demos"], "graph", graph, raising=False)  # if already imported
     assert cli.main(["graph", "sigmoid(w1*x1 + b)"]) == 0
     assert seen == ["sigmoid(w1*x1 + b)"]
     code, _, err = run(capsys, "graph")

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from demos import network
-from demos.model import Demo, Number, Step
-from engine import Value, backward_order, gradcheck
+from chainrule.demos import network
+from chainrule.demos.model import Demo, Number, Step
+from chainrule.engine import Value, backward_order, gradcheck
 
 
 def built(name):

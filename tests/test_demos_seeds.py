@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from demos import delta, descent, perceptron, xor
-from demos.model import Demo, Number, Step
+from chainrule.demos import delta, descent, perceptron, xor
+from chainrule.demos.model import Demo, Number, Step
 
 MODULES = (delta, perceptron, xor, descent)
 DEMOS = {demo.name: demo for module in MODULES for demo in module.DEMOS}

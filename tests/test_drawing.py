@@ -8,10 +8,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import engine
-from engine import Value, backward_order, draw
-from engine import drawing, render
-from engine.drawing import MAX_NODES, number
+from chainrule import engine
+from chainrule.engine import Value, backward_order, draw
+from chainrule.engine import drawing
+from chainrule.engine.drawing import render
+from chainrule.engine.drawing import MAX_NODES, number
 
 SVG = "{http://www.w3.org/2000/svg}"
 RED = drawing.HIGHLIGHT.lower()

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from demos import graph
+from chainrule.demos import graph
 
 EXAMPLE = ["sigmoid(w1*x1 + w2*x2 + b)", "x1=2", "x2=3", "w1=0", "w2=1", "b=4"]
 

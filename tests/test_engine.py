@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine import PRIMITIVES, Value, backward_order, backward_steps, gradcheck, no_grad
+from chainrule import engine
+from chainrule.engine import PRIMITIVES, Value, backward_order, backward_steps, gradcheck, no_grad
 
 
 def reals(lo, hi):

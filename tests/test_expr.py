@@ -1,11 +1,11 @@
-"""engine.expr.parse: a whitelist of Python's expression syntax built into Values, never run."""
+"""demos.expr.parse: a whitelist of Python's expression syntax built into Values, never run."""
 import ast
 import builtins
 import math
 
 import pytest
 
-from engine.expr import parse
+from chainrule.demos.expr import parse
 
 NEURON = {"x1": 2, "x2": 3, "w1": 0, "w2": 1, "b": 4}
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from demos import cli
-from demos.files import render_svgs, write_demo
-from demos.html import demo_page, index_page
-from demos.model import Demo, Number, Step
+from chainrule.demos import cli
+from chainrule.demos.files import render_svgs, write_demo
+from chainrule.demos.html import demo_page, index_page
+from chainrule.demos.model import Demo, Number, Step
 from test_cli import GENDER
 
 VOID = {"meta", "link", "br", "img", "input", "hr", "col", "area", "base", "embed", "source", "track", "wbr"}

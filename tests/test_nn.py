@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import Value, backward_order, no_grad
-from nn import (MLP, SGD, Adam, Layer, Module, Neuron, binary_cross_entropy, datasets, fit, hinge, l2,
+from chainrule.engine import Value, backward_order, no_grad
+from chainrule.nn import (MLP, SGD, Adam, Layer, Module, Neuron, binary_cross_entropy, datasets, fit, hinge, l2,
                 mse, sse)
 
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from nn import MLP, Neuron
+from chainrule.nn import MLP, Neuron
 
 
 def saved(tmp_path, model):

@@ -5,8 +5,8 @@ import io
 import re
 from pathlib import Path
 
-from demos import graph
-from demos.catalog import DEMOS
+from chainrule.demos import graph
+from chainrule.demos.catalog import DEMOS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

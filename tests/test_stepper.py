@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from demos.files import sparkline
-from demos.model import Demo, Number, Step
-from demos.terminal import Style, screen, step_through, wrap_text
+from chainrule.demos.files import sparkline
+from chainrule.demos.model import Demo, Number, Step
+from chainrule.demos.terminal import Style, screen, step_through, wrap_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,8 +96,8 @@ def test_interactive_keys_with_a_fake_input():
 
 # Through a real pseudo-terminal: the command as a learner runs it.
 PROGRAM = textwrap.dedent("""
-    from demos import cli
-    from demos.model import Demo, Number, Step
+    from chainrule.demos import cli
+    from chainrule.demos.model import Demo, Number, Step
     steps = [Step(f"Title {k}", f"Text of step {k}.", numbers=(Number("h1", 0.0474, "0.0474"),)) for k in (1, 2, 3)]
     cli.catalog = lambda: {"tiny": Demo("tiny", "Tiny demo", "002", "three steps", lambda: steps)}
     raise SystemExit(cli.main(["demo", "tiny", *__import__("sys").argv[1:]]))

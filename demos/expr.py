@@ -28,8 +28,8 @@ import ast
 import math
 import re
 
-from .primitives import PRIMITIVES
-from .value import Value
+from ..engine.primitives import PRIMITIVES
+from ..engine.value import Value
 
 FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt")
 MAX_EXPONENT = 1024  # a constant exponent beyond this is refused (2**10**10 would overflow anyway)

@@ -40,9 +40,9 @@ import re
 import graphviz
 from graphviz import nohtml
 
-from .formula import describe
+from ..formula import describe
 from .render import TIMEOUT, render as render_bytes
-from .value import backward_order
+from ..value import backward_order
 
 MAX_NODES = 800  # boxes drawn (a value and its op count two): 0.2-0.5 s with wasm, measured
 MAX_PATHS = 6  # paths written out in a highlight's caption; more are summed without factors

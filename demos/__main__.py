@@ -1,5 +1,0 @@
-"""`python -m demos ...` is the same as `chainrule ...`."""
-from .cli import main
-
-if __name__ == "__main__":
-    raise SystemExit(main())
