@@ -202,13 +202,11 @@ def _write_all(demos, out):
 
 def _agreement(steps):
     """'14 numbers match the tutorial, 1 differs on purpose' for the --all summary."""
-    numbers = [n for step in steps for n in step.numbers if n.matches is not None]
-    matched = sum(n.matches for n in numbers)
-    on_purpose = sum(1 for n in numbers if not n.matches and n.note)
-    unexplained = len(numbers) - matched - on_purpose
-    if not numbers:
+    verdicts = [n.verdict for step in steps for n in step.numbers if n.verdict != "engine only"]
+    matched, on_purpose, unexplained = (verdicts.count(v) for v in ("matches", "explained", "differs"))
+    if not verdicts:
         return "the tutorial prints no numbers here; the steps show the engine's"
-    text = f"{matched}/{len(numbers)} tutorial numbers match"
+    text = f"{matched}/{len(verdicts)} tutorial numbers match"
     if on_purpose:
         text += f", {on_purpose} {_differ(on_purpose)} on purpose (see the notes)"
     if unexplained:

@@ -1,4 +1,4 @@
-"""What `--out DIR` writes: one SVG per step, the loss plot, the HTML page. Also the loss sparkline.
+"""What `--out DIR` writes: one SVG per step, the loss plot, the HTML page.
 
 Each step's graph is rendered to SVG once (steps that show the same graph share one rendering),
 and the same SVG text goes into the .svg file and into the HTML page.
@@ -8,31 +8,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-
-BARS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values, width=40, bars=BARS):
-    """The values as a row of bars, lowest to highest, sampled down to at most `width` bars.
-
-    The first and last values are always kept. NaN shows as a space; the scale comes from the
-    finite values, so one diverging step does not flatten the rest of the curve.
-    """
-    values = list(values)
-    if len(values) > width:
-        values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
-    finite = [v for v in values if math.isfinite(v)]
-    low, high = (min(finite), max(finite)) if finite else (0.0, 0.0)
-    top = len(bars) - 1
-
-    def bar(v):
-        if math.isnan(v):
-            return " "
-        if not math.isfinite(v):
-            return bars[top] if v > 0 else bars[0]
-        return bars[0] if high == low else bars[round((v - low) / (high - low) * top)]
-
-    return "".join(bar(v) for v in values)
 
 
 def slug(title):

@@ -8,9 +8,12 @@ import math
 import re
 from html import escape
 
-from .terminal import paragraphs
+from .text import paragraphs
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
+# a Number's verdict -> (row class, mark)
+MARKS = {"matches": ("ok", "✓"), "explained": ("explained", "✗"), "differs": ("off", "✗"), "engine only": ("none", "")}
 
 CSS = """
 :root { --ink: #1d2330; --soft: #5b6475; --line: #e3e6ec; --paper: #fbfbfd; --accent: #2f6fdf;
@@ -204,12 +207,7 @@ def _numbers(numbers):
     rows = ['<table class="numbers"><thead><tr><th>number</th><th>tutorial</th><th>engine</th><th></th></tr>'
             '</thead><tbody>']
     for number in numbers:
-        if number.matches is None:
-            kind, mark = "none", ""
-        elif number.matches:
-            kind, mark = "ok", "✓"
-        else:
-            kind, mark = ("explained" if number.note else "off"), "✗"
+        kind, mark = MARKS[number.verdict]
         rows.append(f'<tr class="{kind}"><td>{escape(number.name)}</td><td>{escape(number.tutorial or "—")}</td>'
                     f'<td>{escape(number.shown)}</td><td class="mark">{mark}</td></tr>')
         if number.note:

@@ -44,6 +44,17 @@ class Number:
             return None
         return Decimal(self.shown) == Decimal(self.tutorial)
 
+    @property
+    def verdict(self):
+        """How the engine's number stands beside the tutorial's, decided here once for every front end:
+        "matches", "explained" (differs, and the note says why), "differs" (no note: a bug to fix)
+        or "engine only" (the tutorial prints no such number)."""
+        if self.matches is None:
+            return "engine only"
+        if self.matches:
+            return "matches"
+        return "explained" if self.note else "differs"
+
 
 @dataclass(frozen=True)
 class Step:

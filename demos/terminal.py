@@ -9,7 +9,7 @@ import shutil
 import sys
 import textwrap
 
-from .files import BARS, sparkline
+from .text import BARS, paragraphs, sparkline
 
 CLEAR = "\033[H\033[2J"  # cursor home, clear the screen
 
@@ -53,25 +53,6 @@ def terminal_width():
     return max(40, min(100, shutil.get_terminal_size((80, 24)).columns))
 
 
-def paragraphs(text):
-    """The text's paragraphs (split on blank lines), each a list of runs: (laid_out, lines).
-
-    Indented lines (a formula, a small table) are laid out by hand and kept line for line; a run
-    of other lines is prose, its lines stripped, to be joined and wrapped.
-    """
-    for paragraph in text.strip("\n").split("\n\n"):
-        runs = []
-        for line in paragraph.split("\n"):
-            if not line.strip():
-                continue
-            laid_out = line.startswith("  ")
-            if not runs or runs[-1][0] != laid_out:
-                runs.append((laid_out, []))
-            runs[-1][1].append(line.rstrip() if laid_out else line.strip())
-        if runs:
-            yield runs
-
-
 def wrap_text(text, width):
     """The text's paragraphs wrapped to `width`, with a blank line between them."""
     lines = []
@@ -102,12 +83,13 @@ def numbers_table(numbers, width, style):
 
 
 def mark_of(number, style):
-    """✓ when the engine gives the tutorial's number; ✗ when not (yellow when the note says why)."""
-    if number.matches is None:
-        return ""
-    if number.matches:
+    """✓ when the engine gives the tutorial's number; a yellow ✗ when the note explains why not, a red one when not."""
+    verdict = number.verdict
+    if verdict == "matches":
         return style.green(style.ok)
-    return style.yellow(style.off) if number.note else style.red(style.off)
+    if verdict == "explained":
+        return style.yellow(style.off)
+    return style.red(style.off) if verdict == "differs" else ""
 
 
 def history_line(history, style):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chainrule.demos.files import sparkline
+from chainrule.demos.text import sparkline
 from chainrule.demos.model import Demo, Number, Step
 from chainrule.demos.terminal import Style, screen, step_through, wrap_text
 
@@ -204,3 +204,16 @@ def test_auto_on_a_terminal_runs_straight_through(terminal):
     term.read_until("step 3/3")
     assert term.exit_code() == 0
     assert "[q] quit" not in term.output and "\033[H\033[2J" not in term.output
+
+
+def test_a_numbers_verdict_is_decided_once_on_the_number():
+    from chainrule.demos.html import MARKS
+    from chainrule.demos.terminal import mark_of
+
+    style = Style(io.StringIO())
+    cases = {"matches": Number("a", 0.5, "0.5"), "explained": Number("b", 0.51, "0.5", note="rounded as it goes"),
+             "differs": Number("c", 0.51, "0.5"), "engine only": Number("d", 0.51)}
+    for verdict, number in cases.items():
+        assert number.verdict == verdict
+        assert verdict in MARKS
+    assert [mark_of(n, style) for n in cases.values()] == [style.ok, style.off, style.off, ""]

@@ -1,0 +1,46 @@
+"""Text shared by the terminal and the HTML page: a step's paragraphs, and the loss as a sparkline."""
+import math
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values, width=40, bars=BARS):
+    """The values as a row of bars, lowest to highest, sampled down to at most `width` bars.
+
+    The first and last values are always kept. NaN shows as a space; the scale comes from the
+    finite values, so one diverging step does not flatten the rest of the curve.
+    """
+    values = list(values)
+    if len(values) > width:
+        values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
+    finite = [v for v in values if math.isfinite(v)]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 0.0)
+    top = len(bars) - 1
+
+    def bar(v):
+        if math.isnan(v):
+            return " "
+        if not math.isfinite(v):
+            return bars[top] if v > 0 else bars[0]
+        return bars[0] if high == low else bars[round((v - low) / (high - low) * top)]
+
+    return "".join(bar(v) for v in values)
+
+
+def paragraphs(text):
+    """The text's paragraphs (split on blank lines), each a list of runs: (laid_out, lines).
+
+    Indented lines (a formula, a small table) are laid out by hand and kept line for line; a run
+    of other lines is prose, its lines stripped, to be joined and wrapped.
+    """
+    for paragraph in text.strip("\n").split("\n\n"):
+        runs = []
+        for line in paragraph.split("\n"):
+            if not line.strip():
+                continue
+            laid_out = line.startswith("  ")
+            if not runs or runs[-1][0] != laid_out:
+                runs.append((laid_out, []))
+            runs[-1][1].append(line.rstrip() if laid_out else line.strip())
+        if runs:
+            yield runs
