@@ -211,8 +211,8 @@ def test_a_numbers_verdict_is_decided_once_on_the_number():
     from chainrule.demos.terminal import mark_of
 
     style = Style(io.StringIO())
-    cases = {"matches": Number("a", 0.5, "0.5"), "explained": Number("b", 0.51, "0.5", note="rounded as it goes"),
-             "differs": Number("c", 0.51, "0.5"), "engine only": Number("d", 0.51)}
+    cases = {"matches": Number("a", 0.5, "0.5"), "explained": Number("b", 0.61, "0.5", note="rounded as it goes"),
+             "differs": Number("c", 0.61, "0.5"), "engine only": Number("d", 0.51)}
     for verdict, number in cases.items():
         assert number.verdict == verdict
         assert verdict in MARKS
