@@ -1,7 +1,7 @@
 """The shared walkthrough: backward one node at a time, for any graph, not only a demo's."""
 import pytest
 
-from chainrule.demos import network
+from chainrule.demos import gender
 from chainrule.demos.parts import pre_activation
 from chainrule.demos.walkthrough import backward_walk, partial, walkthrough_steps
 from chainrule.engine import Value, backward_order
@@ -61,7 +61,7 @@ def test_draw_options_reach_every_drawing_and_digits_the_text():
 
 
 def test_a_tutorials_printed_grad_goes_on_the_step_where_it_is_complete():
-    *_, L = network.alice_network()
+    *_, L = gender.alice_network()
     steps = walkthrough_steps(L, tutorial={"x1": ("0.5", "why"), "w1": ("0.0214", "rounded factors")})
     x1 = [n for s in steps for n in s.numbers if n.name == "dL/dx1"]
     assert [n.tutorial for n in x1] == ["", "0.5"]  # x1 feeds h1 and h2: complete after the second
@@ -70,7 +70,7 @@ def test_a_tutorials_printed_grad_goes_on_the_step_where_it_is_complete():
 
 
 def test_walkthrough_grads_fill_in_monotonically_to_a_plain_backward():
-    *_, L = network.alice_network()
+    *_, L = gender.alice_network()
     nodes = backward_order(L)
     filled, final = [], set()
     for v, passes in backward_walk(L):
@@ -81,16 +81,16 @@ def test_walkthrough_grads_fill_in_monotonically_to_a_plain_backward():
             assert id(x) not in final  # a node passes on only after its grad is whole
             assert share == d * v.grad
     assert filled == sorted(filled) and filled[0] < filled[-1]
-    *_, fresh = network.alice_network()
+    *_, fresh = gender.alice_network()
     fresh_nodes = backward_order(fresh)  # (before backward: backward_order resets intermediate grads)
     fresh.backward()
     assert [x.grad for x in nodes] == [x.grad for x in fresh_nodes]
 
 
 def test_walkthrough_steps_report_the_grads_of_their_moment():
-    ws, bs, _, _, _, L = network.alice_network()
+    ws, bs, _, _, _, L = gender.alice_network()
     walk = walkthrough_steps(L)
-    _, _, _, _, _, fresh = network.alice_network()
+    _, _, _, _, _, fresh = gender.alice_network()
     fresh.backward()
     grads = {p.label: p.grad for p in (*ws, *bs)}
     seen = {n.name: n.engine for s in walk for n in s.numbers}
@@ -103,7 +103,7 @@ def test_walkthrough_steps_report_the_grads_of_their_moment():
 
 
 def test_describe_and_partial_name_nodes_like_the_tutorial():
-    ws, bs, h1, _, y_pred, L = network.alice_network()
+    ws, bs, h1, _, y_pred, L = gender.alice_network()
     z = pre_activation(h1)
     assert describe(z) == "w1*x1 + w2*x2 + b1"
     assert describe(L.inputs[0]) == "y_true - y_pred"
