@@ -87,7 +87,7 @@ class Demo:
 
     name: str  # what `chainrule demo NAME` takes
     title: str
-    seed: str  # which seeds file it reproduces (the tutorial's seed); say `tutorial` on screen
+    seed: str  # which file of the seeds folder holds its tutorial, e.g. "002": for maintainers; screens show `tutorial`
     summary: str  # one line for `chainrule list`
     build: Callable[[], list] = field(repr=False)
     tutorial: Tutorial = None  # the text it follows: title, author, link

@@ -64,10 +64,11 @@ class Module:
             if p.label:
                 continue
             label = base
-            if listed or holders[base] > 1 or base in taken:
-                while label in taken or label == base:
+            if listed or holders[base] > 1 or base in taken:  # numbered: w1, w2, ...
+                counters[base] += 1
+                while f"{base}{counters[base]}" in taken:
                     counters[base] += 1
-                    label = f"{base}{counters[base]}"
+                label = f"{base}{counters[base]}"
             p.label = label
             taken.add(label)
         return self
@@ -111,8 +112,9 @@ class Module:
         if bad:
             raise ValueError(f"cannot save {path}: parameter {bad[0]} is {state[bad[0]]!r}, not a finite number")
         document = {"format": FORMAT, "version": VERSION, "module": type(self).__name__}
-        if self.architecture() is not None:
-            document["architecture"] = self.architecture()
+        architecture = self.architecture()
+        if architecture is not None:
+            document["architecture"] = architecture
         document["parameters"] = state
         _replace_file(path, json.dumps(document, indent=1) + "\n")
 

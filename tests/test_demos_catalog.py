@@ -14,16 +14,22 @@ def module_name(demo_name):
     return demo_name.replace("-", "_")
 
 
+def python(code):
+    """Run code in a fresh Python: (stdout, stderr); a failure shows its stderr."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr
+
+
 def test_listing_the_demos_imports_no_demo_module():
     code = ("import sys\n"
             "from chainrule.demos import cli\n"
             "code = cli.main(['list'])\n"
             "print(sorted(m for m in sys.modules if m.startswith(('chainrule.', 'graphviz'))), file=sys.stderr)\n"
             "raise SystemExit(code)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    imported = set(eval(done.stderr))  # our own subprocess's list of module names
-    assert all(name in done.stdout for name in DEMOS)
+    listing, modules = python(code)
+    imported = set(ast.literal_eval(modules))
+    assert all(name in listing for name in DEMOS)
     demo_modules = {f"chainrule.demos.{module_name(name)}" for name in DEMOS}
     assert not imported & demo_modules
     assert not imported & {"chainrule.demos.walkthrough", "chainrule.demos.parts", "chainrule.nn",
@@ -36,8 +42,7 @@ def test_building_a_demo_imports_its_module_then():
             "assert 'chainrule.demos.spam' not in sys.modules\n"
             "steps = DEMOS['spam'].build()\n"
             "print(len(steps), 'chainrule.demos.spam' in sys.modules, 'chainrule.demos.rabbit' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.stdout.split() == ["2", "True", "False"], done.stderr
+    assert python(code)[0].split() == ["2", "True", "False"]
 
 
 def test_one_file_per_demo_named_as_the_learner_types_it():

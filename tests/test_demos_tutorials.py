@@ -35,6 +35,12 @@ def number(step, name):
     return n
 
 
+def assert_all_printed(step, printed):
+    """Each number of the step named in `printed` shows as the tutorial's string there."""
+    for name, value in printed.items():
+        assert_printed(number(step, name), value)
+
+
 def assert_printed(n, printed):
     """The engine's value, rounded as the tutorial prints it, is the printed string."""
     assert n.tutorial == printed
@@ -141,19 +147,23 @@ def test_delta_hidden_error(built):
 
 def test_xor_first_neuron(built):
     step = built["xor"][0]
-    assert_printed(number(step, "weighted sum"), "0.49")
-    assert_printed(number(step, "plus bias, z_h1"), "0.61")
-    assert_printed(number(step, "h1 = sigmoid(z_h1)"), "0.6479")
-    assert_printed(number(step, "h1, rounded"), "0.65")
+    assert_all_printed(step, {
+        "weighted sum": "0.49",
+        "plus bias, z_h1": "0.61",
+        "h1 = sigmoid(z_h1)": "0.6479",
+        "h1, rounded": "0.65",
+    })
 
 
 def test_xor_output_errors_are_gradients(built):
     step = step_named(built["xor"], "The output neurons' errors")
-    assert_printed(number(step, "0.77 - 1, the tutorial's arithmetic"), "-0.23")
-    assert_printed(number(step, "(0.77 - 1) × 0.77 × (1 - 0.77), the tutorial's arithmetic"), "-0.040733")
-    assert_printed(number(step, "dL/dz_o1 by backward"), "-0.04")
-    assert_printed(number(step, "dL/dz_o1, three decimals"), "-0.040")
-    assert_printed(number(step, "dL/dz_o2 by backward (our o2)"), "0.146")
+    assert_all_printed(step, {
+        "0.77 - 1, the tutorial's arithmetic": "-0.23",
+        "(0.77 - 1) × 0.77 × (1 - 0.77), the tutorial's arithmetic": "-0.040733",
+        "dL/dz_o1 by backward": "-0.04",
+        "dL/dz_o1, three decimals": "-0.040",
+        "dL/dz_o2 by backward (our o2)": "0.146",
+    })
     _, nodes, _ = xor.worked_example()
     o1 = nodes["o1"].data
     assert round(o1, 2) == 0.77
@@ -173,13 +183,15 @@ def test_xor_says_where_the_tutorial_rounds_inconsistently(built):
 
 def test_xor_hidden_error(built):
     step = step_named(built["xor"], "The hidden neuron's error")
-    assert_printed(number(step, "0.37 × -0.040, the tutorial's arithmetic"), "-0.0148")
-    assert_printed(number(step, "0.13 × 0.146, the tutorial's arithmetic"), "0.01898")
-    assert_printed(number(step, "-0.0148 + 0.01898, the tutorial's arithmetic"), "0.00418")
-    assert_printed(number(step, "dL/dh1 by backward"), "0.00418")
-    assert_printed(number(step, "0.00418 × 0.65 × 0.35, the tutorial's arithmetic"), "0.00095")
-    assert_printed(number(step, "dL/dz_h1 by backward"), "0.00095")
-    assert_printed(number(step, "dL/dz_h1, rounded"), "0.001")
+    assert_all_printed(step, {
+        "0.37 × -0.040, the tutorial's arithmetic": "-0.0148",
+        "0.13 × 0.146, the tutorial's arithmetic": "0.01898",
+        "-0.0148 + 0.01898, the tutorial's arithmetic": "0.00418",
+        "dL/dh1 by backward": "0.00418",
+        "0.00418 × 0.65 × 0.35, the tutorial's arithmetic": "0.00095",
+        "dL/dz_h1 by backward": "0.00095",
+        "dL/dz_h1, rounded": "0.001",
+    })
     model, _, _ = xor.worked_example()
     assert [n.w[0].data for n in model.layers[1].neurons] == [0.37, 0.13]  # the printed weights from h1
     assert [n.w[0].label for n in model.layers[1].neurons] == ["v11", "v21"]
@@ -187,12 +199,14 @@ def test_xor_hidden_error(built):
 
 def test_xor_update(built):
     step = step_named(built["xor"], "Updating h1's first weight")
-    assert_printed(number(step, "w11 with the rounded error, the tutorial's arithmetic"), "0.4599")
-    assert_printed(number(step, "b1 with the rounded error, the tutorial's arithmetic"), "0.1199")
-    assert_printed(number(step, "w11 by hand, at two decimals"), "0.46")  # "0.4599 =~ 0.46"
-    assert_printed(number(step, "b1 by hand, at two decimals"), "0.12")
-    assert_printed(number(step, "w11 - 0.1 × dL/dw11"), "0.4599")
-    assert_printed(number(step, "b1 - 0.1 × dL/db1"), "0.1199")
+    assert_all_printed(step, {
+        "w11 with the rounded error, the tutorial's arithmetic": "0.4599",
+        "b1 with the rounded error, the tutorial's arithmetic": "0.1199",
+        "w11 by hand, at two decimals": "0.46",  # "0.4599 =~ 0.46"
+        "b1 by hand, at two decimals": "0.12",
+        "w11 - 0.1 × dL/dw11": "0.4599",
+        "b1 - 0.1 × dL/db1": "0.1199",
+    })
     assert number(step, "w11 - 0.1 × dL/dw11").engine != number(
         step, "w11 with the rounded error, the tutorial's arithmetic").engine
 
