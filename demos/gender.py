@@ -53,7 +53,7 @@ def build():
         neuron_step("Forward: h2", h2, "f(w3*x1 + w4*x2 + b2)", ALICE["sum_h"], ALICE["h2"], extra="Same weights: h2 = h1."),
         _output_step(y_pred),
         _loss_step(L, y_pred),
-        *walkthrough_steps(L, remarks={"w1": W1_REMARK}, tutorial=printed),
+        *walkthrough_steps(L, remarks={"w1": W1_REMARK}, tutorial=printed, highlight=w1),
         _chain_rule_step(L, y_pred, h1, w1, printed),
         _sgd_step(L, ws, bs, w1),
     ]

@@ -60,6 +60,17 @@ def test_draw_options_reach_every_drawing_and_digits_the_text():
     assert f"to x: local -2 × grad {slope:.2g} = {-2 * slope:.2g}." in steps[-1].text
 
 
+def test_the_highlighted_value_gets_its_chain_rule_where_its_grad_is_complete():
+    y, x, w, b = neuron(b=0.3)
+    steps = walkthrough_steps(y, highlight="w")
+    assert [bool(s.graph.caption) for s in steps] == [True, True, True]  # every step highlights something
+    assert steps[-1].graph.caption[0].startswith("dy/dw = ")  # the step that completes dy/dw: w's chain rule
+    assert steps[-1].graph.caption == walkthrough_steps(y, highlight=w)[-1].graph.caption
+    assert not walkthrough_steps(y)[-1].graph.caption[0].startswith("dy/dw = ")  # else: the node reached, w*x
+    with pytest.raises(ValueError, match="highlight: 'v' is not a value of the graph of y"):
+        walkthrough_steps(y, highlight="v")
+
+
 def test_a_tutorials_printed_grad_goes_on_the_step_where_it_is_complete():
     *_, L = gender.alice_network()
     steps = walkthrough_steps(L, tutorial={"x1": ("0.5", "why"), "w1": ("0.0214", "rounded factors")})
