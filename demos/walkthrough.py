@@ -48,6 +48,9 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, **dr
     if not root.inputs:
         raise ValueError(f"nothing to walk through: {describe(root)} was not computed from other values")
     remarks, tutorial = remarks or {}, tutorial or {}
+    unknown = sorted((set(remarks) | set(tutorial)) - {v.label for v in backward_order(root)})
+    if unknown:
+        raise ValueError(f"no value of the graph of {describe(root)} is labelled {', '.join(map(repr, unknown))}")
     digits = draw_options.get("digits", 4)
     target = None if highlight is None else _find(root, highlight)
     zero_grads(root)

@@ -37,9 +37,12 @@ def test_stale_grads_are_cleared_first_so_every_number_is_d_root_d_value():
     assert walked["dy/dw"] == fw.grad and walked["dy/dx"] == fx.grad
 
 
-def test_a_leaf_has_nothing_to_walk():
+def test_a_leaf_has_nothing_to_walk_and_unknown_labels_are_refused():
     with pytest.raises(ValueError, match="nothing to walk through: x was not computed"):
         walkthrough_steps(Value(1.0, "x"))
+    y, *_ = neuron()
+    with pytest.raises(ValueError, match="no value of the graph of y is labelled 'v', 'w7'"):
+        walkthrough_steps(y, remarks={"w7": "a typo"}, tutorial={"v": ("1", "")})
 
 
 def test_an_unlabelled_root_is_named_by_its_formula():
