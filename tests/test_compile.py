@@ -1,7 +1,11 @@
 """compile(fn): the replay gives the same floats, bit for bit, as fn().backward(), and raises what it raises."""
 import builtins
+import contextlib
+import io
 import math
+import pathlib
 import random
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -264,3 +268,13 @@ def test_compile_is_an_attribute_never_a_star_import():
     namespace = {}
     exec("from chainrule import *", namespace)
     assert "compile" not in namespace
+
+
+def test_the_readme_example_prints_what_its_comment_says():
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    code = next(block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "chainrule.compile(" in block)
+    promised = [line.split("#", 1)[1].strip() for line in code.splitlines() if line.startswith("print(")]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(builtins.compile(code, "README.md", "exec"), {})  # our own README, not user text
+    assert printed.getvalue().splitlines() == promised
