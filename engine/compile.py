@@ -23,7 +23,7 @@ from .value import Value, backward_order
 _data, _grad = attrgetter("data"), attrgetter("grad")
 
 
-def compile(fn, *, check=False):  # noqa: A001 (an attribute of chainrule, never in __all__)
+def compile(fn, *, check=False):
     """Record the graph that `fn()` builds once; each call replays forward and backward on floats.
 
     fn takes no arguments and returns the loss, a Value computed from the parameters. Each call
@@ -198,12 +198,9 @@ def _source(order, read_ids):
     def term(v):
         return f"v{position[id(v)]}" if id(v) in live else _number(v.data)
 
-    forward, backward = [], []
-    has_grad = set(read_ids)  # a read value's grad starts from its .grad; any other from its first term
-    root = order[0]
-    if id(root) in live:
-        backward.append(f"g0 {'+' if id(root) in read_ids else ''}= 1.0")
-        has_grad.add(id(root))
+    root = order[0]  # live, since it reads at least one value
+    has_grad = set(read_ids) | {id(root)}  # a read value's grad starts from its .grad; others from a first term
+    forward, backward = [], [f"g0 {'+' if id(root) in read_ids else ''}= 1.0"]
     for v in interior:
         if id(v) not in live:
             continue
@@ -224,14 +221,14 @@ def _source(order, read_ids):
     forward.reverse()  # made root first; run inputs first
     read = sorted(position[i] for i in read_ids)
     values, grads = ("".join(f"{letter}{i}, " for i in read) for letter in "vg")
-    body = [f"({values}) = map(_data, leaves)", f"({grads}) = map(_grad, leaves)"] if read else []
-    body += forward + backward
     computed = "".join(f"v{i}, " for i in sorted(position[i] for i in live))
-    body += [f"grads = ({grads})", f"loss = {term(root)}",
-             f"if not isfinite(loss + sum(({computed})) + sum(grads)):  # an inf or nan anywhere",
-             "    return None",
-             "for p, g in zip(leaves, grads):", "    p.grad = g",
-             "return loss"]
+    body = [f"({values}) = map(_data, leaves)", f"({grads}) = map(_grad, leaves)", *forward, *backward,
+            f"grads = ({grads})",
+            f"if not isfinite(sum(({computed})) + sum(grads)):  # an inf or a nan anywhere: let the caller redo it",
+            "    return None",
+            "for p, g in zip(leaves, grads):",
+            "    p.grad = g",
+            "return v0"]
     return "def replay(leaves):\n" + "".join(f"    {line}\n" for line in body)
 
 

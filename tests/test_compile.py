@@ -159,6 +159,12 @@ def test_values_made_inside_fn_are_numbers_in_the_replay(replay_only):
     assert "0.25" in step.source and "7.0" in step.source
 
 
+def test_a_loss_that_is_a_parameter_itself_gets_d_loss_d_loss_added(replay_only):
+    w = Value(4.0, param=True)
+    step = chainrule.compile(lambda: w)
+    assert (step(), step(), w.grad) == (4.0, 4.0, 2.0)  # as w.backward() twice
+
+
 def test_the_source_is_the_chain_rule_written_out():
     w, b = Value(2.0, param=True), Value(-1.0, param=True)
     step = chainrule.compile(lambda: (w * 3.0 + b).relu())
