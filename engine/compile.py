@@ -37,8 +37,9 @@ def compile(fn, *, check=False):
     yourself, where a zero may come out as 0.0.
 
     What cannot be replayed: Python that looks at numbers while fn() runs. `if x.data > 0:`,
-    `max(...)` over Values, a random mini-batch drawn inside fn: the recording keeps the branch
-    taken and the numbers drawn the first time. Recording catches what two calls reveal (two
+    `max(...)` over Values, `w * w.data`, `v.detach()` or `no_grad()` inside fn, a random
+    mini-batch drawn inside fn: the recording keeps the branch taken and the numbers seen the
+    first time. Recording catches what two calls reveal (two
     different graphs, or a number that changed: an error), and check=True re-runs fn() at every
     call, compares its graph with the recording and records anew when it differs (as slow as
     the forward pass without compile, for finding such code). A parameter replaced by a new

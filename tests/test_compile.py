@@ -216,14 +216,26 @@ def branchy(w):
     return w * 2 if w.data > 0 else w * 3  # Python looking at a number: not in the graph
 
 
-def test_python_branches_on_data_keep_the_recorded_branch_unless_check():
+def cut(w):
+    return w * w.detach()  # a number made from w, not recorded as made from it
+
+
+@pytest.mark.parametrize("fn_of, recorded, replayed, checked", [
+    (branchy, (2.0, 2.0), (-2.0, 2.0), (-3.0, 3.0)),  # (loss, w.grad) at w = 1, then at w = -1
+    (cut, (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0)),
+])
+def test_python_that_looks_at_numbers_keeps_what_it_saw_unless_check(fn_of, recorded, replayed, checked):
     w = Value(1.0, param=True)
-    step, checked = chainrule.compile(lambda: branchy(w)), chainrule.compile(lambda: branchy(w), check=True)
-    assert step() == checked() == 2.0
-    w.data, w.grad = -1.0, 0.0
-    assert step() == -2.0 and w.grad == 2.0  # the recorded branch, as documented
+    step, verified = chainrule.compile(lambda: fn_of(w)), chainrule.compile(lambda: fn_of(w), check=True)
+    for call in (step, verified):
+        w.grad = 0.0
+        assert (call(), w.grad) == recorded
+    w.data = -1.0
     w.grad = 0.0
-    assert checked() == -3.0 and w.grad == 3.0  # check=True saw the other graph and recorded it
+    assert (step(), w.grad) == replayed  # what was seen at w = 1, as documented
+    w.grad = 0.0
+    assert (verified(), w.grad) == checked  # check=True saw a new graph and recorded it
+    assert checked[0] == fn_of(w).data
 
 
 def test_a_replay_that_fails_runs_plain_and_records_the_new_graph_next_time(monkeypatch):
