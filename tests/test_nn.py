@@ -516,6 +516,7 @@ def test_the_loss_history_plots_itself_against_epochs(monkeypatch):
     assert list(ax.lines[0].get_ydata()) == history and list(ax.lines[0].get_xdata()) == list(range(1, 13))
     assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_yscale()) == ("epoch", "loss", "linear")
     assert history.plot(log=True).get_yscale() == "log"
+    matplotlib.pyplot.close("all")
     for name in ["matplotlib", *(m for m in sys.modules if m.startswith("matplotlib."))]:
         monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(ImportError, match=r"pip install 'chainrule\[plot\]'"):
