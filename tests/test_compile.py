@@ -75,7 +75,8 @@ CASES = {
     "relu": (lambda a: a.relu(), [reals(-10, 10)]),  # the kink too: replay and backward use one rule
     "abs": (lambda a: abs(a), [reals(-10, 10)]),
     "sum": (lambda a, b, c: vsum([a, b, 3.0, c]), [reals(-10, 10)] * 3),
-    "dot": (lambda w1, w2, x, b: dot([w1, w2, 0.5], [x, w1, w2], b), [reals(-5, 5)] * 4),
+    # w2 is weight 2 and input 1: the order in which backward adds its two terms shows
+    "dot": (lambda w1, w2, x, b: dot([w1, w2, 0.5], [w2, x, w1], b), [reals(-5, 5)] * 4),
 }
 
 
