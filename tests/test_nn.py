@@ -1,15 +1,18 @@
 """nn: the tutorials' networks by their numbers, training that works, and errors a user can act on."""
 import ast
+import gc
 import inspect
 import math
 import pathlib
 import random
+import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule.engine import Value, backward_order, no_grad
+from chainrule.engine.compile import Compiled
 from chainrule.nn import (MLP, SGD, Adam, Layer, Module, Neuron, binary_cross_entropy, datasets, fit, hinge, l2,
                 mse, sse)
 
@@ -500,13 +503,108 @@ def test_bad_optimizer_arguments(make, error, words):
     assert words in str(e.value)
 
 
-def test_fit_draws_a_progress_bar_only_when_asked_or_on_a_terminal(capsys):
+@pytest.mark.parametrize("with_tqdm", [True, False])
+def test_fit_draws_a_progress_bar_only_when_asked_or_on_a_terminal(with_tqdm, capsys, monkeypatch):
+    if with_tqdm:
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails: fit draws its own bar
     model = MLP(2, [2, 1], activation="sigmoid")
     fit(model, datasets.gender(), mse, SGD(model.parameters(), lr=0.1), epochs=3)
     assert capsys.readouterr().err == ""  # stderr is not a terminal here
     history = fit(model, datasets.gender(), mse, SGD(model.parameters(), lr=0.1), epochs=3, progress=True)
     err = capsys.readouterr().err
-    assert "epoch 3/3" in err and f"loss {history[-1]:.4g}" in err and err.endswith("\n")
+    assert "3/3" in err and f"loss {history[-1]:.4g}" in err and err.endswith("\n")
+    assert ("fit: 100%" in err) == with_tqdm and ("epoch 3/3 [####" in err) != with_tqdm
+
+
+def test_fit_takes_rows_and_targets_or_pairs():
+    data = datasets.gender()
+    histories = []
+    for call in [lambda m, o: fit(m, data.X, data.y, mse, o, 5),
+                 lambda m, o: fit(m, data.X, data.y, loss=mse, opt=o, epochs=5),
+                 lambda m, o: fit(m, data, mse, o, 5),
+                 lambda m, o: fit(m, list(data), mse, o, epochs=5)]:
+        model = MLP(2, [2, 1], activation="sigmoid", seed=4)
+        histories.append(call(model, SGD(model.parameters(), lr=0.1)))
+    assert histories[0] == histories[1] == histories[2] == histories[3]
+    model = MLP(2, [2, 1], activation="sigmoid")
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="4 rows in X but 3 targets in y"):
+        fit(model, data.X, data.y[:3], mse, opt, 5)
+    with pytest.raises(TypeError, match="epochs given twice"):
+        fit(model, data, mse, opt, 5, epochs=5)
+    with pytest.raises(TypeError, match="fit needs a loss"):
+        fit(model, data.X, data.y, mse, epochs=5)
+    with pytest.raises(TypeError, match=r"data\[0\] should be a pair"):
+        fit(model, data.X, mse, opt, 5)
+
+
+def gender_by_sgd():
+    return MLP(2, [2, 1], activation="sigmoid", seed=5), datasets.gender(), mse, 1
+
+
+def xor_full_batch():
+    return MLP(2, [4, 1], activation="tanh", seed=6), datasets.xor(), mse, None
+
+
+def moons_in_batches_with_l2():
+    model = MLP(2, [8, 8, 1], activation="relu", seed=7)
+    params = model.parameters()
+    return model, datasets.two_moons(30, seed=1), lambda y_pred, y: hinge(y_pred, y) + 1e-3 * l2(params), 10
+
+
+@pytest.mark.parametrize("case", [gender_by_sgd, xor_full_batch, moons_in_batches_with_l2])
+def test_fit_compiled_gives_the_same_history_and_weights_bit_for_bit(case, monkeypatch):
+    monkeypatch.setattr(Compiled, "_uncompiled", None)  # a replay that fell back would fail here
+    results = []
+    for compiled in (False, True):
+        model, data, loss, batch_size = case()
+        opt = SGD(model.parameters(), lr=0.05, momentum=0.9)
+        history = fit(model, data, loss, opt, epochs=30, batch_size=batch_size, compile=compiled)
+        results.append((history, [p.data.hex() for p in model.parameters()]))
+    assert results[0] == results[1]
+    assert results[0][0][-1] < results[0][0][0]  # it trained
+
+
+def test_fit_pauses_the_garbage_collector_in_each_step_and_restores_it(monkeypatch):
+    model = MLP(2, [2, 1], activation="sigmoid")
+    seen = []
+
+    def loss(y_pred, y_true):
+        seen.append(gc.isenabled())
+        if len(seen) == 3:
+            raise RuntimeError("a loss that fails on its third call")
+        return mse(y_pred, y_true)
+
+    for user_setting in (True, False):
+        seen.clear()
+        (gc.enable if user_setting else gc.disable)()
+        try:
+            with pytest.raises(RuntimeError, match="third call"):
+                fit(model, datasets.gender(), loss, SGD(model.parameters(), lr=0.1), epochs=5)
+            assert gc.isenabled() == user_setting  # restored, after an error too
+        finally:
+            gc.enable()
+        assert seen == [False, False, False]
+
+
+def test_the_loss_history_plots_itself_against_epochs(monkeypatch):
+    pytest.importorskip("matplotlib", reason="matplotlib is the optional 'plot' extra")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    model = MLP(2, [2, 1], activation="sigmoid")
+    history = fit(model, datasets.gender(), mse, SGD(model.parameters(), lr=0.1), epochs=12)
+    ax = history.plot()
+    assert list(ax.lines[0].get_ydata()) == history and list(ax.lines[0].get_xdata()) == list(range(1, 13))
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_yscale()) == ("epoch", "loss", "linear")
+    assert history.plot(log=True).get_yscale() == "log"
+    matplotlib.pyplot.close("all")
+    for name in ["matplotlib", *(m for m in sys.modules if m.startswith("matplotlib."))]:
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match=r"pip install 'chainrule\[plot\]'"):
+        history.plot()
 
 
 def test_fit_history_is_the_mean_batch_loss_before_each_step():

@@ -1,0 +1,58 @@
+"""In Jupyter, as a learner runs it: a notebook executed by `jupyter nbconvert --execute` in a real kernel."""
+import subprocess
+import sys
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat", reason="nbconvert and ipykernel come with the 'test' extra")
+pytest.importorskip("nbconvert")
+pytest.importorskip("ipykernel")
+
+
+def execute(tmp_path, *cells):
+    """Run the cells top to bottom with `jupyter nbconvert --execute`; the executed notebook (nbformat's dicts)."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    path = tmp_path / "notebook.ipynb"
+    nbformat.write(notebook, path)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute", str(path), "--output", "executed.ipynb"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    return nbformat.read(tmp_path / "executed.ipynb", as_version=4)
+
+
+FIT = """\
+from chainrule.nn import MLP, SGD, datasets, fit, mse
+model = MLP(2, [2, 1], activation="sigmoid", seed=0)
+history = fit(model, datasets.gender(), mse, SGD(model.parameters(), lr=0.1), epochs=40)
+"""
+
+
+def test_fit_shows_a_progress_bar_and_plots_its_loss_in_a_notebook(tmp_path):
+    pytest.importorskip("tqdm")
+    pytest.importorskip("ipywidgets")
+    pytest.importorskip("matplotlib", reason="matplotlib is the optional 'plot' extra")
+    notebook = execute(
+        tmp_path,
+        FIT,  # tqdm's notebook bar, a widget
+        "history.plot(log=True);",
+        'import sys\nsys.modules["tqdm.auto"] = None  # no tqdm: our own bar, on stderr\n' + FIT,
+    )
+    with_tqdm, plot, without_tqdm = (cell["outputs"] for cell in notebook["cells"])
+
+    # the bar is a widget whose saved state shows the finished run: 40 of 40 epochs and the last loss
+    widgets = notebook["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    shown = [out["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] for out in with_tqdm
+             if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
+    assert len(shown) == 1
+    parts = [widgets[child.removeprefix("IPY_MODEL_")]["state"] for child in widgets[shown[0]]["state"]["children"]]
+    progress = next(part for part in parts if "max" in part)
+    assert progress["value"] == progress["max"] == 40 and progress["bar_style"] == "success"
+    labels = " ".join(part["value"] for part in parts if part is not progress)
+    assert "fit" in labels and "40/40" in labels and "loss" in labels
+
+    assert any("image/png" in out.get("data", {}) for out in plot)
+
+    text = "".join(out["text"] for out in without_tqdm if out.get("name") == "stderr")
+    assert "epoch 40/40 [" + "#" * 30 + "] loss " in text
