@@ -9,11 +9,11 @@ from _thread import get_ident
 from numbers import Real
 from operator import attrgetter, ge, gt, le, lt
 
-from .primitives import PRIMITIVES
+from .primitives import PRIMITIVES, weighted_sum
 
 P = PRIMITIVES
 INPUT, PARAM, CONST = P["input"], P["param"], P["const"]
-POW, POWC, DOT = P["pow"], P["powc"], P["dot"]
+POW, POWC, SUM, DOT = P["pow"], P["powc"], P["sum"], P["dot"]
 
 # thread id -> how many `with no_grad():` blocks are open in it. Empty (the usual case), ops
 # pay one truth test for it; only while some thread is inside no_grad do they ask whose it is.
@@ -255,27 +255,30 @@ def sum_values(values):
     values = tuple(values)
     if not values:
         raise ValueError("sum needs at least one value; got none")
-    return _n_ary(P["sum"], values)
+    try:
+        data = SUM.forward(*map(_data, values))
+    except AttributeError:  # numbers among the inputs, or something else
+        return _apply(SUM, values)
+    return _n_ary(SUM, data, values)
 
 
 def dot(ws, xs, bias=None):
     """w1*x1 + w2*x2 + ... + bias as one node with many inputs (w..., x..., bias)."""
     ws = ws if isinstance(ws, (list, tuple)) else tuple(ws)
     xs = xs if isinstance(xs, (list, tuple)) else tuple(xs)
-    inputs = (*ws, *xs) if bias is None else (*ws, *xs, bias)
     n = len(ws)
     if n != len(xs) or not n:
         raise ValueError(f"dot needs as many weights as inputs, at least one; got {n} and {len(xs)}")
-    return _n_ary(P["dot"], inputs)
-
-
-def _n_ary(op, inputs):
-    """One node over many inputs: straight to the node when they are all Values and the result
-    is finite; else _apply, which makes constants of numbers or says what went wrong."""
-    try:
-        data = op.forward(*map(_data, inputs))
+    inputs = (*ws, *xs) if bias is None else (*ws, *xs, bias)
+    try:  # its row's forward, on the data as it is read (the hot path of every network)
+        data = weighted_sum(map(_data, ws), map(_data, xs), None if bias is None else bias.data)
     except AttributeError:  # numbers among the inputs, or something else
-        return _apply(op, inputs)
+        return _apply(DOT, inputs)
+    return _n_ary(DOT, data, inputs)
+
+
+def _n_ary(op, data, inputs):
+    """The node of sum or dot over Values, unless the result overflowed: then _apply says where."""
     if data - data != 0.0:  # inf or nan
         return _apply(op, inputs)
     return _node(op, data, inputs, MANY)
@@ -473,7 +476,7 @@ def _is_operand(x):
 
 def _real(x, where):
     if type(x) is not float:
-        if isinstance(x, bool) or not isinstance(x, Real):
+        if type(x) is not int and (isinstance(x, bool) or not isinstance(x, Real)):
             raise TypeError(f"{where} takes a real number (int or float), not {type(x).__name__} {x!r}")
         try:
             x = float(x)
