@@ -41,6 +41,7 @@ import graphviz
 from graphviz import nohtml
 
 from ..formula import describe
+from ..primitives import PRIMITIVES
 from .render import TIMEOUT, render as render_bytes
 from ..value import backward_order
 
@@ -48,7 +49,7 @@ MAX_NODES = 800  # boxes drawn (a value and its op count two): 0.2-0.5 s with wa
 MAX_PATHS = 6  # paths written out in a highlight's caption; more are summed without factors
 MAX_FACTORS = 24  # local derivatives written out in a caption; more: the total alone
 MAX_FORMULA = 32  # characters of formula that may name an unlabelled value in a caption
-ACTIVATIONS = frozenset({"tanh", "sigmoid", "relu"})
+ACTIVATIONS = frozenset(op.name for op in PRIMITIVES.values() if op.kind == "activation")  # from the table
 RANKDIRS = ("LR", "TB", "RL", "BT")
 
 FILL = {"param": "#FFE1BD", "input": "#D5E6F8", "value": "#FFFFFF", "root": "#D9F0D3",
