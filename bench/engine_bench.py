@@ -10,7 +10,9 @@ temporary folder) and micrograd 0.1.0. The same code runs on each; only `Value` 
   memory      bytes per node of that graph kept alive (tracemalloc), after build and backward
   peak        the most memory backward() itself takes, per node, on a chain and a random DAG
   scaling     build + backward time per node of a chain and of a random DAG at 1e3 to 1e6
-              nodes (ours and before; one process per size)
+              nodes (ours and before; one process per size). The DAG's nodes read values made
+              shortly before, as a network's layers do; "dag-anywhere" reads values from
+              anywhere, which costs cache misses in the collector's scans and in backward
   chain       the deepest chain x = x*k, x = x+c that backward survives at the default
               recursion limit: ours at 1,000,000 nodes, micrograd's limit found by bisection
   start-up    `python -c "import chainrule"` and `python -m chainrule list` against a bare
@@ -51,8 +53,9 @@ PEAK_CASES = [  # ours and before
     harness.Case("peak-chain", "peak memory in backward, chain", "B/node", higher_is_better=False),
     harness.Case("peak-dag", "peak memory in backward, random DAG", "B/node", higher_is_better=False),
 ]
+SHAPES = ["chain", "dag", "dag-anywhere"]
 SCALE_CASES = [harness.Case(f"scale-{shape}-{n}", f"{shape} {n:,}", "us/node", higher_is_better=False)
-               for shape in ("chain", "dag") for n in SCALE_SIZES]
+               for shape in SHAPES for n in SCALE_SIZES]
 ENGINES = ["ours", "before", "micrograd"]
 
 
@@ -137,19 +140,21 @@ def build_chain(Value, nodes):
     return x
 
 
-def build_dag(Value, nodes):
-    """nodes/3 neurons tanh(h*a + b), h the neuron made just before (so the last one depends on
-    all), a and b taken at random from every value made so far (100 leaves to start): a random
-    DAG whose edges reach all over memory, staying in tanh's range."""
+def build_dag(Value, nodes, reach=1_000):
+    """nodes/3 neurons tanh(h*a + b): h the neuron made just before (so the last one depends on
+    all), a and b taken at random among the `reach` values made last (100 leaves to start), as a
+    network's layers read the activations just made; reach=None: among every value made so far,
+    edges reaching all over memory. A random DAG that stays in tanh's range."""
     rng = random.Random(2)
     made = [Value(rng.uniform(-1.0, 1.0)) for _ in range(100)]
-    pick = rng.choice
+    pick = rng.randrange
     for _ in range(nodes // 3):
-        made.append((made[-1] * pick(made) + pick(made)).tanh())
+        start = 0 if reach is None else max(0, len(made) - reach)
+        made.append((made[-1] * made[pick(start, len(made))] + made[pick(start, len(made))]).tanh())
     return made[-1]
 
 
-BUILD = {"chain": build_chain, "dag": build_dag}
+BUILD = {"chain": build_chain, "dag": build_dag, "dag-anywhere": lambda Value, nodes: build_dag(Value, nodes, None)}
 
 
 def peak(Value, shape):
@@ -220,9 +225,9 @@ def worker(engine, case, *args):
     if case in ("memory", "memory_bw"):
         return memory(Value, after_backward=case == "memory_bw")
     if case.startswith("peak-"):
-        return peak(Value, case.split("-")[1])
+        return peak(Value, case.split("-", 1)[1])
     if case.startswith("scale-"):
-        _, shape, nodes = case.split("-")
+        shape, nodes = case.split("-", 1)[1].rsplit("-", 1)
         return scaling(Value, shape, int(nodes))
     raise SystemExit(f"unknown case {case!r}")
 
@@ -235,9 +240,12 @@ def start_up(runs=START_RUNS):
 
     Each run starts the bare interpreter and then each command on each engine, in turn, from an
     empty folder (nothing there to import by accident); a difference is taken within a run.
+    Bytecode is cached as in a usual environment (PYTHONDONTWRITEBYTECODE is dropped), so the
+    first run compiles and the median shows what a user waits.
     """
     commands = {"import chainrule": ["-c", "import chainrule"], "chainrule list": ["-m", "chainrule", "list"]}
-    environments = {"ours": dict(os.environ), "before": dict(os.environ, PYTHONPATH=os.environ[harness.BEFORE])}
+    usual = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as a user runs: .pyc cached
+    environments = {"ours": usual, "before": dict(usual, PYTHONPATH=os.environ[harness.BEFORE])}
     extra = {(c, e): [] for c in commands for e in environments}
     with tempfile.TemporaryDirectory() as empty:
         def seconds(argv, env):
@@ -246,7 +254,7 @@ def start_up(runs=START_RUNS):
             return time.perf_counter() - start
 
         for r in range(runs):
-            bare = seconds(["-c", "pass"], os.environ)
+            bare = seconds(["-c", "pass"], usual)
             for (command, engine), differences in extra.items():
                 differences.append((seconds(commands[command], environments[engine]) - bare) * 1e3)
             harness.say(f"start-up run {r + 1}/{runs}: bare {bare * 1e3:.0f} ms")
@@ -343,7 +351,7 @@ def main():
                      spread(vs_before), fmt(values["micrograd"], case.unit) if vs_micrograd else "-",
                      spread(vs_micrograd) if vs_micrograd else "-", target, verdict(passes)])
     # per-node time from 1e3 to 1e6 nodes
-    for shape in ("chain", "dag"):
+    for shape in SHAPES:
         cells, flat = {}, {}
         for engine in ENGINES[:2]:
             per_node = {n: harness.median_value(scale[f"scale-{shape}-{n}"][engine]) for n in SCALE_SIZES}
