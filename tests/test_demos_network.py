@@ -276,7 +276,7 @@ def test_chain_rule_step_draws_the_path_of_w1():
     for label in ("w1", "h1", "y_pred", "L"):
         assert label in source
     caption = "\n".join(chain.graph.caption)
-    assert "dL/dw1 = dL/dy_pred x dy_pred/dh1 x dh1/dw1" in caption
+    assert "dL/dw1 = dL/dy_pred × dy_pred/dh1 × dh1/dw1" in caption
     dL_dw1 = number([chain], "dL/dw1").engine
     assert f"= {dL_dw1:.4g}" in caption and f"{dL_dw1:.4g}" in source  # the product, spelled out
 

@@ -1,0 +1,113 @@
+"""Which part of the graph a drawing shows, and the view that can be read at a given width.
+
+A view folds neurons into boxes (`box`), leaves values out (`hidden`) and picks a direction.
+`readable_view` tries views from the most detailed to the most reduced:
+
+1. everything;
+2. neurons off the highlighted path folded into one box each ("h2's neuron");
+3. every neuron folded but the one the highlighted value sits in (and the root's own);
+4. as 3, keeping only the paths from the root to the highlighted value and what feeds them;
+
+each left to right, then top to bottom, and takes the first whose smallest text is still
+SMALLEST px when the SVG is shrunk to the width (and that fits the height, when one does).
+"""
+import re
+from dataclasses import dataclass, field
+
+SMALLEST = 9.5  # CSS px: the smallest text a view may be drawn at (the test's bar is 9)
+PX_PER_PT = 4 / 3  # Graphviz measures SVGs in points
+
+
+@dataclass(frozen=True)
+class View:
+    """What one drawing of a snapshot shows: folded neurons, values left out, the direction."""
+
+    rankdir: str = "LR"
+    target: int = None
+    box: dict = field(default_factory=dict)  # value -> the head of the neuron box it is drawn in
+    hidden: frozenset = frozenset()  # values left out
+
+    def shows(self, i):
+        return i not in self.hidden
+
+    def folded(self, g):
+        """The names of the folded neurons, in backward order: ["h2", "y_pred"]."""
+        return [g.name(head) for head in sorted(set(self.box.values())) if self.shows(head)]
+
+    def boxes(self, g):
+        """Boxes drawn: one per value shown (two when an op made it), one per neuron."""
+        n = 0
+        for i in range(len(g)):
+            head = self.box.get(i)
+            if self.shows(i) and head in (None, i):
+                n += 1 if head == i or not g.inputs[i] else 2
+        return n
+
+
+def levels(g, target):
+    """The views of `readable_view`, most detailed first, without direction (duplicates dropped)."""
+    neurons = g.neurons()
+    own = neurons.get(target) if target is not None else None
+    keep_open = {0, own} if own != target else {0}  # a highlighted head is folded with the others
+
+    def fold(heads):
+        return {i: h for i, h in neurons.items() if h in heads}
+
+    heads = set(neurons.values()) - {0}
+    found = [View(target=target)]
+    if target is not None:
+        on = g.reaching(target)
+        off_path = {h for h in heads if h not in on and h != own}
+        found.append(View(target=target, box=fold(off_path)))
+    found.append(View(target=target, box=fold(heads - keep_open)))
+    if target is not None:
+        box = found[-1].box
+        found.append(View(target=target, box=box, hidden=_far(g, box, g.reaching(target))))
+    unique = []
+    for view in found:
+        if view not in unique:
+            unique.append(view)
+    return unique
+
+
+def _far(g, box, on):
+    """The values neither on a path to the target nor feeding one directly (left out of view 4)."""
+    near = set(on)
+    for i in on:
+        near.update(g.inputs[i])
+    for head, inside in g.members(box).items():
+        if head in on:
+            near.update(x for x, _ in g.into_box(inside))
+    return frozenset(i for i in range(len(g)) if i not in near and box.get(i) in (None, i))
+
+
+def svg_size(svg):
+    """(width, height, smallest font size) of a Graphviz SVG, all in CSS px."""
+    width, height = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+    return float(width) * PX_PER_PT, float(height) * PX_PER_PT, min(sizes, default=0.0) * PX_PER_PT
+
+
+def drawn_size(svg, width):
+    """(smallest text in px, height in px) of the SVG shown at most `width` px wide, never enlarged."""
+    w, h, smallest = svg_size(svg)
+    scale = min(1.0, width / w) if w else 1.0
+    return smallest * scale, h * scale
+
+
+def readable_view(draw_view, g, target, width, height=None, limit=None):
+    """The first view (see the module docstring) readable at `width` px, preferring one that fits
+    `height` px; else the most readable. Views of more than `limit` boxes are not tried.
+    `draw_view(view)` -> (drawing, svg text)."""
+    tried = []
+    for view in levels(g, target):
+        if limit is not None and view.boxes(g) > limit:
+            continue
+        for rankdir in ("LR", "TB"):
+            drawing, svg = draw_view(View(rankdir, view.target, view.box, view.hidden))
+            smallest, tall = drawn_size(svg, width)
+            if smallest >= SMALLEST and (height is None or tall <= height):
+                return drawing
+            tried.append((smallest >= SMALLEST, smallest, drawing))
+    readable = [drawing for ok, _, drawing in tried if ok]
+    return readable[0] if readable else max(tried, key=lambda t: t[1])[2]
