@@ -22,6 +22,7 @@ class FakeGraph:
     """Stands in for engine.draw(...): DOT text and an SVG, counting how often it is rendered."""
 
     renders = 0
+    caption, note, omitted = (), "", ""
 
     def __init__(self, label):
         self.label = label
@@ -33,6 +34,12 @@ class FakeGraph:
                 '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
                 '<svg width="200pt" height="80pt" viewBox="0 0 200 80" xmlns="http://www.w3.org/2000/svg">'
                 f'<g id="graph0"><title>g</title><text x="10" y="40">{escape(self.label)}</text></g></svg>').encode()
+
+    def svg(self):
+        return self.pipe().decode()
+
+    def fit(self, width, height=None):
+        return self  # it reads as it is
 
 
 def gender_steps():

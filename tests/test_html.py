@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from chainrule.demos import cli
-from chainrule.demos.files import render_svgs, write_demo
+from chainrule.demos.files import render_pictures, write_demo
 from chainrule.demos.html import demo_page, index_page
 from chainrule.demos.model import Demo, Number, Step
 from test_cli import GENDER
@@ -59,7 +59,7 @@ class Page(HTMLParser):
 
 def gender_page(**options):
     steps = GENDER.build()
-    return demo_page(GENDER, steps, render_svgs(steps), **options), steps
+    return demo_page(GENDER, steps, render_pictures(steps), **options), steps
 
 
 def test_the_page_parses_and_holds_every_step():
@@ -73,7 +73,7 @@ def test_the_page_parses_and_holds_every_step():
     assert "Backward: dL/dw1 &lt;the path&gt; &amp; co" in html
     assert "0.0214" in text and "✓" in text and "✗" in text and "The tutorial leaves out the error factor." in text
     assert len(page.ids) == len(set(page.ids)), "ids must be unique across the inlined SVGs"
-    assert sum(tag == "svg" for tag, _ in page.tags) == 3  # two graphs inlined, one loss chart
+    assert sum(tag == "svg" for tag, _ in page.tags) == 5  # two graphs, each as shown and full size; a loss chart
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html
 
 
@@ -93,7 +93,7 @@ def test_text_is_escaped():
     evil = Demo("evil", "<script>alert(1)</script>", "0\"0", "a & b", lambda: [
         Step("<b>bold</b>", "</p><script>x()</script>", numbers=(Number("<n>", 1.0, "1", note="<i>why</i>"),))])
     steps = evil.build()
-    html = demo_page(evil, steps, render_svgs(steps))
+    html = demo_page(evil, steps, render_pictures(steps))
     assert html.count("<script>") == 1  # only the page's own
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "&lt;n&gt;" in html and "&lt;i&gt;why&lt;/i&gt;" in html

@@ -86,20 +86,21 @@ class Drawing:
         if len(folded) == 1:
             parts.append(f"{folded[0]}'s neuron folded into one box")
         elif folded:
-            parts.append(f"the neurons {_names(folded)} folded into one box each")
+            parts.append(f"the {_names(folded)} neurons folded into one box each")
         hidden = len(self.view.hidden)
         if hidden:
             target = self.snapshot.name(self.view.target)
-            parts.append(f"{hidden} value{'s' * (hidden > 1)} left out (not on a path to {target} "
-                         f"nor feeding one)")
+            parts.append(f"{hidden} value{'s' * (hidden > 1)} not on a path to {target} left out")
         return "; ".join(parts)
 
     def fit(self, width, height=None):
         """The view of this moment whose text reads at >= 9.5 px when shown at most `width` CSS px
         wide (and `height` tall, if one fits): everything if it fits, else neurons folded into
         boxes, then only the paths to the highlighted value (see drawing.views). Its SVG leaves
-        the caption and note out: a page writes them as text."""
+        the caption and note out: a page writes them as text. It may be this drawing itself."""
         def variant(view):
+            if view == self.view and not self.caption and not self.note:
+                return self, self.svg()  # it reads as it is, and nothing under it moves to the page
             drawing = Drawing(self.snapshot, view, self.digits, in_svg=False)
             return drawing, drawing.svg()
 

@@ -94,7 +94,7 @@ class Writer:
         """The view as a graphviz.Digraph; `label_lines` (a caption, a note) go under the graph."""
         g, view = self.g, self.view
         dot = graphviz.Digraph("chainrule", graph_attr={
-            "rankdir": view.rankdir, "fontname": FONT, "bgcolor": "white", "pad": "0.2", "nodesep": "0.25",
+            "rankdir": view.rankdir, "fontname": FONT, "bgcolor": "white", "pad": "0.2", "nodesep": "0.3",
             "ranksep": "0.3", "labelloc": "b", "fontsize": str(SIZES["caption"]), "fontcolor": HIGHLIGHT},
             node_attr={"fontname": FONT, "fontsize": str(SIZES["value"]), "color": LINE, "style": "filled"},
             edge_attr={"fontname": FONT, "fontsize": str(SIZES["edge"]), "color": LINE, "fontcolor": "#333333",
@@ -108,8 +108,8 @@ class Writer:
                 self._neuron(dot, i, members[i])
             elif head is None:
                 self._value(dot, i)
-                if g.inputs[i]:
-                    self._op(dot, i)
+                if g.inputs[i] and (i in self.on or all(view.shows(x) for x in g.inputs[i])):
+                    self._op(dot, i)  # a value off the paths whose inputs are left out shows no op
         if label_lines:
             dot.attr(label=nohtml(text("\n".join(label_lines))))
         return dot
@@ -162,9 +162,9 @@ class Writer:
                  f"its edges carry d{g.name(head)}/d(input) through the whole {kind}")
         dot.node(f"v{head}", nohtml(self._column(rows)), tooltip=nohtml(text(about)), shape="Mrecord",
                  fillcolor=FILL["neuron"], **lit(any(m in self.on for m in inside)))
-        passed = all(self.g.has_passed(m) for m in inside if g.inputs[m])
         for x, dx in g.into_box(inside):
             if self.view.shows(x):
+                passed = all(g.has_passed(m) for m in g.above(inside, x))
                 self._edge(dot, x, head, f"v{head}", dx, passed)
 
     def _formula(self, i):

@@ -153,6 +153,14 @@ class Snapshot:
                     outside[x] = outside.get(x, 0.0) + share
         return list(outside.items())
 
+    def above(self, inside, x):
+        """The members of a box whose value depends on x (they pass x its share of the box's grad)."""
+        depends = {x}
+        for i in reversed(inside):  # inputs before the values made from them
+            if any(y in depends for y in self.inputs[i]):
+                depends.add(i)
+        return depends - {x}
+
 
 def _local(v):
     """d v / d input for each input of v, from the primitive table (nan where undefined)."""

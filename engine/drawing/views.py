@@ -7,14 +7,17 @@ A view folds neurons into boxes (`box`), leaves values out (`hidden`) and picks 
 2. neurons off the highlighted path folded into one box each ("h2's neuron");
 3. every neuron folded but the one the highlighted value sits in (and the root's own);
 4. as 3, keeping only the paths from the root to the highlighted value and what feeds them;
+5. as 4, where an op with more than FEEDING inputs keeps only those on the paths;
 
 each left to right, then top to bottom, and takes the first whose smallest text is still
-SMALLEST px when the SVG is shrunk to the width (and that fits the height, when one does).
+SMALLEST px when the SVG is shrunk to the width and that fits the height; when none fits the
+height, the shortest readable one.
 """
 import re
 from dataclasses import dataclass, field
 
 SMALLEST = 9.5  # CSS px: the smallest text a view may be drawn at (the test's bar is 9)
+FEEDING = 3  # inputs off the paths an op may keep in view 5
 PX_PER_PT = 4 / 3  # Graphviz measures SVGs in points
 
 
@@ -61,8 +64,9 @@ def levels(g, target):
         found.append(View(target=target, box=fold(off_path)))
     found.append(View(target=target, box=fold(heads - keep_open)))
     if target is not None:
-        box = found[-1].box
-        found.append(View(target=target, box=box, hidden=_far(g, box, g.reaching(target))))
+        box, on = found[-1].box, g.reaching(target)
+        for feeding in (None, FEEDING):
+            found.append(View(target=target, box=box, hidden=_far(g, box, on, feeding)))
     unique = []
     for view in found:
         if view not in unique:
@@ -70,11 +74,13 @@ def levels(g, target):
     return unique
 
 
-def _far(g, box, on):
-    """The values neither on a path to the target nor feeding one directly (left out of view 4)."""
+def _far(g, box, on, feeding=None):
+    """The values neither on a path to the target nor feeding one directly (left out of views 4
+    and 5); a value with more than `feeding` inputs keeps only those on the paths."""
     near = set(on)
     for i in on:
-        near.update(g.inputs[i])
+        if feeding is None or len(g.inputs[i]) <= feeding:
+            near.update(g.inputs[i])
     for head, inside in g.members(box).items():
         if head in on:
             near.update(x for x, _ in g.into_box(inside))
@@ -96,10 +102,10 @@ def drawn_size(svg, width):
 
 
 def readable_view(draw_view, g, target, width, height=None, limit=None):
-    """The first view (see the module docstring) readable at `width` px, preferring one that fits
-    `height` px; else the most readable. Views of more than `limit` boxes are not tried.
-    `draw_view(view)` -> (drawing, svg text)."""
-    tried = []
+    """The first view (see the module docstring) readable at `width` px that fits `height` px;
+    else the shortest readable one; else the most readable. Views of more than `limit` boxes
+    are not tried. `draw_view(view)` -> (drawing, svg text)."""
+    tried = []  # (readable, smallest text, height, drawing)
     for view in levels(g, target):
         if limit is not None and view.boxes(g) > limit:
             continue
@@ -108,6 +114,8 @@ def readable_view(draw_view, g, target, width, height=None, limit=None):
             smallest, tall = drawn_size(svg, width)
             if smallest >= SMALLEST and (height is None or tall <= height):
                 return drawing
-            tried.append((smallest >= SMALLEST, smallest, drawing))
-    readable = [drawing for ok, _, drawing in tried if ok]
-    return readable[0] if readable else max(tried, key=lambda t: t[1])[2]
+            tried.append((smallest >= SMALLEST, smallest, tall, drawing))
+    readable = [t for t in tried if t[0]]
+    if readable:
+        return min(readable, key=lambda t: t[2])[3]
+    return max(tried, key=lambda t: t[1])[3]
