@@ -99,6 +99,7 @@ details.full > summary { display: inline-block; cursor: pointer; color: var(--ac
 .viewer .stage svg { display: block; }
 .viewer .tools { display: none; }
 .js details.full[open] > .viewer { position: fixed; inset: 0; z-index: 5; background: var(--paper); }
+html.viewing { overflow: hidden; }
 .js .viewer .tools { display: flex; gap: 8px; align-items: center; height: 52px; padding: 0 12px;
                      border-bottom: 1px solid var(--line); }
 .js .viewer .tools button { font: inherit; font-size: 15px; padding: 4px 14px; border-radius: 8px; cursor: pointer;
@@ -127,7 +128,7 @@ SCRIPT = """
   var counter = document.getElementById("counter"), bar = document.getElementById("bar");
   var XLINK = "http://www.w3.org/1999/xlink";
   var current = 0;
-  document.documentElement.className = "js";
+  document.documentElement.classList.replace("nojs", "js");
   function show(k) {
     current = Math.max(0, Math.min(steps.length - 1, k));
     steps.forEach(function (step, i) { step.classList.toggle("current", i === current); });
@@ -153,6 +154,7 @@ SCRIPT = """
     var parts = {}, out = {}, picked = null, hint = info.textContent;
     svg.querySelectorAll("g.node, g.edge").forEach(function (g) {
       var title = g.querySelector("title").textContent, link = g.querySelector("a");
+      g.name = title;
       g.info = link ? link.getAttributeNS(XLINK, "title") || "" : "";
       if (link) link.removeAttributeNS(XLINK, "title");  // the panel shows it; no second, slower tooltip
       parts[title] = g;
@@ -166,7 +168,7 @@ SCRIPT = """
       svg.querySelectorAll(".picked").forEach(function (g) { g.classList.remove("picked"); });
       picked = start === picked ? null : start;
       if (!picked) return;
-      var todo = [picked.querySelector("title").textContent], seen = {};
+      var todo = [picked.name], seen = {};
       while (todo.length) {
         var name = todo.pop();
         if (seen[name]) continue;
@@ -185,8 +187,10 @@ SCRIPT = """
     svg.addEventListener("click", function (event) {
       if (svg.dragged) return;
       var g = event.target.closest("g.node");
-      if (g && /^v/.test(g.querySelector("title").textContent)) { light(g); say(g); }
+      if (g && /^v/.test(g.name)) { light(g); say(g); }
     });
+    // ids like "v0" are Graphviz's titles, which a browser would show as tooltips
+    svg.querySelectorAll("title").forEach(function (title) { title.remove(); });
   }
   document.querySelectorAll("figure.graph, .viewer").forEach(function (box) {
     explore(box.querySelector("svg"), box.querySelector(".info"));
@@ -213,7 +217,10 @@ SCRIPT = """
       apply();
     }
     function middle() { var r = stage.getBoundingClientRect(); return [r.width / 2, r.height / 2]; }
-    details.addEventListener("toggle", function () { if (details.open) fit(); });
+    details.addEventListener("toggle", function () {
+      document.documentElement.classList.toggle("viewing", details.open);  // the page behind stays still
+      if (details.open) fit();
+    });
     details.querySelector(".fit").addEventListener("click", fit);
     details.querySelector(".in").addEventListener("click", function () { zoom(1.25, middle()[0], middle()[1]); });
     details.querySelector(".out").addEventListener("click", function () { zoom(0.8, middle()[0], middle()[1]); });

@@ -204,8 +204,9 @@ class Chromium:
 
     def click(self, selector):
         """A real mouse click in the middle of the element."""
-        x, y = self.js(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
-                       ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        x, y = self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
+                       "e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); "
+                       "return [r.x + r.width / 2, r.y + r.height / 2]; })()")
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
@@ -293,3 +294,98 @@ def test_every_catalog_demo_page_in_chromium(browser, tmp_path, capsys):
             browser.click("#next")
             assert browser.js(SHOWN) == [f"step-{k + 1}", f"Step {k + 1} of {count}"], name
         assert browser.problems() == [], name
+
+
+def neuron_demo():
+    """One real drawing: the tutorial's neuron after backward, w1 highlighted."""
+    from chainrule.engine import Value, draw
+
+    x1, x2 = Value(2.0, "x1"), Value(3.0, "x2")
+    w1, w2, b = Value(0.0, "w1", param=True), Value(1.0, "w2", param=True), Value(4.0, "b", param=True)
+    y = (w1 * x1 + w2 * x2 + b).sigmoid().named("y")
+    y.backward()
+    return Demo("neuron", "One neuron", "002", "y = sigmoid(w1*x1 + w2*x2 + b)",
+                lambda: [Step("The chain rule for w1", "Follow the red path.", graph=draw(y, highlight=w1))])
+
+
+def centre(browser, selector):
+    return browser.js(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+                      ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+
+
+def node_of(label, where="figure.graph"):
+    """A selector for the box of the value with that label (its first text)."""
+    return (f"[...document.querySelectorAll('{where} g.node')].find(g => g.querySelector('text')"
+            f".textContent === {json.dumps(label)})")
+
+
+def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser, tmp_path):
+    demo = neuron_demo()
+    written = write_demo(demo, demo.build(), tmp_path, html=True)
+    browser.open(written.page)
+    info = "document.querySelector('figure.graph .info').textContent"
+    assert browser.js(info).startswith("Hover a box")
+    assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in browser.js("document.querySelector('.chain').textContent")
+
+    def move_to(expression):
+        x, y = browser.js(f"(() => {{ const e = {expression}; e.scrollIntoView({{block: 'center'}}); "
+                          "const r = e.getBoundingClientRect();"
+                          " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+        return x, y
+
+    move_to(node_of("w1"))
+    shown = browser.js(info)
+    assert shown.startswith("w1\na parameter: training changes it\ndata 0, grad 0.00182\n")
+    assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in shown
+    move_to("[...document.querySelectorAll('figure.graph g.edge text')].find(t => t.textContent === 'local 2')")
+    assert browser.js(info) == ("d(w1*x1)/dw1 = 2 (local)\n× dy/d(w1*x1) = 0.0009102 (upstream)\n"
+                                "= 0.00182, the share of dy/dw1 that comes along this edge")
+    move_to(node_of("data 3"))  # w1*x1 + w2*x2: an unlabelled value is named by its formula
+    assert browser.js(info).startswith("w1*x1 + w2*x2\nan intermediate value, computed in the forward pass")
+    assert "v0" not in browser.js("document.querySelector('figure.graph').textContent")
+
+    x, y = move_to(node_of("x2"))
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+    picked = browser.js("[...document.querySelectorAll('figure.graph .picked')].map(g => g.name)")
+    assert "v0" in picked and len(picked) == 17  # x2 -> × -> w2*x2 -> + -> ... -> y: 5 boxes, 4 ops, 8 edges
+    browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=1, y=1)
+    assert "dy/dx2 = " in browser.js(info)  # the picked value's chain rule stays when the mouse leaves
+    assert browser.problems() == []
+
+
+def test_the_full_graph_pans_zooms_and_fits(browser, tmp_path):
+    demo = neuron_demo()
+    written = write_demo(demo, demo.build(), tmp_path, html=True)
+    browser.open(written.page)
+    browser.click("details.full > summary")
+    browser.send("Runtime.evaluate", expression="new Promise(done => setTimeout(done, 50))", awaitPromise=True)
+    stage = "document.querySelector('details.full .stage')"
+    assert browser.js("document.querySelector('details.full').open") is True
+    box = browser.js(f"(() => {{ const r = {stage}.getBoundingClientRect(); return [r.width, r.height]; }})()")
+    window = browser.js("[innerWidth, innerHeight]")
+    assert box == [window[0], window[1] - 52]  # the whole window, less the toolbar
+
+    def transform():
+        m = browser.js(f"getComputedStyle({stage}.querySelector('svg')).transform")
+        a, _, _, _, e, f = (float(v) for v in m[m.index("(") + 1:-1].split(","))
+        return a, e, f
+
+    fitted, x, y = transform()
+    size = browser.js(f"(() => {{ const r = {stage}.querySelector('svg').getBoundingClientRect(); "
+                      "return [r.width, r.height]; })()")
+    assert size[0] <= box[0] + 1 and size[1] <= box[1] + 1  # fitted: all of it in view
+    cx, cy = centre(browser, "details.full .stage")
+    browser.send("Input.dispatchMouseEvent", type="mouseWheel", x=cx, y=cy, deltaX=0, deltaY=-300)
+    assert transform()[0] > fitted  # the wheel zooms in
+    browser.send("Input.dispatchMouseEvent", type="mousePressed", x=cx, y=cy, button="left", clickCount=1)
+    browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=cx + 80, y=cy + 30, button="left")
+    browser.send("Input.dispatchMouseEvent", type="mouseReleased", x=cx + 80, y=cy + 30, button="left", clickCount=1)
+    zoomed, x2, y2 = transform()
+    browser.click("details.full .fit")
+    assert transform() == (fitted, x, y)  # fit undoes the zoom and the drag
+    assert (x2, y2) != (x, y)
+    browser.press("Escape", 27)
+    assert browser.js("document.querySelector('details.full').open") is False
+    assert browser.problems() == []

@@ -184,7 +184,7 @@ class Writer:
         if i == 0:
             lines.append("the value drawn: backward() starts here")
         else:
-            lines.append(ROLES.get(kind) or f"made by {g.ops[i].name} in the forward pass")
+            lines.append(ROLES.get(kind, "an intermediate value, computed in the forward pass"))
         numbers = f"data {num(g.data[i])}"
         if self.grads:
             numbers += f", grad {num(g.grads[i])}"
