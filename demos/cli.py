@@ -180,6 +180,7 @@ def _write(demo, steps, folder, **options):
 def _write_all(demos, out):
     """Every demo built and written under out/NAME/ with its page; one summary line per demo, then an index."""
     from .html import index_page
+    from .text import agreement
 
     entries = []
     width = max((len(demo.name) for demo in demos), default=0)
@@ -188,7 +189,7 @@ def _write_all(demos, out):
         steps = demo.build()
         written = _write(demo, steps, out / demo.name, html=True, index_href="../index.html")
         entries.append((demo, len(steps), f"{demo.name}/{written.page.name}"))
-        print(f"{len(steps):>2} steps  {_agreement(steps)}")
+        print(f"{len(steps):>2} steps  {agreement(steps)}")
         for note in written.notes:
             print(" " * (width + 2) + note)
     index = out / "index.html"
@@ -198,21 +199,3 @@ def _write_all(demos, out):
         raise UsageError(f"cannot write {index}: {error.strerror or error}", "choose another --out DIR")
     print(f"Wrote {len(demos)} demos to {out}{os.sep}: open {index} in a browser")
     return 0
-
-
-def _agreement(steps):
-    """'14 numbers match the tutorial, 1 differs on purpose' for the --all summary."""
-    verdicts = [n.verdict for step in steps for n in step.numbers if n.verdict != "engine only"]
-    matched, on_purpose, unexplained = (verdicts.count(v) for v in ("matches", "explained", "differs"))
-    if not verdicts:
-        return "the tutorial prints no numbers here; the steps show the engine's"
-    text = f"{matched}/{len(verdicts)} tutorial numbers match"
-    if on_purpose:
-        text += f", {on_purpose} {_differ(on_purpose)} on purpose (see the notes)"
-    if unexplained:
-        text += f", {unexplained} {_differ(unexplained).upper()} without a note"
-    return text
-
-
-def _differ(count):
-    return "differs" if count == 1 else "differ"
