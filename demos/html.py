@@ -18,8 +18,8 @@ from .text import paragraphs
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
-# a Number's verdict -> (row class, mark)
-MARKS = {"matches": ("ok", "✓"), "explained": ("explained", "✗"), "differs": ("off", "✗"), "engine only": ("none", "")}
+# a Number's verdict -> (row class, mark): a difference the note explains is not marked wrong
+MARKS = {"matches": ("ok", "✓"), "explained": ("explained", "note"), "differs": ("off", "✗"), "engine only": ("none", "")}
 
 CSS = """
 :root { --ink: #1d2330; --soft: #5b6475; --line: #e3e6ec; --paper: #fbfbfd; --accent: #2f6fdf;
@@ -69,7 +69,7 @@ table.numbers { border-collapse: collapse; margin: 14px 0 18px; min-width: 60%; 
 .numbers .mark { width: 2em; text-align: center; font-weight: 700; }
 .numbers .ok .mark { color: var(--ok); }
 .numbers .off .mark { color: var(--off); }
-.numbers .explained .mark { color: var(--warn); }
+.numbers .explained .mark { color: var(--soft); font-weight: 400; font-size: 13px; }
 .numbers tr.note td { text-align: left; color: var(--soft); font-size: 14px; padding-top: 0; }
 figure { margin: 14px 0; }
 .chain { margin: 16px 0 8px; padding: 6px 14px; border-left: 3px solid var(--hl); background: var(--card);

@@ -4,7 +4,7 @@ Enter, Space or Right: next; b or Left: back; q: quit (Ctrl-C and Ctrl-D quit to
 at once, no Enter after it; the terminal is put back as it was however the stepper ends.
 
 A screen is the demo's title and where we are (step k of n), the step's title, its text
-wrapped to the terminal, its numbers as a table (name | tutorial | engine | ✓ or ✗), the chain
+wrapped to the terminal, its numbers as a table (name | tutorial | engine | ✓, note or ✗), the chain
 rule of its graph written out (a terminal shows no drawing), the loss curve as a sparkline,
 and where the step's graph was written. A step longer than the terminal is shown a page at a
 time under the same title and counter. The last step ends with what matched and what to try next.
@@ -86,7 +86,7 @@ def numbers_table(numbers, width, style):
     rows = [(n.name, n.tutorial or style.none, n.shown, n) for n in numbers]
     tutorial_w = max(len("tutorial"), *(len(r[1]) for r in rows))
     engine_w = max(len("engine"), *(len(r[2]) for r in rows))
-    values_w = 2 + tutorial_w + 2 + engine_w + 2 + len(style.ok)
+    values_w = 2 + tutorial_w + 2 + engine_w + 2 + len("note")  # the widest mark
     name_w = max(len("number"), min(max(len(r[0]) for r in rows), width - 2 - values_w))
     lines = [style.dim(f"  {'number':<{name_w}}  {'tutorial':>{tutorial_w}}  {'engine':>{engine_w}}")]
     for name, tutorial, engine, number in rows:
@@ -101,12 +101,13 @@ def numbers_table(numbers, width, style):
 
 
 def mark_of(number, style):
-    """✓ when the engine gives the tutorial's number; ✗ when the note explains why not (plain), a red ✗ when not."""
+    """✓ when the engine gives the tutorial's number; "note" when it differs and the note under it
+    says why; a red ✗ when it differs unexplained (a bug)."""
     verdict = number.verdict
     if verdict == "matches":
         return style.green(style.ok)
     if verdict == "explained":
-        return style.dim(style.off)
+        return style.dim("note")
     return style.red(style.off) if verdict == "differs" else ""
 
 

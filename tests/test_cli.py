@@ -94,7 +94,7 @@ def test_demo_runs_straight_through_when_stdin_is_not_a_terminal(fake_catalog, c
     assert code == 0 and err == ""
     for k, title in enumerate(["Forward pass", "Backward: dL/dw1 <the path> & co", "Training"], 1):
         assert f"step {k}/3" in out and title in out
-    assert "0.0214" in out and "✓" in out and "✗" in out
+    assert "0.0214" in out and "✓" in out and "note" in out
     assert "The tutorial leaves out the error factor." in out
     assert "▁" in out and "0.3 → 0.0143" in out  # the loss sparkline with first and last values
     assert "\033[" not in out  # no screen clearing or colour when not on a terminal

@@ -71,7 +71,8 @@ def test_the_page_parses_and_holds_every_step():
     for step in steps:
         assert step.title in text  # escaped in the source, the same text once parsed
     assert "Backward: dL/dw1 &lt;the path&gt; &amp; co" in html
-    assert "0.0214" in text and "✓" in text and "✗" in text and "The tutorial leaves out the error factor." in text
+    assert "0.0214" in text and "✓" in text and "The tutorial leaves out the error factor." in text
+    assert '<td class="mark">note</td>' in html and "✗" not in text  # explained, not marked wrong
     assert len(page.ids) == len(set(page.ids)), "ids must be unique across the inlined SVGs"
     assert sum(tag == "svg" for tag, _ in page.tags) == 5  # two graphs, each as shown and full size; a loss chart
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html
