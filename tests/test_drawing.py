@@ -501,3 +501,54 @@ def test_before_backward_there_are_no_grads_to_draw():
     y, _ = neuron()
     words = texts(svg_of(draw(y)))
     assert "data 0.9991" in words and not any(w.startswith("grad") for w in words)
+
+
+# --- names and order ----------------------------------------------------------------------------------
+
+def unlabelled_layer():
+    """Three tanh neurons on (x1, x2) into one output neuron, with unlabelled parameters (as nn makes them)."""
+    xs = [Value(0.5, "x1"), Value(-1.0, "x2")]
+    hidden = [engine.dot([Value(0.3 * j - 0.2, param=True), Value(0.1 * j, param=True)], xs,
+                         Value(0.05 * j, param=True)).tanh() for j in range(3)]
+    out = engine.dot([Value(0.2 * j - 0.1, param=True) for j in range(3)], hidden, Value(0.0, param=True)).tanh()
+    loss = (out - 1.0) ** 2
+    loss.label = "L"
+    loss.backward()
+    return loss, hidden
+
+
+def boxes_top_to_bottom(svg, wanted):
+    """The node titles of the boxes whose first text is in `wanted`, from the top of the drawing down."""
+    found = []
+    for title, node in groups(svg, "node").items():
+        words = texts(node)
+        if words and words[0] in wanted:
+            y = min(float(t.get("y")) for t in node.iter(f"{SVG}text"))
+            found.append((y, words[0], title))
+    return [word for _, word, _ in sorted(found)]
+
+
+def test_unlabelled_parameters_are_named_by_their_place_in_their_neuron():
+    loss, _ = unlabelled_layer()
+    svg = svg_of(draw(loss))
+    first_texts = [texts(node)[0] for node in groups(svg, "node").values()]
+    assert first_texts.count("w1") == 4 and first_texts.count("w3") == 1 and first_texts.count("b") == 4
+    assert boxes_top_to_bottom(svg, {"x1", "x2"}) == ["x1", "x2"]  # inputs keep their order
+    w = next(v for v in backward_order(loss) if v.op.name == "param")
+    assert "unlabelled: called w1 here, by its place in the dot it feeds" in draw(loss).source
+    assert draw(loss, highlight=w).caption[0].startswith("dL/dw1 = ")
+
+
+def test_grouped_neurons_keep_their_order():
+    loss, hidden = unlabelled_layer()
+    for rankdir in ("LR", "TB"):
+        g = draw(loss, group=True, rankdir=rankdir)
+        shown = [f"data {number(h.data)}" for h in hidden]
+        svg = svg_of(g)
+        found = []
+        for node in groups(svg, "node").values():
+            words = texts(node)
+            for text in node.iter(f"{SVG}text"):
+                if "".join(text.itertext()).replace("\xa0", " ") in shown:
+                    found.append((float(text.get("y" if rankdir == "LR" else "x")), words[1]))
+        assert [word for _, word in sorted(found)] == shown  # neuron 1, 2, 3: top to bottom, left to right

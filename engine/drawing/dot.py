@@ -94,7 +94,7 @@ class Writer:
         """The view as a graphviz.Digraph; `label_lines` (a caption, a note) go under the graph."""
         g, view = self.g, self.view
         dot = graphviz.Digraph("chainrule", graph_attr={
-            "rankdir": view.rankdir, "fontname": FONT, "bgcolor": "white", "pad": "0.2", "nodesep": "0.3",
+            "rankdir": view.rankdir, "ordering": "in", "fontname": FONT, "bgcolor": "white", "pad": "0.2", "nodesep": "0.3",
             "ranksep": "0.3", "labelloc": "b", "fontsize": str(SIZES["caption"]), "fontcolor": HIGHLIGHT},
             node_attr={"fontname": FONT, "fontsize": str(SIZES["value"]), "color": LINE, "style": "filled"},
             edge_attr={"fontname": FONT, "fontsize": str(SIZES["edge"]), "color": LINE, "fontcolor": "#333333",
@@ -125,7 +125,8 @@ class Writer:
                      style="rounded,dashed,filled", fillcolor=FILL["const"], fontcolor="#444444",
                      margin="0.06,0.02", width="0.3", height="0.25", **lit(on))
             return
-        cells = [field(g.labels[i])] if g.labels[i] else []
+        name = g.labels[i] or g.roles.get(i)
+        cells = [field(name)] if name else []
         cells.append(field(f"data {num(g.data[i])}"))
         if self.grads:
             cells.append(field(f"grad {num(g.grads[i])}"))
@@ -181,6 +182,8 @@ class Writer:
         g, num = self.g, self.num
         name, kind = g.name(i), g.kinds[i]
         lines = [self._formula(i)]
+        if i in g.roles:
+            lines.append(f"unlabelled: called {g.roles[i]} here, by its place in the {g.ops[g.users[i][0]].name} it feeds")
         if i == 0:
             lines.append("the value drawn: backward() starts here")
         else:

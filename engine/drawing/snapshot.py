@@ -40,6 +40,7 @@ class Snapshot:
                 self.users[x].append(i)
         self.interior = sum(1 for xs in self.inputs if xs)  # values with inputs come first
         self.formulas = _formulas(order, self.inputs)
+        self.roles = _roles(self.kinds, self.labels, self.inputs)
         self.passed, self.odd = backward_state(self)
 
     def __len__(self):
@@ -52,7 +53,7 @@ class Snapshot:
         short=True names it for a caption: the label, or the formula in parentheses when it is
         short (`(w1*x1 + b1)`); None when there is no short name.
         """
-        label, formula = self.labels[i], self.formulas[i]
+        label, formula = self.labels[i] or self.roles.get(i), self.formulas[i]
         if label:
             return label
         if short:
@@ -191,6 +192,18 @@ def _formulas(order, inputs):
             formula = formula if len(formula) <= FORMULA_LENGTH else None
         formulas.append(formula)
     return formulas
+
+
+def _roles(kinds, labels, inputs):
+    """Names for unlabelled parameters by their place in the `dot` they feed: w1, w2, ... and b
+    (as a neuron's formula reads); any other unlabelled parameter is a "param"."""
+    roles = {}
+    for i, xs in enumerate(inputs):
+        n = len(xs) // 2 if kinds[i] == "dot" else 0
+        for j, x in enumerate(xs):
+            if kinds[x] == "param" and not labels[x] and x not in roles:
+                roles[x] = f"w{j + 1}" if j < n else "b" if n and j == 2 * n else "param"
+    return roles
 
 
 def backward_state(g):
