@@ -552,3 +552,36 @@ def test_grouped_neurons_keep_their_order():
                 if "".join(text.itertext()).replace("\xa0", " ") in shown:
                     found.append((float(text.get("y" if rankdir == "LR" else "x")), words[1]))
         assert [word for _, word in sorted(found)] == shown  # neuron 1, 2, 3: top to bottom, left to right
+
+
+# --- the view that reads at a width ----------------------------------------------------------------------
+
+def test_fit_folds_and_leaves_out_until_the_text_reads_at_the_width():
+    from chainrule.engine.drawing.views import SMALLEST, drawn_size
+
+    L, w1, _ = alice()
+    L.backward()
+    whole = draw(L, highlight=w1)
+    assert drawn_size(whole.svg(), 1240)[0] < 6  # left to right, the whole graph shrinks to 3-5 px text
+    for width in (1240, 900, 600):
+        part = whole.fit(width)
+        smallest, _ = drawn_size(part.svg(), width)
+        assert smallest >= SMALLEST, (width, part.omitted)
+        words = texts(svg_of(part))
+        assert "grad 0.02147" in " ".join(words) and not any(w.startswith("dL/dw1 = ") for w in words)
+        assert part.caption == whole.caption and part.note == whole.note  # the page writes them as text
+    assert whole.fit(1240).omitted == ""  # top to bottom, all of it reads
+    assert whole.fit(900).omitted == ("the y_pred and h2 neurons folded into one box each; "
+                                      "2 values not on a path to w1 left out")
+    assert whole.fit(1240, height=1300).omitted == "the y_pred and h2 neurons folded into one box each"  # shorter
+    y, _ = neuron()
+    small = draw(y)
+    assert small.fit(2000) is small  # it reads as it is, with nothing under it to move
+
+
+def test_fit_skips_views_past_max_nodes():
+    wide = layer_net(samples=1, width=120)
+    grouped = draw(wide)
+    assert grouped.grouped
+    part = grouped.fit(1240)
+    assert part.boxes <= max(MAX_NODES, grouped.boxes)

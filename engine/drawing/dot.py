@@ -85,7 +85,7 @@ class Writer:
         self.digits = digits
         self.across = view.rankdir in ("LR", "RL")  # a record's top level runs down in LR, across in TB
         self.on = g.reaching(view.target) if view.target is not None else set()
-        self.grads = g.passed is not None and g.passed >= 0  # a backward from the root made them
+        self.with_grads = g.passed is not None and g.passed >= 0  # a backward from the root made them
 
     def num(self, x):
         return number(x, self.digits)
@@ -94,8 +94,9 @@ class Writer:
         """The view as a graphviz.Digraph; `label_lines` (a caption, a note) go under the graph."""
         g, view = self.g, self.view
         dot = graphviz.Digraph("chainrule", graph_attr={
-            "rankdir": view.rankdir, "ordering": "in", "fontname": FONT, "bgcolor": "white", "pad": "0.2", "nodesep": "0.3",
-            "ranksep": "0.3", "labelloc": "b", "fontsize": str(SIZES["caption"]), "fontcolor": HIGHLIGHT},
+            "rankdir": view.rankdir, "ordering": "in",  # every node's inputs in the order written
+            "fontname": FONT, "bgcolor": "white", "pad": "0.2", "nodesep": "0.3", "ranksep": "0.3", "labelloc": "b",
+            "fontsize": str(SIZES["caption"]), "fontcolor": HIGHLIGHT},
             node_attr={"fontname": FONT, "fontsize": str(SIZES["value"]), "color": LINE, "style": "filled"},
             edge_attr={"fontname": FONT, "fontsize": str(SIZES["edge"]), "color": LINE, "fontcolor": "#333333",
                        "arrowsize": "0.6"})
@@ -128,7 +129,7 @@ class Writer:
         name = g.labels[i] or g.roles.get(i)
         cells = [field(name)] if name else []
         cells.append(field(f"data {num(g.data[i])}"))
-        if self.grads:
+        if self.with_grads:
             cells.append(field(f"grad {num(g.grads[i])}"))
         fill = FILL["root"] if i == 0 else FILL.get(kind, FILL["value"])
         dot.node(f"v{i}", nohtml(self._row(cells)), tooltip=nohtml(text(self._about(i))), shape="Mrecord",
@@ -154,7 +155,7 @@ class Writer:
         title = f"{g.labels[head]}: " if g.labels[head] else ""
         kind = "neuron" if params else "node"
         cells = [field(f"data {num(g.data[head])}")]
-        if self.grads:
+        if self.with_grads:
             cells.append(field(f"grad {num(g.grads[head])}"))
         rows = [field(f"{title}{g.ops[head].symbol} {kind}"), self._row(cells)]
         if params:
@@ -180,16 +181,17 @@ class Writer:
     def _about(self, i):
         """A value's tooltip: its name and formula, its role, its numbers, and the chain rule to it."""
         g, num = self.g, self.num
-        name, kind = g.name(i), g.kinds[i]
+        kind = g.kinds[i]
         lines = [self._formula(i)]
         if i in g.roles:
-            lines.append(f"unlabelled: called {g.roles[i]} here, by its place in the {g.ops[g.users[i][0]].name} it feeds")
+            lines.append(f"unlabelled: called {g.roles[i]} here, by its place in the "
+                         f"{g.ops[g.users[i][0]].name} it feeds")
         if i == 0:
             lines.append("the value drawn: backward() starts here")
         else:
             lines.append(ROLES.get(kind, "an intermediate value, computed in the forward pass"))
         numbers = f"data {num(g.data[i])}"
-        if self.grads:
+        if self.with_grads and kind != "const":
             numbers += f", grad {num(g.grads[i])}"
         lines.append(numbers)
         if i != 0 and kind in ("param", "input"):
@@ -202,20 +204,18 @@ class Writer:
         """input x -> the op (or neuron box) of `user`: its local derivative and, once the user
         has passed its grad, local × upstream = the share that lands in x's grad."""
         g, num = self.g, self.num
+        if g.kinds[x] == "const":  # quiet: nothing to learn flows back to a number in the expression
+            about = f"{g.name(x)} is a constant: nothing to learn flows back to it"
+            dot.edge(f"v{x}", head, tooltip=nohtml(text(about)), color=QUIET, style="dashed", arrowsize="0.4")
+            return
         passed = g.has_passed(user) if passed is None else passed
         grad = g.grads[user]
-        into, of = partial(g, 0, user), partial(g, user, x)
-        label, about = f"local {num(dx)}", f"{of} = {num(dx)} (local)"
+        label, about = f"local {num(dx)}", f"{partial(g, user, x)} = {num(dx)} (local)"
         if passed:
             label += f"\n{num(dx)}{TIMES}{num(grad)} = {num(dx * grad)}"
-            about += (f"\n× {into} = {num(grad)} (upstream)\n= {num(dx * grad)}, "
+            about += (f"\n× {partial(g, 0, user)} = {num(grad)} (upstream)\n= {num(dx * grad)}, "
                       f"the share of {partial(g, 0, x)} that comes along this edge")
-        style = {}
-        if g.kinds[x] == "const":
-            label, about = "", f"{g.name(x)} is a constant: nothing to learn flows back to it"
-            style = {"color": QUIET, "style": "dashed", "arrowsize": "0.4"}
-        elif x in self.on:
-            style = {"fontcolor": HIGHLIGHT, **lit(True)}
+        style = {"fontcolor": HIGHLIGHT, **lit(True)} if x in self.on else {}
         dot.edge(f"v{x}", head, label=nohtml(text(label)), tooltip=nohtml(text(about)),
                  labeltooltip=nohtml(text(about)), **style)
 

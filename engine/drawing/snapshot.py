@@ -26,7 +26,7 @@ class Snapshot:
             raise TypeError(f"draw takes a Value, not {type(root).__name__} {root!r}")
         order = backward_order(root)
         position = {id(v): i for i, v in enumerate(order)}
-        self.values = order
+        self.position = position  # for find(), while the graph is alive; the Values are not kept
         self.labels = [v.label for v in order]
         self.kinds = [v.op.name for v in order]
         self.ops = [v.op for v in order]
@@ -44,7 +44,7 @@ class Snapshot:
         self.passed, self.odd = backward_state(self)
 
     def __len__(self):
-        return len(self.values)
+        return len(self.labels)
 
     def name(self, i, short=False):
         """What to call value i: its label, else its formula (`w1*x1 + b1`), else its op (`tanh(…)`),
@@ -73,7 +73,9 @@ class Snapshot:
         return f"{symbol}({', '.join(names)})"
 
     def find(self, wanted):
-        """The index of the value `highlight=` names: a Value of this graph, or the label of exactly one."""
+        """The index of the value `highlight=` names: a Value of this graph, or the label of exactly one.
+
+        Called while the root is alive (in draw()), so an id names one Value of the graph."""
         if isinstance(wanted, str):
             found = [i for i, label in enumerate(self.labels) if label == wanted]
             if len(found) != 1:
@@ -81,10 +83,9 @@ class Snapshot:
                 raise ValueError(f"draw: highlight={wanted!r}: {how} in this graph has that label; "
                                  f"pass the Value itself")
             return found[0]
-        for i, v in enumerate(self.values):
-            if v is wanted:
-                return i
-        raise ValueError(f"draw: highlight={wanted!r} is not part of the graph of {self.values[0]!r}")
+        if id(wanted) not in self.position:
+            raise ValueError(f"draw: highlight={wanted!r} is not part of the graph of {self.name(0)}")
+        return self.position[id(wanted)]
 
     def reaching(self, target):
         """The values on some path from the root down to target (those that depend on it), target included."""

@@ -50,23 +50,20 @@ class View:
 def levels(g, target):
     """The views of `readable_view`, most detailed first, without direction (duplicates dropped)."""
     neurons = g.neurons()
-    own = neurons.get(target) if target is not None else None
-    keep_open = {0, own} if own != target else {0}  # a highlighted head is folded with the others
+    heads = set(neurons.values()) - {0}  # the root's own neuron stays open
 
-    def fold(heads):
-        return {i: h for i, h in neurons.items() if h in heads}
+    def fold(folded):
+        return {i: head for i, head in neurons.items() if head in folded}
 
-    heads = set(neurons.values()) - {0}
-    found = [View(target=target)]
-    if target is not None:
-        on = g.reaching(target)
-        off_path = {h for h in heads if h not in on and h != own}
-        found.append(View(target=target, box=fold(off_path)))
-    found.append(View(target=target, box=fold(heads - keep_open)))
-    if target is not None:
-        box, on = found[-1].box, g.reaching(target)
-        for feeding in (None, FEEDING):
-            found.append(View(target=target, box=box, hidden=_far(g, box, on, feeding)))
+    if target is None:
+        found = [View(), View(box=fold(heads))]
+    else:
+        on, own = g.reaching(target), neurons.get(target)
+        foldable = heads - {own} if own != target else heads  # open: the neuron the target sits inside
+        folded = fold(foldable)
+        found = [View(target=target), View(target=target, box=fold({h for h in foldable if h not in on})),
+                 View(target=target, box=folded),
+                 *(View(target=target, box=folded, hidden=_far(g, folded, on, feeding)) for feeding in (None, FEEDING))]
     unique = []
     for view in found:
         if view not in unique:
