@@ -9,7 +9,7 @@
 `chainrule.engine` is the autograd engine and its drawings, `chainrule.nn` the networks built
 on it, `chainrule.demos` the worked examples and the `chainrule` command.
 """
-from .engine import Value, draw, gradcheck, no_grad
+from .engine import Value, compile, draw, gradcheck, no_grad  # compile: an attribute, not in __all__
 
 __version__ = "0.2.0"
 __all__ = ["Value", "draw", "no_grad", "gradcheck"]

@@ -1,4 +1,4 @@
-"""A training step, micrograd's own demo, in three implementations: ours, micrograd, the floor.
+"""A training step, micrograd's own demo, written six ways: compiled, ours two ways, micrograd, the floor.
 
     python -m bench.train_bench [--rounds 5]
 
@@ -7,19 +7,24 @@ loss = mean_i relu(1 - y_i * score_i) + 1e-4 * sum_p p*p, backward, SGD p -= 0.1
 Every implementation starts from the same weights on the same points, and the driver checks
 that they compute the same first loss before it prints a time.
 
-  ours           nn.MLP, nn.hinge, engine.dot for sum_p p*p, nn.SGD (default Python settings)
-  micrograd      micrograd 0.1.0's nn.MLP, the loss written as its demo writes it (default settings)
-  micrograd-gc   the same, gc tuned by hand: gc.freeze() after setup, automatic gc off,
-                 one gc.collect(0) at the end of every step (context, not a target)
-  floor          the same math on plain floats and lists, forward and backward by hand, no graph
+  compiled          ours, the loss recorded once by chainrule.compile and replayed on floats
+  ours              nn.MLP, nn.hinge, nn.l2, nn.SGD: the library's own step (default settings)
+  micrograd-style   nn.MLP with the loss and update written as micrograd's demo writes them:
+                    builtin sum over Values, p*p for the L2 term, p.data -= lr * p.grad
+  micrograd         micrograd 0.1.0's nn.MLP, the same demo code (default settings)
+  micrograd-gc      the same, gc tuned by hand: gc.freeze() after setup, automatic gc off,
+                    one gc.collect(0) at the end of every step (context, not a target)
+  floor             the same math on plain floats and lists, forward and backward by hand, no graph
 
-Also, for ours only: memory growth over 100 steps (after 50 warm-up steps) with the garbage
-collector off, so that whatever reference counting does not free would show: bytes as
-tracemalloc counts them, and the number of live container objects.
+Also from the same run: the compiled and the plain library step over 100 steps from the same
+start (the loss histories must be equal, bit for bit), the time compile takes to record, and
+ours' memory growth over 100 steps with the garbage collector off (bytes that tracemalloc
+counts and live container objects: whatever reference counting does not free would show).
 """
 import gc
 import math
 import random
+import statistics
 import sys
 import time
 import tracemalloc
@@ -31,12 +36,14 @@ SIZES = [2, 16, 16, 1]
 POINTS = 100
 ALPHA = 1e-4  # weight of the L2 term
 LR = 0.1
-STEPS = 10  # timed steps per worker, after one untimed warm-up step
+STEPS = 10  # timed steps per worker at least, after one untimed warm-up step ...
+SECONDS = 0.5  # ... and at least this long
+HISTORY_STEPS = 100  # steps over which compiled and plain must agree
 GROWTH_STEPS = 100  # steps over which memory must not grow
 WARM_UP_STEPS = 50  # before them
 
 CASES = [harness.Case("step", "training step", "s", higher_is_better=False)]
-ENGINES = ["ours", "micrograd", "floor", "micrograd-gc"]
+ENGINES = ["compiled", "floor", "ours", "micrograd-style", "micrograd", "micrograd-gc"]
 
 
 # ---- the shared inputs: points, labels and starting weights, the same for everyone
@@ -65,28 +72,37 @@ def initial_weights(seed=1):
             for nin, nout in zip(SIZES, SIZES[1:])]
 
 
-def flat(weights):
-    """The starting weights in parameters() order: neuron by neuron, its weights then its bias."""
-    return [x for layer in weights for w, b in layer for x in (*w, b)]
+def start(params):
+    """Give the parameters the shared starting weights, neuron by neuron, its weights then its bias."""
+    weights = [x for layer in initial_weights() for w, b in layer for x in (*w, b)]
+    for p, x in zip(params, weights, strict=True):
+        p.data = x
 
 
-# ---- ours: chainrule's nn
+# ---- ours: chainrule's nn, plain or compiled
+
+
+def our_model():
+    from chainrule.nn import MLP, SGD
+
+    model = MLP(SIZES[0], SIZES[1:], activation="relu", out_activation="linear", seed=0)
+    params = model.parameters()
+    start(params)
+    return model, params, SGD(params, lr=LR)
+
+
+def library_loss(model, params, X, y):
+    from chainrule.nn import hinge, l2
+
+    return hinge([model(x) for x in X], y) + ALPHA * l2(params)
 
 
 def ours():
-    from chainrule.engine import dot
-    from chainrule.nn import MLP, SGD, hinge
-
     X, y = two_moons()
-    model = MLP(SIZES[0], SIZES[1:], activation="relu", out_activation="linear", seed=0)
-    params = model.parameters()
-    for p, x in zip(params, flat(initial_weights()), strict=True):
-        p.data = x
-    opt = SGD(params, lr=LR)
+    model, params, opt = our_model()
 
     def step():
-        scores = [model(x) for x in X]
-        loss = hinge(scores, y) + ALPHA * dot(params, params)
+        loss = library_loss(model, params, X, y)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -95,29 +111,37 @@ def ours():
     return step
 
 
-# ---- micrograd 0.1.0, its MLP and its demo's loss
-
-
-def micrograd(tuned_gc=False):
-    from micrograd.engine import Value
-    from micrograd.nn import MLP
+def compiled():
+    import chainrule
 
     X, y = two_moons()
-    model = MLP(SIZES[0], SIZES[1:])  # relu hidden layers, linear output
-    params = model.parameters()
-    for p, x in zip(params, flat(initial_weights()), strict=True):
-        p.data = x
+    model, params, opt = our_model()
+    loss = chainrule.compile(lambda: library_loss(model, params, X, y))
 
     def step():
-        inputs = [list(map(Value, row)) for row in X]
-        scores = list(map(model, inputs))
+        opt.zero_grad()
+        value = loss()
+        opt.step()
+        return value
+
+    return step
+
+
+# ---- micrograd's demo code, run on micrograd 0.1.0 and on ours
+
+
+def demo_step(model, params, inputs, y, tuned_gc=False):
+    """micrograd's demo: its loss (builtin sum, p*p), zero_grad, backward, its update by hand."""
+
+    def step():
+        scores = list(map(model, inputs()))
         losses = [(1 + -yi * score).relu() for yi, score in zip(y, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum(p * p for p in model.parameters())
+        reg_loss = ALPHA * sum(p * p for p in params)
         loss = data_loss + reg_loss
         model.zero_grad()
         loss.backward()
-        for p in model.parameters():
+        for p in params:
             p.data -= LR * p.grad
         if tuned_gc:
             gc.collect(0)  # this step's graph: all of it young, all of it garbage
@@ -128,6 +152,23 @@ def micrograd(tuned_gc=False):
         gc.freeze()  # the model and data: never scanned again
         gc.disable()
     return step
+
+
+def micrograd_style():
+    X, y = two_moons()
+    model, params, _ = our_model()
+    return demo_step(model, params, lambda: X, y)  # nn.MLP takes rows of numbers
+
+
+def micrograd(tuned_gc=False):
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    X, y = two_moons()
+    model = MLP(SIZES[0], SIZES[1:])  # relu hidden layers, linear output
+    params = model.parameters()
+    start(params)
+    return demo_step(model, params, lambda: [list(map(Value, row)) for row in X], y, tuned_gc)
 
 
 # ---- the floor: plain floats and lists, the gradient written out by hand
@@ -178,22 +219,42 @@ def floor():
 
 
 IMPLEMENTATIONS = {
+    "compiled": compiled,
     "ours": ours,
+    "micrograd-style": micrograd_style,
     "micrograd": micrograd,
     "micrograd-gc": lambda: micrograd(tuned_gc=True),
     "floor": floor,
 }
 
 
+# ---- what a worker measures
+
+
 def time_steps(engine):
-    """Seconds per step, the mean over STEPS steps after one warm-up step (GC pauses included)."""
+    """Seconds per step: the mean over at least STEPS steps and SECONDS, after one warm-up step
+    (for compiled, the warm-up records; GC pauses are included)."""
     step = IMPLEMENTATIONS[engine]()
     first_loss = step()
-    start = time.perf_counter()
-    for _ in range(STEPS):
+    steps, begin = 0, time.perf_counter()
+    while steps < STEPS or time.perf_counter() - begin < SECONDS:
         loss = step()
-    seconds = (time.perf_counter() - start) / STEPS
-    return {"value": seconds, "first_loss": first_loss, "last_loss": loss}
+        steps += 1
+    seconds = (time.perf_counter() - begin) / steps
+    return {"value": seconds, "first_loss": first_loss, "last_loss": loss, "steps": steps}
+
+
+def histories():
+    """The plain and the compiled library step, HISTORY_STEPS each from the same start; and the recording time."""
+    plain, replayed = ours(), compiled()
+    begin = time.perf_counter()
+    first = replayed()  # records: fn() twice, the source made and compiled; then the first replay
+    recording = time.perf_counter() - begin
+    runs = {"plain": [plain() for _ in range(HISTORY_STEPS)], "compiled": [first]}
+    runs["compiled"] += [replayed() for _ in range(HISTORY_STEPS - 1)]
+    same = runs["plain"] == runs["compiled"]
+    return {"value": recording, "same": same, "first": [r[0] for r in runs.values()],
+            "last": [r[-1] for r in runs.values()]}
 
 
 def growth(engine):
@@ -238,6 +299,8 @@ def worker(engine, case):
         return time_steps(engine)
     if case == "growth":
         return growth(engine)
+    if case == "histories":
+        return histories()
     raise SystemExit(f"unknown case {case!r}")
 
 
@@ -254,6 +317,14 @@ def check_same_math(results):
     return reference
 
 
+def measure_once(case):
+    result = harness.measure("train_bench", "ours", case)
+    if "error" in result:
+        sys.exit(f"{case} run failed: {result['error']}")
+    harness.say(f"{case}: {result}")
+    return result
+
+
 def main():
     options = harness.parse_args(__doc__.splitlines()[0])
     if options.worker:
@@ -262,36 +333,50 @@ def main():
     results = harness.interleave("train_bench", CASES, ENGINES, options.rounds)
     first_loss = check_same_math(results)
     runs = results["step"]
-    case = CASES[0]
-    seconds = {engine: harness.median_value(runs[engine]) for engine in ENGINES}
-    vs_micrograd = harness.median_speedup(case, runs["ours"], runs["micrograd"])
-    vs_tuned = harness.median_speedup(case, runs["ours"], runs["micrograd-gc"])
-    vs_floor = 1.0 / harness.median_speedup(case, runs["ours"], runs["floor"])  # ours / floor
-    grown = harness.measure("train_bench", "ours", "growth")
-    if "error" in grown:
-        sys.exit(f"growth run failed: {grown['error']}")
-    harness.say(f"growth: {grown}")
+    history = measure_once("histories")
+    grown = measure_once("growth")
 
     def ms(engine):
-        return f"{seconds[engine] * 1e3:.1f} ms"
+        return f"{harness.median_value(runs[engine]) * 1e3:.1f} ms"
 
+    def ratio(ours, theirs, slower=False):
+        """Per-round ratios (ours faster: theirs / ours; slower=True: ours / theirs): median and range."""
+        per_round = [harness.speedup(CASES[0], a["value"], b["value"]) for a, b in zip(runs[ours], runs[theirs])]
+        if slower:
+            per_round = [1.0 / r for r in per_round]
+        return statistics.median(per_round), min(per_round), max(per_round)
+
+    def row(title, ours, theirs, target, passes, slower=False):
+        median, low, high = ratio(ours, theirs, slower)
+        words = "the time" if slower else "faster"
+        verdict = "" if passes is None else "pass" if passes(median) else "FAIL"
+        return [title, ms(ours), ms(theirs), f"{median:.2f}x {words} ({low:.2f}-{high:.2f})", target, verdict]
+
+    same = history["same"]
     rows = [
-        ["ours vs micrograd 0.1.0 (default gc)", ms("ours"), ms("micrograd"),
-         f"{vs_micrograd:.1f}x faster", ">= 50x faster", "pass" if vs_micrograd >= 50 else "FAIL"],
-        ["ours vs the plain-float floor", ms("ours"), ms("floor"),
-         f"{vs_floor:.1f}x slower", "<= 10x slower", "pass" if vs_floor <= 10 else "FAIL"],
-        ["ours vs micrograd, gc tuned (context)", ms("ours"), ms("micrograd-gc"),
-         f"{vs_tuned:.1f}x faster", "-", ""],
+        row("compiled vs the plain-float floor", "compiled", "floor", "<= 1.5x the time", lambda r: r <= 1.5, True),
+        [f"compiled vs ours, {HISTORY_STEPS} steps from one start", f"{history['last'][1]:.12f}",
+         f"{history['last'][0]:.12f}", "same history" if same else "histories DIFFER",
+         "same first loss and history, bit for bit",
+         "pass" if same and history["first"][0] == history["first"][1] else "FAIL"],
+        row("micrograd-style vs micrograd 0.1.0", "micrograd-style", "micrograd", ">= 50x faster", lambda r: r >= 50),
+        row("ours (nn.hinge, l2) vs micrograd 0.1.0", "ours", "micrograd", ">= 80x faster", lambda r: r >= 80),
+        row("ours vs the plain-float floor", "ours", "floor", "<= 10x the time", lambda r: r <= 10, True),
+        row("compiled vs micrograd 0.1.0 (context)", "compiled", "micrograd", "-", None),
+        row("ours vs micrograd, gc tuned (context)", "ours", "micrograd-gc", "-", None),
         [f"ours, memory growth over {GROWTH_STEPS} steps, gc off", f"{grown['value']:+,} B",
          f"{grown['objects']:+,} objects", "-", "< 1 KiB, +0 objects",
          "pass" if grown["value"] < 1024 and grown["objects"] <= 0 else "FAIL"],
     ]
+    steps = {engine: statistics.median(r["steps"] for r in runs[engine]) for engine in ENGINES}
     print(harness.describe_run("train_bench"))
-    print(f"{options.rounds} rounds; time per step = mean of {STEPS} steps after a warm-up, median over rounds; "
-          f"ratio = median of per-round ratios")
-    print(f"first loss, the same in all four: {first_loss:.12f}; "
-          f"last loss of ours in its growth run: {grown['last_loss']:.6f}")
-    print(harness.table(["comparison", "ours", "other", "ratio", "target", ""], rows))
+    print(f"{options.rounds} rounds; time per step = mean of at least {STEPS} steps and {SECONDS} s after a "
+          f"warm-up step, median over rounds; ratio = median of per-round ratios (range over rounds)")
+    print(f"first loss, the same in all six: {first_loss:.12f}; compile records the step in "
+          f"{history['value']:.2f} s (fn() twice, the source made and compiled), about "
+          f"{history['value'] / harness.median_value(runs['compiled']):.0f} compiled steps")
+    print("timed steps per worker (median): " + ", ".join(f"{e} {n:g}" for e, n in steps.items()))
+    print(harness.table(["comparison", "ours", "other", "ratio (range)", "target", ""], rows))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,20 @@
-"""fit: the training loop (forward, loss, zero_grad, backward, step), with a progress bar."""
+"""fit: the training loop (forward, loss, zero_grad, backward, step), with a progress bar and a loss history."""
+import gc
 import sys
 import time
+from contextlib import contextmanager
+from numbers import Real
+
+from ..engine import compile as compile_loss
 
 
-def fit(model, data, loss, opt, epochs, *, batch_size=None, lr_schedule=None, progress=None):
-    """Train `model` on `data`, pairs (x, y); return the loss history, one float per epoch.
+def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, lr_schedule=None, progress=None,
+        compile=False):
+    """Train `model`; return the loss history (a list of floats, one per epoch, that can plot itself).
 
+    Two ways to give the data:
+        fit(model, X, y, loss, opt, epochs)     rows X and their targets y, side by side
+        fit(model, data, loss, opt, epochs)     data as (x, y) pairs (a Dataset is one)
     One step on a batch of pairs:
         L = loss([model(x) for x in xs], ys);  opt.zero_grad();  L.backward();  opt.step()
     batch_size=None steps once per epoch on all the data (full batch); batch_size=1 steps
@@ -14,63 +23,153 @@ def fit(model, data, loss, opt, epochs, *, batch_size=None, lr_schedule=None, pr
     pass a loss that adds it: `lambda y_pred, y: hinge(y_pred, y) + 1e-4 * l2(params)`.
     lr_schedule, a function epoch -> lr, sets opt.lr before each epoch (epochs count from 0).
     history[k] is the mean of epoch k's batch losses, each taken before its step.
-    progress: a one-line bar on stderr; None draws it only when stderr is a terminal.
+
+    compile=True records each batch's graph once and replays it on floats (chainrule.compile):
+    the same losses and weights, bit for bit, several times faster, for a model and loss whose
+    graph does not depend on the numbers (MLP with mse, sse, hinge, l2 does not;
+    binary_cross_entropy(from_logits=True) picks a formula by each logit's sign, and its replay
+    keeps the recorded formulas: the same function, equal only to within rounding).
+    progress: a bar (tqdm's when it is installed: in Jupyter its notebook bar; else a line on
+    stderr); None shows it when stderr is a terminal or in Jupyter.
+    The cyclic garbage collector is paused during each step (a graph has no cycles, so its runs
+    there free nothing and cost time) and restored after it, also on error.
     """
-    pairs = _pairs(data)
+    if callable(y):  # fit(model, data, loss, opt, epochs): every argument sits one place to the left
+        if opt is not None and epochs is not None:
+            raise TypeError("fit: epochs given twice (by position and by name)")
+        y, loss, opt, epochs = None, y, loss, epochs if opt is None else opt
+    if loss is None or opt is None or epochs is None:
+        raise TypeError("fit needs a loss, an optimizer and a number of epochs: fit(model, X, y, loss, opt, epochs)")
+    pairs = _pairs(X, y)
     epochs = _count(epochs, "epochs")
     size = len(pairs) if batch_size is None else _count(batch_size, "batch_size")
-    batches = [pairs[i : i + size] for i in range(0, len(pairs), size)]
-    bar = _ProgressBar(epochs) if (sys.stderr.isatty() if progress is None else progress) else None
-    history = []
-    for epoch in range(epochs):
-        if lr_schedule is not None:
-            opt.lr = lr_schedule(epoch)
-        total = 0.0
-        for batch in batches:
-            total += _step(model, batch, loss, opt)
-        history.append(total / len(batches))
+    steps = [_batch_step(model, pairs[i : i + size], loss, compile) for i in range(0, len(pairs), size)]
+    bar = _progress_bar(epochs, progress)
+    history = History()
+    try:
+        for epoch in range(epochs):
+            if lr_schedule is not None:
+                opt.lr = lr_schedule(epoch)
+            total = 0.0
+            for step in steps:
+                with _collector_paused():
+                    opt.zero_grad()
+                    total += step()
+                    opt.step()
+            history.append(total / len(steps))
+            if bar:
+                bar.set_postfix_str(f"loss {history[-1]:.4g}", refresh=False)
+                bar.update(1)
+    finally:
         if bar:
-            bar.update(epoch + 1, history[-1])
-    if bar:
-        bar.close()
+            bar.close()
     return history
 
 
-def _step(model, batch, loss, opt):
-    """One gradient step on a batch; the loss before it, as a float."""
-    y_pred, y_true = [], []
-    for x, y in batch:
-        out = model(x)
-        if isinstance(out, list):
-            y_pred.extend(out)
-            y_true.extend(y)
-        else:
-            y_pred.append(out)
-            y_true.append(y)
-    L = loss(y_pred, y_true)
-    opt.zero_grad()
-    L.backward()
-    opt.step()
-    return L.data
+def _batch_step(model, batch, loss, compile):
+    """A function that computes the batch's loss, fills the grads by backward, and returns the loss."""
+
+    def batch_loss():
+        y_pred, y_true = [], []
+        for x, y in batch:
+            out = model(x)
+            if isinstance(out, list):
+                y_pred.extend(out)
+                y_true.extend(y)
+            else:
+                y_pred.append(out)
+                y_true.append(y)
+        return loss(y_pred, y_true)
+
+    if compile:
+        return compile_loss(batch_loss)
+
+    def forward_backward():
+        L = batch_loss()
+        L.backward()
+        return L.data
+
+    return forward_backward
+
+
+@contextmanager
+def _collector_paused():
+    """The cyclic garbage collector off inside the block, as the user had it after."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+class History(list):
+    """The loss after each epoch: a list of floats that can plot itself."""
+
+    def plot(self, ax=None, *, log=False):
+        """A line of loss against epoch on a matplotlib Axes (a new figure unless given); log=True: log scale."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError("plotting the loss needs matplotlib: pip install 'chainrule[plot]'") from None
+        if ax is None:
+            ax = plt.figure(figsize=(6, 3.5), layout="constrained").add_subplot()
+        ax.plot(range(1, len(self) + 1), self, marker="." if len(self) < 30 else None)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        if log:
+            ax.set_yscale("log")
+        ax.set_title("loss by epoch" + (" (log scale)" if log else ""))
+        return ax
+
+
+def _progress_bar(epochs, progress):
+    """tqdm's bar (its notebook widget in Jupyter) when installed and wanted, else ours; None if not wanted."""
+    if not ((sys.stderr.isatty() or _in_notebook()) if progress is None else progress):
+        return None
+    try:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=epochs, desc="fit", unit="epoch")
+    except ImportError:  # no tqdm, or in Jupyter without ipywidgets
+        return _ProgressBar(epochs)
+
+
+def _in_notebook():
+    """Whether this runs in a Jupyter kernel (as tqdm.auto decides it)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython and ipython.get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 class _ProgressBar:
-    """`epoch 120/1000 [###.........] loss 0.0123` on one line of stderr, redrawn at most 10 times a second."""
+    """`epoch 120/1000 [###.........] loss 0.0123` on one line of stderr, redrawn at most 10 times a second.
+
+    The part of tqdm's interface that fit uses (update, set_postfix_str, close).
+    """
 
     width = 30
 
     def __init__(self, total):
         self.total = total
+        self.done = 0
+        self.postfix = ""
         self.drawn_at = float("-inf")
 
-    def update(self, done, loss):
+    def set_postfix_str(self, text, refresh=True):
+        self.postfix = text
+
+    def update(self, n=1):
+        self.done += n
         now = time.monotonic()
-        if done < self.total and now - self.drawn_at < 0.1:
+        if self.done < self.total and now - self.drawn_at < 0.1:
             return
         self.drawn_at = now
-        filled = self.width * done // self.total
+        filled = self.width * self.done // self.total
         bar = "#" * filled + "." * (self.width - filled)
-        sys.stderr.write(f"\repoch {done}/{self.total} [{bar}] loss {loss:.4g}")
+        sys.stderr.write(f"\repoch {self.done}/{self.total} [{bar}] {self.postfix}")
         sys.stderr.flush()
 
     def close(self):
@@ -78,13 +177,21 @@ class _ProgressBar:
         sys.stderr.flush()
 
 
-def _pairs(data):
-    pairs = list(data)
+def _pairs(X, y):
+    """(x, y) pairs from pairs (y None) or from rows X and targets y."""
+    if y is None:
+        pairs = list(X)
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2 or isinstance(pair[0], Real):
+                raise TypeError(f"fit: data[{i}] should be a pair (x, y) with x a list of inputs, not {pair!r}; "
+                                "for rows and targets apart: fit(model, X, y, loss, opt, epochs)")
+    else:
+        X, y = list(X), list(y)
+        if len(X) != len(y):
+            raise ValueError(f"fit: {len(X)} rows in X but {len(y)} targets in y")
+        pairs = list(zip(X, y))
     if not pairs:
-        raise ValueError("fit: no data (an empty list of (x, y) pairs)")
-    for i, pair in enumerate(pairs):
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise TypeError(f"fit: data[{i}] should be a pair (x, y), not {pair!r}")
+        raise ValueError("fit: no data (an empty list)")
     return pairs
 
 

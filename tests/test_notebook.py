@@ -1,15 +1,64 @@
-"""Drawings in Jupyter: a notebook executed by nbconvert shows the drawing, scaled to the cell,
-with its full size one click away."""
-import json
+"""In Jupyter, as a learner runs it: a notebook executed by `jupyter nbconvert --execute` in a real kernel."""
 import subprocess
 import sys
 
-import nbformat
 import pytest
 
-from test_html import Chromium, chromium_binary
+nbformat = pytest.importorskip("nbformat", reason="nbconvert and ipykernel come with the 'test' extra")
+pytest.importorskip("nbconvert")
+pytest.importorskip("ipykernel")
 
-CELL = """\
+
+def execute(tmp_path, *cells):
+    """Run the cells top to bottom with `jupyter nbconvert --execute`; the executed notebook (nbformat's dicts)."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    path = tmp_path / "notebook.ipynb"
+    nbformat.write(notebook, path)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute", str(path), "--output", "executed.ipynb"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    return nbformat.read(tmp_path / "executed.ipynb", as_version=4)
+
+
+FIT = """\
+from chainrule.nn import MLP, SGD, datasets, fit, mse
+model = MLP(2, [2, 1], activation="sigmoid", seed=0)
+history = fit(model, datasets.gender(), mse, SGD(model.parameters(), lr=0.1), epochs=40)
+"""
+
+
+def test_fit_shows_a_progress_bar_and_plots_its_loss_in_a_notebook(tmp_path):
+    pytest.importorskip("tqdm")
+    pytest.importorskip("ipywidgets")
+    pytest.importorskip("matplotlib", reason="matplotlib is the optional 'plot' extra")
+    notebook = execute(
+        tmp_path,
+        FIT,  # tqdm's notebook bar, a widget
+        "history.plot(log=True);",
+        'import sys\nsys.modules["tqdm.auto"] = None  # no tqdm: our own bar, on stderr\n' + FIT,
+    )
+    with_tqdm, plot, without_tqdm = (cell["outputs"] for cell in notebook["cells"])
+
+    # the bar is a widget whose saved state shows the finished run: 40 of 40 epochs and the last loss
+    widgets = notebook["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    shown = [out["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] for out in with_tqdm
+             if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
+    assert len(shown) == 1
+    parts = [widgets[child.removeprefix("IPY_MODEL_")]["state"] for child in widgets[shown[0]]["state"]["children"]]
+    progress = next(part for part in parts if "max" in part)
+    assert progress["value"] == progress["max"] == 40 and progress["bar_style"] == "success"
+    labels = " ".join(part["value"] for part in parts if part is not progress)
+    assert "fit" in labels and "40/40" in labels and "loss" in labels
+
+    assert any("image/png" in out.get("data", {}) for out in plot)
+
+    text = "".join(out["text"] for out in without_tqdm if out.get("name") == "stderr")
+    assert "epoch 40/40 [" + "#" * 30 + "] loss " in text
+
+
+DRAW = """\
 from chainrule import Value, draw
 x1, x2 = Value(-2.0, label="x1"), Value(-1.0, label="x2")
 ws = [Value(1.0, label=f"w{i}", param=True) for i in range(1, 7)]
@@ -22,32 +71,26 @@ draw(y, highlight=ws[0])
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("notebook")
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)])
-    path = folder / "drawing.ipynb"
-    nbformat.write(notebook, path)
-    done = subprocess.run([sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute", str(path),
-                           "--output", "executed.ipynb", "--ExecutePreprocessor.timeout=120"],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return nbformat.read(folder / "executed.ipynb", as_version=4)
+def drawn(tmp_path_factory):
+    """The output of a cell whose last line is a drawing."""
+    (output,) = execute(tmp_path_factory.mktemp("drawing"), DRAW)["cells"][0]["outputs"]
+    return output
 
 
-def test_an_executed_notebook_shows_the_drawing(executed):
-    (output,) = executed.cells[0].outputs
-    assert output.output_type == "execute_result"
-    html, svg = output.data["text/html"], output.data["image/svg+xml"]
+def test_an_executed_notebook_shows_the_drawing(drawn):
+    assert drawn["output_type"] == "execute_result"
+    html, svg = drawn["data"]["text/html"], drawn["data"]["image/svg+xml"]
     assert svg.lstrip().startswith("<?xml") and "dy/dw1 = " in svg  # the drawing, its caption included
     assert html.count("<svg") == 2 and "<details><summary>full size</summary>" in html
     assert "dy/dw1 = dy/dh1 × dh1/dw1 = " in html
 
 
-def test_the_drawing_fits_the_cell_and_opens_full_size(executed, tmp_path):
-    html = executed.cells[0].outputs[0].data["text/html"]
+def test_the_drawing_fits_the_cell_and_opens_full_size(drawn, tmp_path):
+    from test_html import Chromium, chromium_binary
+
     page = tmp_path / "cell.html"
-    page.write_text(f'<!doctype html><body style="margin:0"><div id="cell" style="width:600px">{html}</div>',
-                    encoding="utf-8")
+    page.write_text(f'<!doctype html><body style="margin:0"><div id="cell" style="width:600px">'
+                    f'{drawn["data"]["text/html"]}</div>', encoding="utf-8")
     browser = Chromium(chromium_binary())
     try:
         browser.open(page)
@@ -57,9 +100,8 @@ def test_the_drawing_fits_the_cell_and_opens_full_size(executed, tmp_path):
         assert scaled == 600 and hidden == 0  # shrunk to the cell; the full-size copy waits behind a click
         browser.click("summary")
         scaled, full = browser.js(widths)
-        natural = float(json.loads(browser.js("JSON.stringify(document.querySelectorAll('#cell svg')[1]"
-                                              ".getAttribute('width'))")).rstrip("pt")) * 4 / 3
-        assert full == round(natural) > 600  # at its natural size, scrolled inside the cell
+        natural = float(browser.js("document.querySelectorAll('#cell svg')[1].getAttribute('width')").rstrip("pt"))
+        assert full == round(natural * 4 / 3) > 600  # at its natural size, scrolled inside the cell
         assert browser.problems() == []
     finally:
         browser.close()
