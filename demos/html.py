@@ -37,6 +37,9 @@ header { padding: 18px 0 4px; }
        padding: 10px 0 0; }
 .crumb { margin: 0; color: var(--soft); font-size: 14px; }
 .crumb a { color: var(--accent); text-decoration: none; }
+.follows { margin: 0 0 10px; color: var(--soft); font-size: 15px; }
+.follows cite { font-style: italic; }
+.follows a { color: var(--accent); }
 h1 { margin: 2px 0 2px; font-size: 26px; line-height: 1.25; }
 .summary { margin: 0 0 10px; color: var(--soft); }
 nav { display: flex; align-items: center; gap: 12px; }
@@ -277,9 +280,10 @@ def demo_page(demo, steps, pictures, *, index_href=None):
     sections = "\n".join(_step(k, len(steps), step, picture)
                          for k, (step, picture) in enumerate(zip(steps, pictures), 1))
     body = f"""<header><div class="column">
-<p class="crumb">{crumb} · tutorial seed {escape(demo.seed)}</p>
+<p class="crumb">{crumb}</p>
 <h1>{escape(demo.title)}</h1>
 <p class="summary">{escape(demo.summary)}</p>
+{_follows(demo, "p")}
 </div></header>
 <div class="bar"><div class="column">
 <nav><button id="prev" type="button">← Back</button><span id="counter">Step 1 of {len(steps)}</span>\
@@ -298,8 +302,8 @@ Every number in the engine column was computed by chainrule when this page was m
 def index_page(entries):
     """A page linking every demo: entries are (demo, number of steps, href of its page)."""
     items = "\n".join(
-        f'<li><a href="{escape(href)}">{escape(demo.title)}</a> <span class="seed">seed {escape(demo.seed)} · '
-        f'{count} steps</span><br><span class="summary">{escape(demo.summary)}</span></li>'
+        f'<li><a href="{escape(href)}">{escape(demo.title)}</a> <span class="count">{count} steps</span>'
+        f'<br><span class="summary">{escape(demo.summary)}</span>{_follows(demo, "span")}</li>'
         for demo, count, href in entries)
     body = f"""<header class="index"><div class="column"><p class="crumb">chainrule</p>
 <h1>Worked examples, computed by backprop</h1>
@@ -312,8 +316,22 @@ engine's, and the graph that produced them.</p></div></header>
 .demos li { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px;
             margin: 12px 0; }
 .demos a { color: var(--accent); font-weight: 600; text-decoration: none; font-size: 18px; }
-.demos .seed { color: var(--soft); font-size: 14px; margin-left: 6px; }"""
+.demos .count { color: var(--soft); font-size: 14px; margin-left: 6px; }
+.demos .follows { display: block; font-size: 14px; margin: 2px 0 0; }
+.demos .follows a { font-size: 14px; font-weight: 400; }"""
     return _page("chainrule · worked examples", body, extra_css=extra)
+
+
+def _follows(demo, tag):
+    """'Follows “title” by author' (the title a link where the tutorial names one), in a <tag>."""
+    tutorial = demo.tutorial
+    if tutorial is None:
+        return ""
+    title = f"<cite>“{escape(tutorial.title)}”</cite>"
+    if tutorial.link:
+        title = f'<a href="{escape(tutorial.link)}" rel="noreferrer">{title}</a>'
+    by = f" by {escape(tutorial.author)}" if tutorial.author else ""
+    return f'<{tag} class="follows">Follows {title}{by}</{tag}>'
 
 
 def _page(title, body, extra_css=""):

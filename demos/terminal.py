@@ -129,14 +129,18 @@ def history_line(history, style):
 
 
 def head(demo, steps, k, width, style):
-    """The lines that stay on every screen of step k: the demo, where we are, the step's title."""
+    """The lines that stay on every screen of step k: the demo, where we are, the tutorial it
+    follows, the step's title."""
     where = f"step {k + 1}/{len(steps)}"
-    title = style.plain(f"{demo.title}  (seed {demo.seed})")
-    room = width - len(where) - 2
-    if len(title) > room:
-        title = title[: room - 1] + ("…" if style.unicode else ".")
-    return [style.bold(title) + " " * (width - len(title) - len(where)) + where, style.dim(style.rule * width),
-            style.bold(style.plain(steps[k].title)), ""]
+    title = _cut(style.plain(demo.title), width - len(where) - 2, style)
+    lines = [style.bold(title) + " " * (width - len(title) - len(where)) + where]
+    if demo.tutorial is not None:
+        lines.append(style.dim(_cut(style.plain(f"follows {demo.tutorial}"), width, style)))
+    return lines + [style.dim(style.rule * width), style.bold(style.plain(steps[k].title)), ""]
+
+
+def _cut(text, width, style):
+    return text if len(text) <= width else text[: width - 1] + ("…" if style.unicode else ".")
 
 
 def body(demo, steps, k, width, style, svg_path=None):
@@ -198,11 +202,12 @@ def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=Non
 def _walk(demo, steps, svg_paths, out, style, width, rows, keys):
     k, page, message = 0, 0, ""
     while True:
-        screens = pages(body(demo, steps, k, width, style, svg_paths[k]), rows - 6)  # head 4, prompt 2
+        top = head(demo, steps, k, width, style)
+        screens = pages(body(demo, steps, k, width, style, svg_paths[k]), rows - len(top) - 2)  # 2: the prompt
         page = min(page, len(screens) - 1)
         more = page < len(screens) - 1
         last = k == len(steps) - 1 and not more
-        out.write(CLEAR + "\n".join(head(demo, steps, k, width, style) + screens[page]) + "\n\n")
+        out.write(CLEAR + "\n".join(top + screens[page]) + "\n\n")
         where = f" (page {page + 1}/{len(screens)}, more below)" if more else ""
         action = "finish" if last else "more" if more else "next"
         out.write(style.dim(message or f"[Enter] {action} {style.sep} [b] back {style.sep} [q] quit{where}") + " ")

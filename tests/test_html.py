@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from chainrule.demos import cli
 from chainrule.demos.files import render_pictures, write_demo
 from chainrule.demos.html import demo_page, index_page
-from chainrule.demos.model import Demo, Number, Step
+from chainrule.demos.model import Demo, Number, Step, Tutorial
 from test_cli import GENDER
 
 VOID = {"meta", "link", "br", "img", "input", "hr", "col", "area", "base", "embed", "source", "track", "wbr"}
@@ -83,8 +84,8 @@ def test_the_page_needs_no_network():
     page = Page(html)
     for tag, attrs in page.tags:
         assert "src" not in attrs, tag
-        for name in ("href", "xlink:href"):
-            assert not attrs.get(name, "#").startswith(("http:", "https:", "//")), (tag, attrs)
+        for name in ("href", "xlink:href"):  # a link to a tutorial (<a>) is followed by a reader, not loaded
+            assert tag == "a" or not attrs.get(name, "#").startswith(("http:", "https:", "//")), (tag, attrs)
     assert ("meta", {"http-equiv": "Content-Security-Policy",
                      "content": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
                                 "img-src data:"}) in page.tags
@@ -101,11 +102,22 @@ def test_text_is_escaped():
     Page(html)
 
 
-def test_the_index_links_every_page():
-    html = index_page([(GENDER, 3, "gender/gender.html")])
+def test_the_index_and_pages_name_the_tutorial_each_demo_follows():
+    zhou = Tutorial("Machine Learning for Beginners: An Introduction to Neural Networks", "Victor Zhou")
+    gupta = Tutorial("DL01: Neural networks theory", "Sarthak Gupta", "https://hackernoon.com/dl01-theory")
+    demos = [replace(GENDER, tutorial=zhou), replace(GENDER, name="descent", tutorial=gupta)]
+    html = index_page([(demo, 3, f"{demo.name}/{demo.name}.html") for demo in demos])
     page = Page(html)
     assert ("a", {"href": "gender/gender.html"}) in page.tags
-    assert "Gender, Alice only" in " ".join(page.text)
+    text = " ".join(" ".join(page.text).split())
+    assert "Follows “Machine Learning for Beginners: An Introduction to Neural Networks” by Victor Zhou" in text
+    assert "Follows “DL01: Neural networks theory” by Sarthak Gupta" in text
+    assert ("a", {"href": "https://hackernoon.com/dl01-theory", "rel": "noreferrer"}) in page.tags
+    assert "seed" not in text
+    steps = demos[0].build()
+    html = demo_page(demos[0], steps, render_pictures(steps))
+    assert "Follows “Machine Learning for Beginners" in " ".join("".join(Page(html).text).split())
+    assert "seed 002" not in html
 
 
 # --- in real headless Chromium -------------------------------------------------------------------

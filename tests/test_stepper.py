@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from chainrule.demos.text import sparkline
-from chainrule.demos.model import Demo, Number, Step
+from chainrule.demos.model import Demo, Number, Step, Tutorial
 from chainrule.demos.terminal import Style, numbers_table, screen, step_through, wrap_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +26,8 @@ STEPS = [
                   Number("free", 1.23456789))),
     Step("Training", "SGD.", history=(0.5, 0.4, 0.2, 0.1)),
 ]
-DEMO = Demo("gender", "Gender, Alice only", "002", "summary", lambda: STEPS)
+DEMO = Demo("gender", "Gender, Alice only", "002", "summary", lambda: STEPS,
+            Tutorial("Machine Learning for Beginners: An Introduction to Neural Networks", "Victor Zhou"))
 
 
 def plain(encoding="utf-8"):
@@ -36,8 +37,9 @@ def plain(encoding="utf-8"):
 def test_a_screen_has_header_text_and_the_numbers_table():
     text = screen(DEMO, STEPS, 0, width=60, style=plain())
     lines = text.splitlines()
-    assert lines[0].startswith("Gender, Alice only  (seed 002)") and lines[0].endswith("step 1/2")
-    assert len(lines[0]) == 60 and lines[2] == "Forward pass"
+    assert lines[0].startswith("Gender, Alice only ") and lines[0].endswith("step 1/2")
+    assert lines[1] == "follows “Machine Learning for Beginners: An Introduction to…"  # cut at 60
+    assert len(lines[0]) == 60 and lines[3] == "Forward pass"
     assert all(len(line) <= 60 for line in lines)
     row = next(line for line in lines if line.split()[:1] == ["h1"])
     assert row.split() == ["h1", "0.0474", "0.0474", "✓"]
