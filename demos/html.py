@@ -107,7 +107,8 @@ html.viewing { overflow: hidden; }
                      border-bottom: 1px solid var(--line); }
 .js .viewer .tools button { font: inherit; font-size: 15px; padding: 4px 14px; border-radius: 8px; cursor: pointer;
                             border: 1px solid var(--accent); background: transparent; color: var(--accent); }
-.js .viewer .tools .hint { flex: 1; color: var(--soft); font-size: 14px; }
+.js .viewer .tools .hint { flex: 1; color: var(--soft); font-size: 14px; overflow: hidden; white-space: nowrap;
+                          text-overflow: ellipsis; }
 .js .viewer .stage { position: absolute; top: 52px; left: 0; right: 0; bottom: 0; margin: 0; border: 0;
                      border-radius: 0; overflow: hidden; touch-action: none; cursor: grab; }
 .js .viewer .stage svg { transform-origin: 0 0; max-width: none; }
@@ -376,7 +377,7 @@ def _graph(k, picture):
         parts.append(f'<p class="gradnote">{escape(picture.note)}</p>')
     shown = (f"<figcaption>Shown: the part of the graph this step is about, {escape(picture.omitted)}."
              f"</figcaption>" if picture.omitted else "")
-    hint = "Hover a box or an edge to read it; click a value to light up its paths to the root."
+    hint = "Point at a box or an edge to read it; click or tap a value to light up its paths to the root."
     parts.append(f'<figure class="graph">{_inline_svg(picture.shown, f"s{k}-")}{shown}'
                  f'<div class="info">{hint}</div></figure>')
     parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'

@@ -537,6 +537,8 @@ def test_unlabelled_parameters_are_named_by_their_place_in_their_neuron():
     w = next(v for v in backward_order(loss) if v.op.name == "param")
     assert "unlabelled: called w1 here, by its place in the dot it feeds" in draw(loss).source
     assert draw(loss, highlight=w).caption[0].startswith("dL/dw1 = ")
+    y = engine.dot([Value(0.5, param=True)], [Value(2.0)], Value(0.1, param=True)).sigmoid()
+    assert [texts(node)[0] for node in groups(svg_of(draw(y)), "node").values()][-3:] == ["w1", "x1", "b"]
 
 
 def test_grouped_neurons_keep_their_order():

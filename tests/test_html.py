@@ -337,7 +337,7 @@ def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser,
     written = write_demo(demo, demo.build(), tmp_path, html=True)
     browser.open(written.page)
     info = "document.querySelector('figure.graph .info').textContent"
-    assert browser.js(info).startswith("Hover a box")
+    assert browser.js(info).startswith("Point at a box")
     assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in browser.js("document.querySelector('.chain').textContent")
 
     def move_to(expression):

@@ -84,9 +84,10 @@ class Drawing:
         parts = []
         folded = self.view.folded(self.snapshot)
         if len(folded) == 1:
-            parts.append(f"{folded[0]}'s neuron folded into one box")
+            parts.append(f"{folded[0]}'s neuron folded into one box" if folded[0] else "a neuron folded into one box")
         elif folded:
-            parts.append(f"the {_names(folded)} neurons folded into one box each")
+            named = f"the {_names(folded)} neurons" if all(folded) else f"{len(folded)} neurons"
+            parts.append(f"{named} folded into one box each")
         hidden = len(self.view.hidden)
         if hidden:
             target = self.snapshot.name(self.view.target)

@@ -196,14 +196,19 @@ def _formulas(order, inputs):
 
 
 def _roles(kinds, labels, inputs):
-    """Names for unlabelled parameters by their place in the `dot` they feed: w1, w2, ... and b
-    (as a neuron's formula reads); any other unlabelled parameter is a "param"."""
+    """Names for unlabelled parameters and inputs by their place in the `dot(ws, xs, b)` they
+    feed, as a neuron's formula reads: w1, w2, ..., x1, x2, ..., b. Any other unlabelled
+    parameter is a "param"; another unlabelled input keeps its number."""
     roles = {}
     for i, xs in enumerate(inputs):
         n = len(xs) // 2 if kinds[i] == "dot" else 0
         for j, x in enumerate(xs):
-            if kinds[x] == "param" and not labels[x] and x not in roles:
-                roles[x] = f"w{j + 1}" if j < n else "b" if n and j == 2 * n else "param"
+            if labels[x] or x in roles or kinds[x] not in ("param", "input"):
+                continue
+            if n:
+                roles[x] = f"w{j + 1}" if j < n else f"x{j - n + 1}" if j < 2 * n else "b"
+            elif kinds[x] == "param":
+                roles[x] = "param"
     return roles
 
 

@@ -34,8 +34,8 @@ class View:
         return i not in self.hidden
 
     def folded(self, g):
-        """The names of the folded neurons, in backward order: ["h2", "y_pred"]."""
-        return [g.name(head) for head in sorted(set(self.box.values())) if self.shows(head)]
+        """The labels of the folded neurons, in backward order: ["h2", "y_pred"] ("" for one without)."""
+        return [g.labels[head] for head in sorted(set(self.box.values())) if self.shows(head)]
 
     def boxes(self, g):
         """Boxes drawn: one per value shown (two when an op made it), one per neuron."""
