@@ -119,6 +119,20 @@ def test_unwritable_out_is_a_mistake_not_a_crash(fake_catalog, capsys, tmp_path)
         assert code == 2 and len(err.splitlines()) == 2 and reason in err, err
 
 
+def test_the_write_check_never_follows_a_link(fake_catalog, capsys, tmp_path):
+    """The old probe opened .chainrule-write-check for writing: a link of that name truncated its target."""
+    precious = tmp_path / "precious.txt"
+    precious.write_text("a year of notes")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".chainrule-write-check").symlink_to(precious)
+    code, _, err = run(capsys, "demo", "gender", "--auto", "--out", str(out))
+    assert code == 0, err
+    assert precious.read_text() == "a year of notes"
+    hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert hidden == [".chainrule-write-check"] and (out / hidden[0]).is_symlink()  # no probe left behind
+
+
 def test_out_writes_one_valid_svg_per_step_with_a_graph(fake_catalog, capsys, tmp_path):
     FakeGraph.renders = 0
     code, out, _ = run(capsys, "demo", "gender", "--auto", "--out", str(tmp_path))
