@@ -138,6 +138,20 @@ def test_huge_and_deep_input_is_refused_not_crashed():
         parse(b"x", {"x": 1})
 
 
+@pytest.mark.parametrize("number, message", [
+    (10**400, "x: the integer given is too large for a float"),  # was an OverflowError
+    (-(10**309), "x: the integer given is too large for a float"),
+    (math.inf, "x=inf: give a finite number"),
+    ("2", "x='2': give a finite number, not str"),
+    (True, "x=True: give a finite number, not bool"),
+])
+def test_a_value_that_is_no_finite_float_is_a_value_error_naming_it(number, message):
+    with pytest.raises(ValueError) as refused:
+        parse("2*x", {"x": number})
+    first, line, caret = str(refused.value).splitlines()
+    assert first.startswith(message) and (line, caret) == ("  2*x", "    ^")
+
+
 def test_a_long_sum_builds_without_recursion():
     out, _ = parse("+".join(["x"] * 500), {"x": 1})
     assert out.data == 500.0
