@@ -66,7 +66,8 @@ def parse(text, values, params=None):
     for node in _names(tree):
         if node.id not in leaves:
             if node.id not in values:
-                raise _error(text, node, f"{node.id} has no value; give it one (e.g. {node.id}=1)")
+                raise _error(text, node, f"{node.id} has no value{_folded(text, node)}; give it one "
+                                         f"(e.g. {node.id}=1)")
             number = _finite(node.id, values[node.id], text, node)
             param = node.id.startswith(("w", "b")) if chosen is None else node.id in chosen
             leaves[node.id] = Value(number, node.id, param=param)
@@ -233,6 +234,15 @@ def _constant(number):
     leaf = Value(number)
     leaf.op = PRIMITIVES["const"]
     return leaf
+
+
+def _folded(text, node):
+    """' (written ｘ, ...)' when Python read a name as another (NFKC folds ｘ to x and ﬁ to fi); else ''."""
+    line = text.strip().splitlines()[node.lineno - 1].encode("utf-8")
+    written = line[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
+    if written == node.id:
+        return ""
+    return f" (written {written}, which Python reads as {node.id}: it folds such letters by NFKC)"
 
 
 def _error(text, node, message):
