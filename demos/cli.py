@@ -120,6 +120,13 @@ def build_parser():
     draw = commands.add_parser("graph", help="draw the graph of an expression", description=graph.__doc__)
     graph.add_arguments(draw)
     draw.set_defaults(run=graph.run)
+
+    from . import quiz
+
+    asked = commands.add_parser("quiz", help="work out a derivative by hand, checked factor by factor",
+                                description=quiz.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    quiz.add_arguments(asked)
+    asked.set_defaults(run=quiz.run)
     return parser
 
 
