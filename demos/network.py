@@ -6,12 +6,13 @@ backward(). The only numbers typed in are the tutorial's inputs and the strings 
 """
 import random
 
-from ..engine import Value, backward_order, backward_steps, draw, no_grad
-from ..engine.formula import describe
+from ..engine import Value, draw, no_grad
 from ..nn import Module, Neuron, SGD, datasets
 from ..nn import mse as nn_mse
 
 from .model import Demo, Number, Step
+from .parts import derivative, fmt, inputs, params, pre_activation, zero_grads
+from .walkthrough import walkthrough_steps
 
 SEED = "002"
 LEARN_RATE = 0.1  # the tutorial's eta
@@ -26,114 +27,6 @@ def sigmoid_neuron(ws, xs, b):
     for w, x in zip(ws[1:], xs[1:]):
         total = total + w * x
     return (total + b).sigmoid()
-
-
-def params(names, values):
-    """Labelled parameters, e.g. params("w1 w2", [0, 1])."""
-    return [Value(v, label=name, param=True) for name, v in zip(names.split(), values)]
-
-
-def inputs(names, values):
-    """Labelled inputs, e.g. inputs("x1 x2", [2, 3])."""
-    return [Value(v, label=name) for name, v in zip(names.split(), values)]
-
-
-
-def fmt(x, digits=4):
-    """A float for the step text: `digits` significant figures, no trailing noise."""
-    return f"{x:.{digits}g}"
-
-
-def zero_grads(root):
-    """Set every grad in root's graph to 0, leaves included, for a fresh backward."""
-    for v in backward_order(root):
-        v.grad = 0.0
-
-
-def derivative(out, wrt):
-    """d out / d wrt by autograd: a fresh backward from `out`, read off `wrt.grad`."""
-    zero_grads(out)
-    out.backward()
-    return wrt.grad
-
-
-# ---------------------------------------------------------------- backward, one node at a time
-
-
-def backward_walk(root):
-    """backward() one node at a time: yields (node, passes) for every node that passes a grad.
-
-    `passes` lists, for each input that is not a constant, (input, local derivative,
-    local x node's grad): the local derivative read from the engine's table of primitives.
-    Leaves and constants pass nothing, so backward_steps gives them no step of their own.
-    """
-    for v in backward_steps(root):
-        local = v.op.local(v.data, *[x.data for x in v.inputs])
-        passes = [(x, d, d * v.grad) for x, d in zip(v.inputs, local) if x.op.name != "const"]
-        yield v, passes
-
-
-def walkthrough_steps(root, remarks=None):
-    """One Step per node of backward from `root`, the grads filling in on the drawing.
-
-    Each step is written while the walk is paused at its node: its text, numbers and drawing
-    show the grads of that moment. `remarks` ({label: sentence}) adds a sentence to the step
-    that passes a grad to that label.
-    """
-    remarks = remarks or {}
-    uses = _uses(root)
-    total = sum(1 for v in backward_order(root) if v.inputs)
-    steps = []
-    for i, (v, passes) in enumerate(backward_walk(root), 1):
-        done = set()  # leaves whose last user just passed: their grad is final
-        for x, _, _ in passes:
-            uses[id(x)] -= 1
-            if not x.inputs and uses[id(x)] == 0:
-                done.add(id(x))
-        lines = _walk_lines(v, passes, root.label, done, step=i)
-        lines += ["\n" + remarks[x.label] for x, _, _ in passes if x.label in remarks]
-        text = "\n".join(lines)
-        numbers = tuple(Number(partial(root.label, x), x.grad) for x, _, _ in passes)
-        graph = draw(root, highlight=v)  # the path from the root to where the walk is now
-        steps.append(Step(f"Backward {i}/{total}: {describe(v)}", text, numbers, graph))
-    return steps
-
-
-def partial(L, x):
-    """'dL/dw1', or 'dL/d(w1*x1 + b1)' for a node named by a formula."""
-    name = describe(x)
-    return f"d{L}/d{name}" if name.isidentifier() else f"d{L}/d({name})"
-
-
-def _uses(root):
-    """How many times each value of root's graph is an input to another node, keyed by id."""
-    uses = {}
-    for v in backward_order(root):
-        for x in v.inputs:
-            uses[id(x)] = uses.get(id(x), 0) + 1
-    return uses
-
-
-def _walk_lines(v, passes, L, done, step):
-    """What one backward step did, in words: the grad the node holds and what it passed on."""
-    if step == 1:
-        lines = [f"Backward starts at {L}: {partial(L, v)} = 1."]
-    else:
-        lines = [f"{describe(v)} holds its whole grad now: {partial(L, v)} = {fmt(v.grad)}."]
-    if step == 2:
-        lines.append("(Whole, because every node that uses it has passed its share: that is why backward\n"
-                     "visits the nodes in reverse topological order.)")
-    lines.append(f"Its local derivatives, from the engine's table of primitives ({v.op.name}): {v.op.rule}.")
-    for x, d, share in passes:
-        line = f"  to {describe(x)}: local {fmt(d)} x grad {fmt(v.grad)} = {fmt(share)}"
-        if x.grad != share:
-            line += f", added to what it had: now {fmt(x.grad)}"
-        lines.append(line + ".")
-        if id(x) in done:
-            lines.append(f"    {partial(L, x)} is complete: every node that uses {describe(x)} has passed its share.")
-    if any(share == 0.0 for _, _, share in passes):
-        lines.append("A share of 0 means that input cannot move the loss along this path.")
-    return lines
 
 
 # ---------------------------------------------------------------- demo: one neuron
@@ -209,10 +102,6 @@ def network_221(xs, ws, bs):
     o1 = sigmoid_neuron([w5, w6], [h1, h2], b3)
     return h1, h2, o1
 
-
-def pre_activation(neuron_out):
-    """The weighted sum a sigmoid neuron squashed (the node under its sigmoid)."""
-    return neuron_out.inputs[0]
 
 
 # ---------------------------------------------------------------- demo: 2-2-1 network
