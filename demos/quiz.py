@@ -31,6 +31,7 @@ from itertools import combinations, count
 from ..engine.formula import describe
 from ..engine.value import backward_order
 from .model import Number
+from .parts import derivative
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu")  # the factor learners most often leave out
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
@@ -63,7 +64,8 @@ class Chain:
     """d root / d wrt taken apart for the quiz and the worksheet: names, forward pass, paths, questions.
 
     wrt is a Value in root's graph or the label of one. Raises ValueError if it is not in the
-    graph, if it is root itself, or if root reaches it along more than max_paths paths.
+    graph, if it is root itself, or if root reaches it along more than max_paths paths. Like the
+    walkthrough, it runs a fresh backward() from root: the graph's grads are that one pass's.
     """
 
     def __init__(self, root, wrt, max_paths=MAX_PATHS):
@@ -77,7 +79,7 @@ class Chain:
                              f"paths; the quiz walks at most {max_paths} (quiz(..., max_paths=N) allows more)")
         self.paths = _paths(root, self.wrt, paths_below)
         self.names = _names(order, self.paths, root, self.wrt)
-        self.total = _engine_grad(root, self.wrt)
+        self.total = derivative(root, self.wrt)
         self.questions = self._questions()
 
     def name(self, v):
@@ -343,20 +345,6 @@ def _proper_subsets(n):
 def _local(head, index):
     """d head / d head.inputs[index], from the table of primitives (what backward() multiplies by)."""
     return head.op.local(head.data, *(x.data for x in head.inputs))[index]
-
-
-def _engine_grad(root, wrt):
-    """d root / d wrt by the engine's backward(), leaving every grad in the graph as it was."""
-    nodes = backward_order(root)
-    saved = [v.grad for v in nodes]
-    for v in nodes:
-        v.grad = 0.0
-    try:
-        root.backward()
-        return wrt.grad
-    finally:
-        for v, grad in zip(nodes, saved):
-            v.grad = grad
 
 
 def _find(wrt, order):
