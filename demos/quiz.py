@@ -202,9 +202,10 @@ class _Session:
 
     def say(self, line, wrap=False, indent=""):
         """Write a line; with wrap=True, wrapped to the terminal's width, its later lines indented."""
-        if wrap:
-            line = "\n".join(textwrap.wrap(line, self.width, subsequent_indent=indent))
-        self.out.write(line + "\n")
+        self.out.write((self.wrapped(line, indent) if wrap else line) + "\n")
+
+    def wrapped(self, text, indent):
+        return "\n".join(textwrap.wrap(text, self.width, subsequent_indent=indent))
 
     def known(self, path):
         """'dy/du2 = 0.7864' for the steps of this path that an earlier path asked."""
@@ -230,8 +231,8 @@ class _Session:
                 self.say(style.dim(f"{pad}{typed} is too coarse to check: give at least two significant digits"))
                 continue
             tries += 1
-            self.say(f"{pad}{style.red(style.off)} not {typed}. {self._diagnose(question, typed)}", wrap=True,
-                     indent=pad + "  ")
+            wrong = self.wrapped(f"{pad}{style.off} not {typed}. {self._diagnose(question, typed)}", pad + "  ")
+            self.say(wrong.replace(style.off, style.red(style.off), 1))  # colour after wrapping: codes take no room
             prompt = f"{pad}try again: {question.ask} = ? "
         self.say(f"{pad}The answer is {_number(question.exact)}.")
         self._done(question, question.exact, right=False)
