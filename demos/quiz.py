@@ -19,18 +19,19 @@ An answer is right when the engine's value, rounded to the decimals typed, is th
 unless it is exact. A wrong local derivative is shown the table's rule for its op; a wrong
 product or total is told what it is where that can be seen: the product of factors rounded as
 you went, the right size with the wrong sign, an activation's derivative left out, a path left
-out of the sum. Each question gets two tries; then the answer is shown.
+out of the sum. Each question gets two tries; then the answer is shown. Ctrl-D or Ctrl-C stops
+the quiz with the score so far. Exit codes: 0 every question answered, 1 stopped early, 2 a
+mistake in the command.
 """
 import math
 import sys
 import textwrap
-from dataclasses import dataclass
+from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
 from ..engine.formula import describe
 from ..engine.value import backward_order
-from .model import Number
 from .parts import derivative
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu")  # the factor learners most often leave out
@@ -39,25 +40,21 @@ TRIES = 2
 ORDINALS = ("first", "second", "third", "fourth")
 
 
-@dataclass(frozen=True)
-class Question:
-    """One blank: what is asked (`ask = ?`), the line that explains it, and the engine's value."""
-
-    kind: str  # "local" (one step's derivative), "product" (one path's) or "total" (d out / d NAME)
-    ask: str  # "∂y/∂u2" for one step (the others held fixed), "dy/dw" for the whole chain
-    where: str  # "y = tanh(u2)", "the product along path 1", ...
-    exact: float
-    path: int = 0  # the path it belongs to (local, product)
-    step: tuple = ()  # (head, index): d head / d head.inputs[index], for a local question
+# One blank: kind is "local" (one step's derivative), "product" (one path's) or "total" (d out / d NAME);
+# ask is what is asked ("∂y/∂u2" for one step, the others held fixed; "dy/dw" for the whole chain), where
+# the line that explains it ("y = tanh(u2)"), exact the engine's value, path the path it belongs to, and
+# step (head, index) for a local question: d head / d head.inputs[index].
+Question = namedtuple("Question", "kind ask where exact path step", defaults=(0, ()))
 
 
-@dataclass
 class Score:
-    """How a quiz went: questions right at the first try, questions asked, and whether it ran to the end."""
+    """How a quiz went: questions right at the first try, questions answered, and whether it ran to the end."""
 
-    right: int = 0
-    asked: int = 0
-    finished: bool = False
+    def __init__(self):
+        self.right, self.asked, self.finished = 0, 0, False
+
+    def __repr__(self):
+        return f"Score(right={self.right}, asked={self.asked}, finished={self.finished})"
 
 
 class Chain:
@@ -326,6 +323,8 @@ def _right(typed, value):
 
 def _agrees(typed, value):
     """value rounded to the decimals typed is typed: the rule a tutorial's printed number is held to."""
+    from .model import Number
+
     return Number("answer", value, tutorial=str(typed)).matches
 
 
