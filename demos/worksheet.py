@@ -41,13 +41,12 @@ code, .math { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; 
 .given { margin: 0 0 8px; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 .forward { margin: 0 0 10px; line-height: 1.45; }
-.blanks { width: 100%; }
+.blanks { width: 100%; table-layout: fixed; }
+.blanks col.k { width: 2.4em; } .blanks col.where { width: 36%; } .blanks col.fill { width: 8em; }
 .blanks td { padding: 7px 8px 7px 0; border-top: 1px solid var(--line); vertical-align: bottom; }
 .blanks tr.path td { border-top: none; padding: 10px 0 0; font-weight: 600; }
-.blanks td.k { color: var(--soft); width: 2.2em; }
-.blanks td.where { color: var(--soft); white-space: nowrap; }
+.blanks td.k, .blanks td.where { color: var(--soft); }
 .blanks td.ask { text-align: right; }
-.blanks td.fill { width: 7.5em; }
 .blank { display: inline-block; width: 7em; border-bottom: 1px solid var(--ink); height: 1.2em; }
 .key { break-before: page; page-break-before: always; margin-top: 36px; }
 .key .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0 14px; }
@@ -155,7 +154,8 @@ def _blanks(k, values, chain):
     return (f'<section class="variant" data-variant="{k}">'
             f'<h2>Variant {k}</h2><p class="given math">{escape(_given(values))}</p>'
             f'<pre class="forward math">{forward}</pre>'
-            f'<table class="blanks">{"".join(rows)}</table></section>')
+            '<table class="blanks"><colgroup><col class="k"><col class="where"><col class="ask"><col class="fill">'
+            f'</colgroup>{"".join(rows)}</table></section>')
 
 
 def _key(k, values, chain):
