@@ -73,7 +73,8 @@ class Chain:
         paths_below = _count_paths(order, self.wrt)
         if paths_below[root] > max_paths:
             raise ValueError(f"the output reaches {self.wrt.label or describe(self.wrt)} along {paths_below[root]} "
-                             f"paths; the quiz walks at most {max_paths} (quiz(..., max_paths=N) allows more)")
+                             f"paths; the quiz walks at most {max_paths} (max_paths=N in Python, --max-paths N on "
+                             "the command line, allows more)")
         self.paths = _paths(root, self.wrt, paths_below)
         self.names = _names(order, self.paths, root, self.wrt)
         self.total = derivative(root, self.wrt)
@@ -428,6 +429,8 @@ def add_arguments(parser):
     parser.add_argument("expression", metavar="EXPR", help='e.g. "tanh(w*x + b)" (as for chainrule graph)')
     parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a number for each name, e.g. x=0.5")
     parser.add_argument("--wrt", required=True, metavar="NAME", help="the name to take the derivative by")
+    parser.add_argument("--max-paths", type=_positive, default=MAX_PATHS, metavar="N",
+                        help=f"refuse an expression whose output reaches NAME along more paths (default {MAX_PATHS})")
     parser.add_argument("--worksheet", metavar="FILE.html",
                         help="write a printable worksheet for a class instead: variants, blanks, an answer key")
     parser.add_argument("--variants", type=_positive, default=4, metavar="N",
@@ -443,15 +446,14 @@ def run(args):
 
     try:
         out, leaves = build(args.expression, args.values, prog=PROG)
-        wrt = leaf(leaves, args.wrt, "--wrt")
+        try:
+            chain = Chain(out, leaf(leaves, args.wrt, "--wrt"), args.max_paths)
+        except ValueError as e:
+            raise Mistake(e) from None
         if args.worksheet:
             return _write_worksheet(args, {name: v.data for name, v in leaves.items()})
         if sys.stdin is None:
             raise Mistake("the quiz reads your answers from standard input, which is closed")
-        try:
-            chain = Chain(out, wrt)
-        except ValueError as e:
-            raise Mistake(e) from None
     except Mistake as mistake:
         print(f"{PROG}: {mistake}", file=sys.stderr)
         return 2
@@ -481,7 +483,8 @@ def _write_worksheet(args, values):
 
     seed = args.seed if args.seed is not None else random.randrange(1, 1_000_000)
     try:
-        page = worksheet(args.expression, values, args.wrt, variants=args.variants, seed=seed)
+        page = worksheet(args.expression, values, args.wrt, variants=args.variants, seed=seed,
+                         max_paths=args.max_paths)
     except ValueError as e:
         raise Mistake(e) from None
     try:

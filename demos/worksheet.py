@@ -18,7 +18,7 @@ import shlex
 from html import escape
 
 from .expr import parse
-from .quiz import Chain
+from .quiz import MAX_PATHS, Chain
 
 MAGNITUDES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)  # values a learner can work with by hand
 TRIES = 200  # draws per variant before giving up (a domain that almost no values satisfy)
@@ -66,7 +66,7 @@ table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 CSP = f"default-src 'none'; style-src 'sha256-{base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()}'"
 
 
-def worksheet(expression, values, wrt, *, variants=4, seed=0):
+def worksheet(expression, values, wrt, *, variants=4, seed=0, max_paths=MAX_PATHS):
     """The worksheet's HTML: `variants` variants of expression (text, as `chainrule graph` takes it).
 
     values: {name: number}, whose signs the variants keep; wrt: the name to differentiate by.
@@ -74,11 +74,11 @@ def worksheet(expression, values, wrt, *, variants=4, seed=0):
     """
     rng = random.Random(seed)
     drawn = set()
-    sheets = [_variant(expression, values, wrt, rng, drawn) for _ in range(variants)]
+    sheets = [_variant(expression, values, wrt, rng, drawn, max_paths) for _ in range(variants)]
     return _page(expression, values, wrt, variants, seed, sheets)
 
 
-def _variant(expression, values, wrt, rng, drawn):
+def _variant(expression, values, wrt, rng, drawn, max_paths):
     """(values, Chain) for new values that the expression accepts and no earlier variant had."""
     for _ in range(TRIES):
         new = {name: math.copysign(rng.choice(MAGNITUDES), given if given else rng.choice((-1, 1)))
@@ -88,7 +88,7 @@ def _variant(expression, values, wrt, rng, drawn):
             continue
         try:
             out, leaves = parse(expression, new)
-            chain = Chain(out, leaves[wrt])
+            chain = Chain(out, leaves[wrt], max_paths)
         except ValueError:  # out of a domain, or a derivative that is not finite there
             continue
         drawn.add(key)

@@ -180,10 +180,17 @@ def test_ctrl_d_and_ctrl_c_stop_cleanly(monkeypatch, capsys):
     (NEURON[:-1] + ["--wrt", "w"], "chainrule quiz: b has no value"),
     (["sqrt(w)", "w=0", "--wrt", "w"], "the derivative of sqrt(0.0) is not finite"),
     (["w*w*w*w*w*w*w", "w=1", "--wrt", "w"], "the output reaches w along 7 paths; the quiz walks at most 6"),
+    (["w*w*w", "w=1", "--wrt", "w", "--max-paths", "2"], "the output reaches w along 3 paths; the quiz walks at most 2 "
+                                                         "(max_paths=N in Python, --max-paths N on the command line"),
 ])
 def test_mistakes_are_one_message_and_exit_code_2(monkeypatch, capsys, argv, message):
     code, out, err = run_quiz(monkeypatch, capsys, argv, [])
     assert code == 2 and out == "" and message in err.splitlines()[0] and "Traceback" not in err
+
+
+def test_more_paths_when_asked_for(monkeypatch, capsys):
+    code, out, _ = run_quiz(monkeypatch, capsys, ["w*w*w*w*w*w*w", "w=1", "--wrt", "w", "--max-paths", "7"], [])
+    assert code == 1 and "y depends on w along 7 paths" in out
 
 
 def test_a_closed_stdin_is_a_mistake_not_a_traceback(monkeypatch, capsys):
@@ -289,6 +296,9 @@ def test_the_worksheet_from_the_command_line(monkeypatch, capsys, tmp_path):
                           ]:
         code, _, err = run_quiz(monkeypatch, capsys, NEURON + ["--wrt", "w", "--worksheet", str(sheet), *argv], [])
         assert code == 2 and message in err and "Traceback" not in err
+    code, _, err = run_quiz(monkeypatch, capsys, ["w*w*w", "w=1", "--wrt", "w", "--max-paths", "2", "--worksheet",
+                                                  str(sheet)], [])
+    assert code == 2 and "the output reaches w along 3 paths" in err  # said for the values given, not hidden
     code, _, err = run_quiz(monkeypatch, capsys, ["log(x - 10)", "x=11", "--wrt", "x", "--worksheet", str(sheet)], [])
     assert code == 2 and "only 0 variants of log(x - 10) could be drawn" in err
     code, _, err = run_quiz(monkeypatch, capsys, ["2*x", "x=1", "--wrt", "x", "--worksheet", str(sheet),
