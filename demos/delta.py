@@ -1,13 +1,15 @@
-"""Seed 000: a sigmoid network and the tutorial's hand-derived update (the "delta" rule).
+"""A sigmoid network and the tutorial's hand-derived update (the "delta" rule).
 
 The tutorial (Andrey, "Do-it-yourself neural network from scratch. Part 1") pushes inputs
 [1, 0, 1] through a hidden neuron with weights [0.43, 0.18, -0.21], gets an output of 0.60
 where 0 was expected, and updates two output weights by hand. Here every one of its numbers
 comes out of the engine, and beside its hand rule we show what backward() gives.
 """
-from ..engine import Value, draw
+from ..engine import draw
+from ..nn import MLP
 
-from .model import Demo, Number, Step
+from .model import Number, Step
+from .parts import inputs, named_forward, params
 
 X = (1.0, 0.0, 1.0)  # the inputs, as printed
 W_H1 = (0.43, 0.18, -0.21)  # h1's weights, as printed
@@ -29,16 +31,11 @@ NETWORK_TEXT = (
 
 def build_network():
     """The forward pass: inputs -> h1, h2 -> out, every node labelled like the tutorial."""
-    xs = [Value(x, label=f"x{i}") for i, x in enumerate(X, 1)]
-    w = [Value(v, label=f"w{i}", param=True) for i, v in enumerate(W_H1, 1)]
-    u = [Value(v, label=f"u{i}", param=True) for i, v in enumerate(W_H2, 1)]
-    v1, v2 = (Value(v, label=f"v{i}", param=True) for i, v in enumerate(V, 1))
-    z_h1 = _weighted_sum(w, xs, "z_h1")
-    h1 = z_h1.sigmoid().named("h1")
-    h2 = _weighted_sum(u, xs, "z_h2").sigmoid().named("h2")
-    z_out = (v1 * h1 + v2 * h2).named("z_out")
-    out = z_out.sigmoid().named("out")
-    return dict(xs=xs, w=w, u=u, v1=v1, v2=v2, z_h1=z_h1, h1=h1, h2=h2, z_out=z_out, out=out)
+    xs = inputs("x1 x2 x3", X)
+    w, u, v = params("w1 w2 w3", W_H1), params("u1 u2 u3", W_H2), params("v1 v2", V)
+    model = MLP(3, [2, 1], "sigmoid", "sigmoid", weights=[[w, u], [v]], biases=False, fused=False)
+    nodes = named_forward(model, xs, ["h1 h2", "out"], sums=True)
+    return dict(nodes, xs=xs, w=w, u=u, v1=v[0], v2=v[1])
 
 
 def squared_error(out):
@@ -46,21 +43,12 @@ def squared_error(out):
     return (0.5 * (out - TARGET) ** 2).named("L")
 
 
-def _weighted_sum(ws, xs, label):
-    """w1*x1 + w2*x2 + w3*x3, one node per * and +, as the tutorial writes it."""
-    total = ws[0] * xs[0]
-    for w, x in zip(ws[1:], xs[1:]):
-        total = total + w * x
-    return total.named(label)
-
-
-
 def step_hidden_neuron():
     net = build_network()
     return Step(
         "One hidden neuron: weighted sum, then sigmoid",
         "The tutorial multiplies each input by its weight and adds them up: "
-        "1 x 0.43 + 0 x 0.18 + 1 x -0.21 = 0.22. The sigmoid 1 / (1 + e^-x) squeezes that "
+        "1 × 0.43 + 0 × 0.18 + 1 × -0.21 = 0.22. The sigmoid 1 / (1 + e^-x) squeezes that "
         "into (0, 1): sigmoid(0.22) = 0.55. Both numbers below come out of the engine's "
         "forward pass.",
         numbers=(
@@ -110,7 +98,7 @@ def step_tutorial_delta():
     return Step(
         "The tutorial's delta: the sigmoid's slope, 0.24",
         "The tutorial takes the derivative of the sigmoid at the output, "
-        "sigmoid'(x) = sigmoid(x) (1 - sigmoid(x)) = 0.60 x (1 - 0.60) = 0.24, and calls it "
+        "sigmoid'(x) = sigmoid(x) (1 - sigmoid(x)) = 0.60 × (1 - 0.60) = 0.24, and calls it "
         "delta. Running backward() from out itself gives the same number as d out / d z_out: "
         "how fast the output moves when its weighted sum moves.",
         numbers=(
@@ -126,10 +114,10 @@ def step_exact_delta():
     loss = squared_error(net["out"])
     loss.backward()
     return Step(
-        "The exact gradient: error x slope = 0.144",
+        "The exact gradient: error × slope = 0.144",
         "To make the error smaller we want dL/dz_out, the slope of the squared error with "
         "respect to the output's weighted sum. The chain rule multiplies the two slopes on the "
-        "way: dL/dout x dout/dz_out = 0.60 x 0.24 = 0.144. The tutorial's delta leaves out the "
+        "way: dL/dout × dout/dz_out = 0.60 × 0.24 = 0.144. The tutorial's delta leaves out the "
         "first factor, the error 0.60.",
         numbers=(
             Number("the tutorial's delta", net["out"].data * (1 - net["out"].data), tutorial="0.24"),
@@ -137,7 +125,7 @@ def step_exact_delta():
                 "dL/dz_out by backward",
                 net["z_out"].grad,
                 note="the tutorial's delta is d out / d z_out; the gradient of the error also "
-                "multiplies by the error out - 0 = 0.60, so it is 0.60 x 0.24 = 0.144.",
+                "multiplies by the error out - 0 = 0.60, so it is 0.60 × 0.24 = 0.144.",
             ),
         ),
         graph=draw(loss, highlight=net["z_out"]),
@@ -146,9 +134,9 @@ def step_exact_delta():
 
 def step_update_output_weights():
     net = build_network()
-    net["out"].backward()  # the tutorial's rule: output x delta = d out / d v
+    net["out"].backward()  # the tutorial's rule: output × delta = d out / d v
     by_rule = [v.data - v.grad * LR for v in (net["v1"], net["v2"])]
-    hand = [h.data * net["z_out"].grad for h in (net["h1"], net["h2"])]  # output x delta, as written
+    hand = [h.data * net["z_out"].grad for h in (net["h1"], net["h2"])]  # output × delta, as written
 
     net = build_network()
     loss = squared_error(net["out"])
@@ -156,21 +144,21 @@ def step_update_output_weights():
     by_gradient = [v.data - LR * v.grad for v in (net["v1"], net["v2"])]
     return Step(
         "Updating the output weights: 0.22 -> 0.18, 0.47 -> 0.43",
-        "The tutorial's rule is weight = weight - output x delta x learning rate, with the "
+        "The tutorial's rule is weight = weight - output × delta × learning rate, with the "
         "output of the neuron the weight comes from (0.55 for 0.22, 0.60 for 0.47) and "
-        "learning rate 0.3. Output x delta is d out / d weight, which backward() from out "
+        "learning rate 0.3. Output × delta is d out / d weight, which backward() from out "
         "gives, so the rule pushes the output itself down, which happens to be the right way "
-        "here because 0 was expected. True gradient descent uses dL/dweight = error x output x delta instead: "
+        "here because 0 was expected. True gradient descent uses dL/dweight = error × output × delta instead: "
         "0.60 times the tutorial's step, so it moves the weights less.",
         numbers=(
-            Number("output x delta for v1 (the tutorial's arithmetic)", hand[0]),
+            Number("output × delta for v1 (the tutorial's arithmetic)", hand[0]),
             Number("v1 by the tutorial's rule", by_rule[0], tutorial="0.18"),
             Number("v2 by the tutorial's rule", by_rule[1], tutorial="0.43"),
             Number(
                 "v1 by gradient descent on L",
                 by_gradient[0],
-                note="gradient descent steps by dL/dv1 = 0.60 x 0.24 x 0.55, the tutorial by "
-                "0.24 x 0.55: without the error factor 0.60 its step is larger.",
+                note="gradient descent steps by dL/dv1 = 0.60 × 0.24 × 0.55, the tutorial by "
+                "0.24 × 0.55: without the error factor 0.60 its step is larger.",
             ),
             Number("v2 by gradient descent on L", by_gradient[1]),
         ),
@@ -183,18 +171,18 @@ def step_hidden_error():
     net["out"].backward()
     delta = net["z_out"].grad
     v1_updated = net["v1"].data - net["v1"].grad * LR
-    hand = v1_updated * delta  # the tutorial's arithmetic: updated weight x delta
+    hand = v1_updated * delta  # the tutorial's arithmetic: updated weight × delta
 
     net = build_network()
     loss = squared_error(net["out"])
     loss.backward()
     return Step(
-        "The hidden neuron's error: 0.18 x 0.24 = 0.04",
+        "The hidden neuron's error: 0.18 × 0.24 = 0.04",
         "To pass the blame back to h1, the tutorial multiplies the weight joining h1 to the "
-        "output by the output's delta: 0.18 x 0.24 = 0.04. Backprop does the same with two "
+        "output by the output's delta: 0.18 × 0.24 = 0.04. Backprop does the same with two "
         "differences: it uses the weight that produced the output (0.22, before the update) "
-        "and the exact delta 0.144, giving dL/dh1 = 0.22 x 0.144 = 0.032. Multiplying by h1's "
-        "own slope, 0.55 x (1 - 0.55), gives dL/dz_h1, the delta to update w1, w2, w3 with.",
+        "and the exact delta 0.144, giving dL/dh1 = 0.22 × 0.144 = 0.032. Multiplying by h1's "
+        "own slope, 0.55 × (1 - 0.55), gives dL/dz_h1, the delta to update w1, w2, w3 with.",
         numbers=(
             Number("hidden error, the tutorial's arithmetic", hand, tutorial="0.04"),
             Number(
@@ -221,13 +209,3 @@ def build():
         step_hidden_error(),
     ]
 
-
-DEMOS = [
-    Demo(
-        name="delta",
-        title="A sigmoid network and the hand-derived delta rule",
-        seed="000",
-        summary="inputs [1,0,1], weights [0.43,0.18,-0.21]: 0.22, 0.55, output 0.60, delta 0.24, updates",
-        build=build,
-    )
-]

@@ -1,4 +1,4 @@
-"""Seed 004: gradient descent on a convex cost, and what the learning rate does.
+"""Gradient descent on a convex cost, and what the learning rate does.
 
 The tutorial (Sarthak Gupta, "DL01: neural networks theory") explains gradient descent with a
 picture of a convex cost against one weight and says the updates are multiplied by a learning
@@ -7,7 +7,8 @@ let backward() find every slope.
 """
 from ..engine import Value, draw
 
-from .model import Demo, Number, Step
+from .model import Number, Step
+from .parts import gradient_descent
 
 START = 0.0
 MINIMUM = 3.0  # J is smallest at w = 3, where it is 1
@@ -18,9 +19,7 @@ CLOSE = 0.01  # "at the minimum": within this of w = 3
 
 def cost(w):
     """J(w) = (w - 3)^2 + 1: a bowl with its bottom at w = 3."""
-    j = (w - MINIMUM) ** 2 + 1
-    j.label = "J"
-    return j
+    return ((w - MINIMUM) ** 2 + 1).named("J")
 
 
 def descend(lr, steps=STEPS, start=START):
@@ -30,12 +29,8 @@ def descend(lr, steps=STEPS, start=START):
     """
     w = Value(start, label="w", param=True)
     weights, costs = [w.data], []
-    for _ in range(steps):
-        j = cost(w)
-        w.grad = 0.0
-        j.backward()
+    for j in gradient_descent(lambda: cost(w), [w], lr, steps):
         costs.append(j.data)
-        w.data -= lr * w.grad
         weights.append(w.data)
     costs.append(cost(w).data)
     return weights, costs
@@ -44,13 +39,11 @@ def descend(lr, steps=STEPS, start=START):
 def steps_to_minimum(lr, limit=10_000):
     """How many steps until w is within CLOSE of the minimum (None if not within `limit`)."""
     w = Value(START, label="w", param=True)
-    for n in range(limit + 1):
+    if abs(w.data - MINIMUM) < CLOSE:
+        return 0
+    for n, _ in enumerate(gradient_descent(lambda: cost(w), [w], lr, limit), 1):
         if abs(w.data - MINIMUM) < CLOSE:
             return n
-        j = cost(w)
-        w.grad = 0.0
-        j.backward()
-        w.data -= lr * w.grad
     return None
 
 
@@ -68,7 +61,7 @@ def step_cost():
         "The tutorial draws a bowl-shaped cost against one weight and prints no numbers, so we "
         "choose one: J(w) = (w - 3)^2 + 1, lowest (J = 1) at w = 3, and we start at w = 0. "
         "backward() gives the slope dJ/dw there: -6. Negative means J falls to the right, so "
-        "gradient descent steps right: w <- w - learning rate x dJ/dw.",
+        "gradient descent steps right: w <- w - learning rate × dJ/dw.",
         numbers=(
             Number("w", w.data),
             Number("J(w)", j.data),
@@ -93,7 +86,7 @@ def step_good():
     weights, costs = descend(GOOD_LR)
     return Step(
         f"A good learning rate: {GOOD_LR:g}",
-        f"Each step moves w by -{GOOD_LR:g} x the slope. Far from the bottom the slope is steep "
+        f"Each step moves w by -{GOOD_LR:g} × the slope. Far from the bottom the slope is steep "
         f"and the step big; near it the slope flattens and the steps shrink by themselves. With "
         f"this rate each step leaves {1 - 2 * GOOD_LR:g} of the distance to the minimum: after {STEPS} steps w is "
         f"{weights[-1]:.4f} and J is {costs[-1]:.4f}, the bottom of the bowl.",
@@ -108,7 +101,7 @@ def step_small():
     needed = steps_to_minimum(SMALL_LR)
     return Step(
         f"Too small: {SMALL_LR:g} crawls",
-        f"Every step goes the right way, but only {SMALL_LR:g} x the slope: after {STEPS} steps "
+        f"Every step goes the right way, but only {SMALL_LR:g} × the slope: after {STEPS} steps "
         f"w has only reached {weights[-1]:.3f}, and it takes {needed} steps to get within "
         f"{CLOSE:g} of the minimum. Safe, but slow.",
         numbers=_trajectory(weights, costs, (1, 2, 3, STEPS)),
@@ -135,13 +128,3 @@ def step_large():
 def build():
     return [step_cost(), step_good(), step_small(), step_large()]
 
-
-DEMOS = [
-    Demo(
-        name="descent",
-        title="Gradient descent on a convex cost: the learning rate",
-        seed="004",
-        summary="J(w) = (w - 3)^2 + 1 from w = 0: learning rate 0.3 converges, 0.01 crawls, 1.1 diverges",
-        build=build,
-    )
-]

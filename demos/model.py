@@ -68,11 +68,26 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Tutorial:
+    """The text a demo follows, as a reader would look it up: title, author, and a link where the
+    text names one ("" where it names none)."""
+
+    title: str
+    author: str = ""
+    link: str = ""
+    seed: str = ""  # which file of the project's seeds folder holds its text, e.g. "002"
+
+    def __str__(self):
+        return f"“{self.title}”" + (f" by {self.author}" if self.author else "")
+
+
+@dataclass(frozen=True)
 class Demo:
     """A worked example: `build()` runs the engine and returns the steps."""
 
     name: str  # what `chainrule demo NAME` takes
     title: str
-    seed: str  # the tutorial it reproduces, e.g. "002"
+    seed: str  # which file of the seeds folder holds its tutorial, e.g. "002": for maintainers; screens show `tutorial`
     summary: str  # one line for `chainrule list`
     build: Callable[[], list] = field(repr=False)
+    tutorial: Tutorial = None  # the text it follows: title, author, link

@@ -28,7 +28,7 @@ def backward_walk(root):
         yield v, passes
 
 
-def walkthrough_steps(root, *, remarks=None, tutorial=None, **draw_options):
+def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, **draw_options):
     """One Step per node of backward() from `root`, the grads filling in on the drawing.
 
     Every grad in root's graph is set to 0 first, so each number shown is d root / d that value.
@@ -39,13 +39,20 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, **draw_options):
     tutorial: {label: (printed, note)}, what a tutorial prints for d root / d label: it goes on
         that Number in the step where the grad is complete (every user of the value has passed
         its share); `note` says why the two differ, "" if they should not.
+    highlight: a value of the graph (or its label) whose chain rule matters: the step where its
+        grad is complete draws every path from the root to it, with the product in the caption,
+        instead of the path to the node the walk has reached.
     draw_options: passed on to draw() (rankdir, digits, max_nodes, group); `digits` also sets
         the significant figures of the text.
     """
     if not root.inputs:
         raise ValueError(f"nothing to walk through: {describe(root)} was not computed from other values")
     remarks, tutorial = remarks or {}, tutorial or {}
+    unknown = sorted((set(remarks) | set(tutorial)) - {v.label for v in backward_order(root)})
+    if unknown:
+        raise ValueError(f"no value of the graph of {describe(root)} is labelled {', '.join(map(repr, unknown))}")
     digits = draw_options.get("digits", 4)
+    target = None if highlight is None else _find(root, highlight)
     zero_grads(root)
     uses = _uses(root)
     total = sum(1 for v in backward_order(root) if v.inputs)
@@ -59,7 +66,8 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, **draw_options):
         lines = _walk_lines(root, v, passes, complete, i, digits)
         lines += ["\n" + remarks[x.label] for x, _, _ in passes if x.label in remarks]
         numbers = tuple(_number(root, x, x in complete and tutorial.get(x.label)) for x, _, _ in passes)
-        graph = draw(root, highlight=v, **draw_options)  # the path from the root to where the walk is now
+        focus = target if target in complete else v  # else the path from the root to where the walk is now
+        graph = draw(root, highlight=focus, **draw_options)
         steps.append(Step(f"Backward {i}/{total}: {describe(v)}", "\n".join(lines), numbers, graph))
     return steps
 
@@ -72,6 +80,14 @@ def partial(y, x):
 def _name(v):
     name = describe(v)
     return name if name.isidentifier() else f"({name})"
+
+
+def _find(root, wanted):
+    """The value of root's graph that is `wanted` or is labelled so; ValueError if there is none."""
+    found = [v for v in backward_order(root) if v is wanted or (isinstance(wanted, str) and v.label == wanted)]
+    if not found:
+        raise ValueError(f"highlight: {wanted!r} is not a value of the graph of {describe(root)}")
+    return found[0]
 
 
 def _number(root, x, printed):

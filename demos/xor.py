@@ -1,4 +1,4 @@
-"""Seed 003: XOR from scratch, one neuron's forward pass and its hand-computed deltas.
+"""XOR from scratch: one neuron's forward pass and its hand-computed deltas, which are gradients.
 
 The tutorial ("Learn Neural Networks: Build an XOR Gate From Scratch") works one example by
 hand: the first hidden neuron on x = [1, 1], the two output neurons' errors, the hidden
@@ -6,11 +6,11 @@ neuron's error and one update at learning rate 0.1, then trains. Its network is 
 pictures we cannot see; HIDDEN and OUTPUT below are one network that gives every number
 it prints.
 """
-from .. import engine
-from ..engine import Value, dot, draw
-from ..nn import datasets
+from ..engine import Value, draw
+from ..nn import MLP, SGD, datasets, fit, sse
 
-from .model import Demo, Number, Step
+from .model import Number, Step
+from .parts import inputs, named_forward, params, pre_activation
 
 X = (1.0, 1.0)  # the worked example's input, as printed
 LR = 0.1  # "lets assume learning rate of 0.1"
@@ -45,73 +45,46 @@ NETWORK_TEXT = (
 )
 
 
-class Network:
-    """The 2-3-2 sigmoid network: parameters as Values, labelled like the tutorial's picture."""
+def network(fused=True):
+    """The 2-3-2 sigmoid network as an nn.MLP, its parameters labelled like the tutorial's picture:
+    h_j's weights w_j1, w_j2 and bias b_j; o_k's weights v_k1, v_k2, v_k3 and bias c_k.
+    fused=False writes out every * and + of a weighted sum, as the tutorial does by hand."""
+    weights = [[params(f"w{j}1 w{j}2", ws) for j, (ws, _) in enumerate(HIDDEN, 1)],
+               [params(f"v{k}1 v{k}2 v{k}3", ws) for k, (ws, _) in enumerate(OUTPUT, 1)]]
+    biases = [params("b1 b2 b3", [b for _, b in HIDDEN]), params("c1 c2", [c for _, c in OUTPUT])]
+    return MLP(2, [len(HIDDEN), len(OUTPUT)], "sigmoid", "sigmoid", weights=weights, biases=biases, fused=fused)
 
-    def __init__(self, hidden=HIDDEN, output=OUTPUT):
-        self.hidden = [_neuron_params(ws, b, f"w{j}", f"b{j}") for j, (ws, b) in enumerate(hidden, 1)]
-        self.output = [_neuron_params(ws, b, f"v{k}", f"c{k}") for k, (ws, b) in enumerate(output, 1)]
 
-    def parameters(self):
-        return [p for ws, b in self.hidden + self.output for p in (*ws, b)]
-
-    def forward(self, x, written_out=False):
-        """Every node of the forward pass by name: x1, x2, z_h1, h1, ..., z_o1, o1, ...
-
-        written_out: each weighted sum as the tutorial writes it (w1*x1 + w2*x2, then + bias)
-        instead of one dot node; the same floats, a bigger drawing.
-        """
-        nodes = {f"x{i}": Value(v, label=f"x{i}") for i, v in enumerate(x, 1)}
-        xs = list(nodes.values())
-        hs = [self._neuron(ws, b, xs, f"h{j}", nodes, written_out) for j, (ws, b) in enumerate(self.hidden, 1)]
-        for k, (ws, b) in enumerate(self.output, 1):
-            self._neuron(ws, b, hs, f"o{k}", nodes, written_out)
-        return nodes
-
-    @staticmethod
-    def _neuron(ws, b, inputs, name, nodes, written_out):
-        if written_out:
-            weighted = ws[0] * inputs[0]
-            for w, x in zip(ws[1:], inputs[1:]):
-                weighted = weighted + w * x
-            nodes[f"sum_{name}"] = weighted.named(f"sum_{name}")
-            z = weighted + b
-        else:
-            z = dot(ws, inputs, b)
-        nodes[f"z_{name}"] = z.named(f"z_{name}")
-        nodes[name] = z.sigmoid().named(name)
-        return nodes[name]
+def forward(model, x):
+    """Every node of the forward pass by name: x1, x2, z_h1, h1, ..., z_o1, o1, z_o2, o2."""
+    xs = inputs("x1 x2", x)
+    return dict(named_forward(model, xs, ["h1 h2 h3", "o1 o2"], sums=True), x1=xs[0], x2=xs[1])
 
 
 def error(outputs, targets):
     """L = 1/2 sum_k (o_k - t_k)^2, the squared error whose gradient the tutorial's errors are."""
-    return (0.5 * engine.sum((o - t) ** 2 for o, t in zip(outputs, targets))).named("L")
-
-
-def _neuron_params(ws, b, weight_name, bias_name):
-    weights = [Value(w, label=f"{weight_name}{i}", param=True) for i, w in enumerate(ws, 1)]
-    return weights, Value(b, label=bias_name, param=True)
-
+    return (0.5 * sse(outputs, targets)).named("L")
 
 
 def worked_example():
-    """The network on x = [1, 1], with backward() run from the squared error."""
-    net = Network()
-    nodes = net.forward(X)
+    """The network on x = [1, 1], with backward() run from the squared error: (model, nodes, L)."""
+    model = network()
+    nodes = forward(model, X)
     loss = error([nodes["o1"], nodes["o2"]], TARGET)
     loss.backward()
-    return net, nodes, loss
+    return model, nodes, loss
 
 
 def step_first_neuron():
-    nodes = Network().forward(X, written_out=True)
+    nodes = forward(network(fused=False), X)
+    weighted = pre_activation(nodes["h1"]).inputs[0]  # w11*x1 + w12*x2, before the bias is added
     return Step(
         "Forward pass: the first hidden neuron",
         "Take the weighted sum of the inputs, add the neuron's bias, apply the sigmoid: "
-        "0.46 x 1 + 0.03 x 1 = 0.49; 0.49 + 0.12 = 0.61; sigmoid(0.61) = 0.6479, about 0.65. "
+        "0.46 × 1 + 0.03 × 1 = 0.49; 0.49 + 0.12 = 0.61; sigmoid(0.61) = 0.6479, about 0.65. "
         "Each number is a node of the engine's graph.",
         numbers=(
-            Number("weighted sum", nodes["sum_h1"].data, tutorial="0.49"),
+            Number("weighted sum", weighted.data, tutorial="0.49"),
             Number("plus bias, z_h1", nodes["z_h1"].data, tutorial="0.61"),
             Number("h1 = sigmoid(z_h1)", nodes["h1"].data, tutorial="0.6479"),
             Number("h1, rounded", nodes["h1"].data, tutorial="0.65"),
@@ -138,24 +111,34 @@ def step_forward_pass():
 
 def step_output_errors():
     _, nodes, loss = worked_example()
-    o1 = nodes["o1"].data
+    o1 = nodes["o1"]
     printed_o1 = Value(0.77, label="o1 as printed")
-    by_hand = (printed_o1 - 1) * printed_o1 * (1 - printed_o1)  # the tutorial's arithmetic
+    miss = printed_o1 - 1  # the tutorial's arithmetic, redone by the engine
+    by_hand = miss * printed_o1 * (1 - printed_o1)
+    exact = (o1 - 1) * o1 * (1 - o1)
     return Step(
         "The output neurons' errors are gradients",
-        "The tutorial's error for an output neuron is (output - expected) x output x "
-        "(1 - output): (0.77 - 1) x 0.77 x (1 - 0.77) = -0.040733, about -0.04. That is exactly "
-        "the chain rule for the squared error L = 1/2 (o1 - 1)^2 + 1/2 (o2 - 0)^2 at o1's "
-        "weighted sum: dL/do1 x do1/dz_o1. backward() fills it in as z_o1's grad.",
+        "The tutorial's error for an output neuron is (output - expected) × output × "
+        "(1 - output): (0.77 - 1) × 0.77 × (1 - 0.77) = -0.23 × 0.1771 = -0.040733, about -0.04. That is "
+        "exactly the chain rule for the squared error L = 1/2 (o1 - 1)^2 + 1/2 (o2 - 0)^2 at o1's "
+        "weighted sum: dL/do1 × do1/dz_o1. backward() fills it in as z_o1's grad. "
+        f"One slip in the tutorial: at three decimals its -0.040733 is {by_hand.data:.3f}, yet its next step "
+        f"goes on with -0.040, which is what an unrounded o1 gives (ours, {o1.data:.4f}, gives {exact.data:.4f}).",
         numbers=(
+            Number("0.77 - 1, the tutorial's arithmetic", miss.data, tutorial="-0.23"),
             Number(
-                "(0.77 - 1) x 0.77 x (1 - 0.77), the tutorial's arithmetic",
+                "(0.77 - 1) × 0.77 × (1 - 0.77), the tutorial's arithmetic",
                 by_hand.data,
                 tutorial="-0.040733",
-                note="the tutorial rounds o1 to 0.77 first; our network's o1 is 0.7724, whose "
-                "exact error is -0.0400: both are -0.04 to the tutorial's two decimals.",
             ),
-            Number("(o1 - 1) o1 (1 - o1) on the engine's o1", (o1 - 1) * o1 * (1 - o1), tutorial="-0.04"),
+            Number(
+                "(0.77 - 1) × 0.77 × (1 - 0.77), at three decimals",
+                by_hand.data,
+                tutorial="-0.040",
+                note=f"at three decimals -0.040733 is {by_hand.data:.3f}; the tutorial goes on with -0.040 all the "
+                f"same, the error of an o1 a little above 0.77 (our o1 = {o1.data:.4f} gives {exact.data:.5f})",
+            ),
+            Number("(o1 - 1) o1 (1 - o1) on the engine's o1", exact.data, tutorial="-0.04"),
             Number("dL/dz_o1 by backward", nodes["z_o1"].grad, tutorial="-0.04"),
             Number("dL/dz_o1, three decimals", nodes["z_o1"].grad, tutorial="-0.040"),
             Number("dL/dz_o2 by backward (our o2)", nodes["z_o2"].grad, tutorial="0.146"),
@@ -165,25 +148,27 @@ def step_output_errors():
 
 
 def step_hidden_error():
-    net, nodes, loss = worked_example()
-    (v11, *_), _ = net.output[0]
-    (v21, *_), _ = net.output[1]
-    # the tutorial's arithmetic on its printed, rounded numbers
-    delta_o1, delta_o2 = round(nodes["z_o1"].grad, 3), round(nodes["z_o2"].grad, 3)
-    weighted = v11.data * delta_o1 + v21.data * delta_o2
-    h1_printed = round(nodes["h1"].data, 2)
-    delta_h1 = round(weighted, 5) * h1_printed * (1 - h1_printed)
+    model, nodes, loss = worked_example()
+    v11, v21 = (neuron.w[0] for neuron in model.layers[1].neurons)  # the weights from h1 to o1 and o2
+    # the tutorial's arithmetic on its printed, rounded numbers, redone by the engine
+    error_o1, error_o2 = (Value(round(nodes[z].grad, 3)) for z in ("z_o1", "z_o2"))  # -0.040 and 0.146
+    to_o1, to_o2 = v11 * error_o1, v21 * error_o2
+    weighted = to_o1 + to_o2
+    h1_printed = Value(round(nodes["h1"].data, 2))
+    error_h1 = Value(round(weighted.data, 5)) * h1_printed * (1 - h1_printed)
     return Step(
         "The hidden neuron's error: the sum over both paths",
-        "h1 feeds both outputs, so it shares the blame for both errors: weight to o1 x o1's "
-        "error + weight to o2 x o2's error = 0.37 x -0.040 + 0.13 x 0.146 = 0.00418. That "
-        "weighted sum is dL/dh1: backward adds up one chain-rule product per path from L to "
-        "h1 (both paths are drawn). Times h1's own slope 0.65 x (1 - 0.65) it becomes h1's "
+        "h1 feeds both outputs, so it shares the blame for both errors: weight to o1 × o1's "
+        "error + weight to o2 × o2's error = 0.37 × -0.040 + 0.13 × 0.146 = -0.0148 + 0.01898 = 0.00418. "
+        "That weighted sum is dL/dh1: backward adds up one chain-rule product per path from L to "
+        "h1 (both paths are drawn). Times h1's own slope 0.65 × (1 - 0.65) it becomes h1's "
         "error 0.00095, about 0.001: dL/dz_h1.",
         numbers=(
-            Number("0.37 x -0.040 + 0.13 x 0.146, the tutorial's arithmetic", weighted, tutorial="0.00418"),
+            Number("0.37 × -0.040, the tutorial's arithmetic", to_o1.data, tutorial="-0.0148"),
+            Number("0.13 × 0.146, the tutorial's arithmetic", to_o2.data, tutorial="0.01898"),
+            Number("-0.0148 + 0.01898, the tutorial's arithmetic", weighted.data, tutorial="0.00418"),
             Number("dL/dh1 by backward", nodes["h1"].grad, tutorial="0.00418"),
-            Number("0.00418 x 0.65 x 0.35, the tutorial's arithmetic", delta_h1, tutorial="0.00095"),
+            Number("0.00418 × 0.65 × 0.35, the tutorial's arithmetic", error_h1.data, tutorial="0.00095"),
             Number("dL/dz_h1 by backward", nodes["z_h1"].grad, tutorial="0.00095"),
             Number("dL/dz_h1, rounded", nodes["z_h1"].grad, tutorial="0.001"),
         ),
@@ -192,68 +177,59 @@ def step_hidden_error():
 
 
 def step_update():
-    net, nodes, loss = worked_example()
-    (w11, _), b1 = net.hidden[0]
-    delta_rounded = round(nodes["z_h1"].grad, 3)  # the tutorial updates with its rounded 0.001
-    x1 = nodes["x1"].data
+    model, nodes, loss = worked_example()
+    h1 = model.layers[0].neurons[0]
+    w11, b1 = h1.w[0], h1.b
+    error = Value(round(nodes["z_h1"].grad, 3))  # the tutorial updates with its rounded 0.001
+    w11_by_hand = w11 - error * LR * nodes["x1"]
+    b1_by_hand = b1 - error * LR
     return Step(
         "Updating h1's first weight and bias, learning rate 0.1",
-        "weight = weight - error x learning rate x input, bias = bias - error x learning rate. "
-        "Error x input is dL/dw11 and error alone is dL/db1, so this is gradient descent. The "
-        "tutorial rounds the error to 0.001 first: 0.46 - 0.001 x 0.1 x 1 = 0.4599. With the "
-        "exact gradient from backward the step is 0.000095 instead of 0.0001; at four decimals "
+        "weight = weight - error × learning rate × input, bias = bias - error × learning rate. "
+        "Error × input is dL/dw11 and error alone is dL/db1, so this is gradient descent. The "
+        "tutorial rounds the error to 0.001 first: 0.46 - 0.001 × 0.1 × 1 = 0.4599, and 0.12 - 0.001 × 0.1 "
+        "= 0.1199; rounded back to two decimals they are 0.46 and 0.12 again, so the weights look unchanged. "
+        "With the exact gradient from backward the step is 0.000095 instead of 0.0001; at four decimals "
         "both give 0.4599 and 0.1199.",
         numbers=(
-            Number("w11 with the rounded error, the tutorial's arithmetic", w11.data - delta_rounded * LR * x1,
-                   tutorial="0.4599"),
-            Number("b1 with the rounded error, the tutorial's arithmetic", b1.data - delta_rounded * LR,
-                   tutorial="0.1199"),
+            Number("w11 with the rounded error, the tutorial's arithmetic", w11_by_hand.data, tutorial="0.4599"),
+            Number("w11 by hand, at two decimals", w11_by_hand.data, tutorial="0.46"),
+            Number("b1 with the rounded error, the tutorial's arithmetic", b1_by_hand.data, tutorial="0.1199"),
+            Number("b1 by hand, at two decimals", b1_by_hand.data, tutorial="0.12"),
             Number("dL/dw11 by backward", w11.grad),
-            Number("w11 - 0.1 x dL/dw11", w11.data - LR * w11.grad, tutorial="0.4599"),
-            Number("b1 - 0.1 x dL/db1", b1.data - LR * b1.grad, tutorial="0.1199"),
+            Number("w11 - 0.1 × dL/dw11", w11.data - LR * w11.grad, tutorial="0.4599"),
+            Number("b1 - 0.1 × dL/db1", b1.data - LR * b1.grad, tutorial="0.1199"),
         ),
         graph=draw(loss, highlight=w11),
     )
 
 
 def train(lr=TRAIN_LR, epochs=TRAIN_EPOCHS):
-    """Gradient descent one row at a time from the worked example's weights; the loss per epoch."""
-    net = Network()
-    params = net.parameters()
-    history = []
-    for _ in range(epochs):
-        total = 0.0
-        for x, target in ROWS:
-            nodes = net.forward(x)
-            loss = error([nodes["o1"], nodes["o2"]], target)
-            for p in params:
-                p.grad = 0.0
-            loss.backward()
-            for p in params:
-                p.data -= lr * p.grad
-            total += loss.data
-        history.append(total)
-    return net, history
+    """Gradient descent one row at a time from the worked example's weights: (model, mean loss of each epoch)."""
+    model = network()
+    history = fit(model, ROWS, error, SGD(model.parameters(), lr=lr), epochs, batch_size=1, progress=False)
+    model.zero_grad()  # drawings of the trained model show no grads left over from training
+    return model, history
 
 
-def predictions(net):
+def predictions(model):
     """For each row: the network's answer (the output that is larger) and the right one."""
     answers = []
     for x, target in ROWS:
-        nodes = net.forward(x)
-        answers.append((x, 0 if nodes["o1"].data > nodes["o2"].data else 1, 0 if target[0] > target[1] else 1))
+        o1, o2 = model(x)
+        answers.append((x, 0 if o1.data > o2.data else 1, 0 if target[0] > target[1] else 1))
     return answers
 
 
-def accuracy(net):
-    answers = predictions(net)
+def accuracy(model):
+    answers = predictions(model)
     return sum(said == right for _, said, right in answers) / len(answers)
 
 
 def step_train():
-    net, history = train()
-    nodes = net.forward(X)
-    lines = ", ".join(f"{int(x[0])} XOR {int(x[1])} -> {said}" for x, said, _ in predictions(net))
+    model, history = train()
+    nodes = forward(model, X)
+    lines = ", ".join(f"{int(x[0])} XOR {int(x[1])} -> {said}" for x, said, _ in predictions(model))
     return Step(
         "Training on all four rows",
         f"The same forward pass, backward and update, for every row of the XOR table, "
@@ -261,9 +237,9 @@ def step_train():
         f"example's 0.1, which needs many more epochs to get there. The loss falls and the "
         f"network answers every row right: {lines}.",
         numbers=(
-            Number("loss in the first epoch (sum over the 4 rows)", history[0]),
+            Number("loss in the first epoch (mean over the 4 rows)", history[0]),
             Number("loss in the last epoch", history[-1]),
-            Number("accuracy", accuracy(net)),
+            Number("accuracy", accuracy(model)),
             Number("o1 on [1, 1] after training", nodes["o1"].data),
         ),
         graph=draw(nodes["o1"]),
@@ -280,14 +256,3 @@ def build():
         step_update(),
         step_train(),
     ]
-
-
-DEMOS = [
-    Demo(
-        name="xor",
-        title="XOR from scratch: hand-computed deltas are gradients",
-        seed="003",
-        summary="h1 on [1,1]: 0.49, 0.61, 0.6479; errors -0.04, 0.00418, 0.001; update 0.4599; train to 100%",
-        build=build,
-    )
-]

@@ -1,9 +1,9 @@
 """Neuron, Layer, MLP: y = f(w . x + b), side by side in a layer, layers one after another."""
 import random
 
-from ..engine import Value, dot
+from ..engine import PRIMITIVES, Value, dot
 
-from .module import Module
+from .module import Module, read_parameter_file
 
 # activation name -> the Value method that applies it (None: y = z, no node)
 ACTIVATIONS = {"tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu, "linear": None}
@@ -13,8 +13,10 @@ class Neuron(Module):
     """y = f(w1*x1 + w2*x2 + ... + b), f one of tanh, sigmoid, relu, linear.
 
     Weights start uniform in [-1, 1] and the bias at 0, drawn from `seed` (an int, or a
-    random.Random to draw from; None: different every run), unless given:
-    `Neuron(2, "sigmoid", weights=[0, 1], bias=4)([2, 3])` is 0.9990889488055994.
+    random.Random to draw from; None: different every run), unless given. Given weights and
+    bias are numbers, or Values that the neuron then trains as they are, labels and all (a
+    tutorial's w1, w2, b): `Neuron(2, "sigmoid", weights=[0, 1], bias=4)([2, 3])` is
+    0.9990889488055994. bias=False: no bias at all, y = f(w . x).
     fused=True records w . x + b as one `dot` node (fast); fused=False records every w*x and
     every + as its own node, the way the tutorials write it. Both give the same floats.
     """
@@ -27,10 +29,10 @@ class Neuron(Module):
             rng = _rng(seed)
             weights = [rng.uniform(-1.0, 1.0) for _ in range(self.nin)]
         self.w = [_parameter(wi, f"weight {i}") for i, wi in enumerate(_sized(weights, self.nin, "weights"))]
-        self.b = _parameter(0.0 if bias is None else bias, "bias")
-        self.named_parameters()  # labels: w.0, w.1, ..., b
+        self.b = None if bias is False else _parameter(_bias(bias), "bias")
 
     def __call__(self, x):
+        """f(w . x + b) for a list of nin inputs (numbers or Values)."""
         return self._forward(_inputs(x, self.nin))
 
     def _forward(self, x):
@@ -41,18 +43,21 @@ class Neuron(Module):
             z = self.w[0] * x[0]
             for wi, xi in zip(self.w[1:], x[1:]):
                 z = z + wi * xi
-            z = z + self.b
+            if self.b is not None:
+                z = z + self.b
         f = ACTIVATIONS[self.activation]
         return z if f is None else f(z)
 
-    def __repr__(self):
-        return f"Neuron({self.nin}, {self.activation!r})"
+    def architecture(self):
+        """What builds this neuron's shape again: Neuron(**architecture) (saved by save())."""
+        return {"nin": self.nin, "activation": self.activation, **_options(self)}
 
 
 class Layer(Module):
     """nout neurons that all read the same nin inputs; returns a list of nout Values.
 
-    weights (nout lists of nin numbers) and biases (nout numbers) can be given, as for Neuron.
+    weights (nout lists of nin numbers or Values) and biases (nout of them) can be given, as
+    for Neuron; biases=False: no biases.
     """
 
     def __init__(self, nin, nout, activation="tanh", weights=None, biases=None, seed=None, fused=True):
@@ -60,47 +65,122 @@ class Layer(Module):
         nout = _positive_int(nout, "nout")
         rng = _rng(seed)
         weights = [None] * nout if weights is None else _sized(weights, nout, "weights (one list per neuron)")
-        biases = [None] * nout if biases is None else _sized(biases, nout, "biases")
+        biases = [biases] * nout if biases is None or biases is False else _each_bias(_sized(biases, nout, "biases"))
         self.neurons = [Neuron(nin, activation, w, b, rng, fused) for w, b in zip(weights, biases)]
-        self.named_parameters()  # labels: neurons.0.w.0, ...
 
     def __call__(self, x):
+        """The nout neurons' outputs for a list of nin inputs."""
         x = _inputs(x, self.nin)
         return [n._forward(x) for n in self.neurons]
 
-    def __repr__(self):
-        return f"Layer({self.nin}, {len(self.neurons)}, {self.neurons[0].activation!r})"
+    def architecture(self):
+        """What builds this layer's shape again: Layer(**architecture) (saved by save())."""
+        first = self.neurons[0]
+        return {"nin": self.nin, "nout": len(self.neurons), "activation": first.activation, **_plural(first)}
 
 
 class MLP(Module):
     """Layers of sizes `sizes` on nin inputs: MLP(2, [16, 16, 1]) is 2 -> 16 -> 16 -> 1.
 
-    Hidden layers use `activation`, the last layer `out_activation` (None: the same).
+    Hidden layers use `activation`; the last layer is linear (its outputs are the weighted
+    sums, as in micrograd and PyTorch) unless out_activation says otherwise. weights (one list
+    per layer, as Layer takes them) and biases (likewise, or False for none) can be given.
     Seeded (seed=0 by default), so two MLPs built alike start alike. Calling it returns one
     Value when the last layer has one neuron, else a list.
     """
 
-    def __init__(self, nin, sizes, activation="tanh", out_activation=None, seed=0, fused=True):
+    def __init__(self, nin, sizes, activation="tanh", out_activation="linear", weights=None, biases=None,
+                 seed=0, fused=True):
         self.nin = _positive_int(nin, "nin")
         sizes = [_positive_int(n, "each layer size") for n in _list(sizes, "sizes")]
         if not sizes:
             raise ValueError("MLP needs at least one layer size, e.g. MLP(2, [16, 16, 1])")
-        out_activation = activation if out_activation is None else out_activation
-        activations = [activation] * (len(sizes) - 1) + [out_activation]
+        activations = [_activation(activation)] * (len(sizes) - 1) + [_activation(out_activation)]
+        weights = [None] * len(sizes) if weights is None else _sized(weights, len(sizes), "weights (one list per layer)")
+        biases = ([biases] * len(sizes) if biases is None or biases is False
+                  else _each_bias(_sized(biases, len(sizes), "biases (one list per layer)")))
         rng = _rng(seed)
         fans_in = [self.nin] + sizes[:-1]
-        self.layers = [Layer(i, o, f, seed=rng, fused=fused) for i, o, f in zip(fans_in, sizes, activations)]
-        self.named_parameters()  # labels: layers.0.neurons.0.w.0, ...
+        self.layers = [Layer(i, o, f, w, b, rng, fused)
+                       for i, o, f, w, b in zip(fans_in, sizes, activations, weights, biases)]
+        self.activation, self.out_activation = activation, out_activation
 
     def __call__(self, x):
+        """The last layer's output for a list of nin inputs: one Value, or a list of them."""
         x = _inputs(x, self.nin)
         for layer in self.layers:
             x = [n._forward(x) for n in layer.neurons]
         return x[0] if len(x) == 1 else x
 
-    def __repr__(self):
-        sizes = [len(layer.neurons) for layer in self.layers]
-        return f"MLP({self.nin}, {sizes})"
+    def architecture(self):
+        """What builds this MLP's shape again: MLP(**architecture) (saved by save())."""
+        return {"nin": self.nin, "sizes": [len(layer.neurons) for layer in self.layers],
+                "activation": self.activation, "out_activation": self.out_activation,
+                **_plural(self.layers[0].neurons[0])}
+
+
+def load(path):
+    """The Neuron, Layer or MLP saved at `path` by save(), rebuilt from its architecture and parameters.
+
+    A malformed file, or one whose architecture and parameters do not fit, raises ValueError
+    naming the file and the problem. A model of another class (your own Module) cannot be
+    rebuilt from the file: build it, then call model.load(path).
+    """
+    document = read_parameter_file(path)
+    kind, architecture = document["module"], document.get("architecture")
+    if kind not in REBUILDS or architecture is None:
+        raise ValueError(f"{path}: holds the parameters of a {kind!r}, which nn.load cannot rebuild (it rebuilds "
+                         f"{', '.join(REBUILDS)} saved with their architecture); build the model, then "
+                         f"call model.load({str(path)!r})")
+    cls, keys = REBUILDS[kind]
+    if not isinstance(architecture, dict) or set(architecture) - set(keys) or set(keys[:2]) - set(architecture):
+        raise ValueError(f"{path}: \"architecture\" of a {kind} should be an object with {', '.join(keys[:2])} and "
+                         f"optionally {', '.join(keys[2:])}, found {architecture!r:.200}")
+    count = _parameter_count(architecture, path)
+    if count != len(document["parameters"]):
+        raise ValueError(f"{path}: the architecture has {count} parameters but the file holds "
+                         f"{len(document['parameters'])}")
+    try:
+        model = cls(**architecture)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{path}: architecture: {e}") from None
+    return model.load_state_dict(document["parameters"], source=str(path))
+
+
+# class name -> (class, keys of its architecture: the required ones first)
+REBUILDS = {"Neuron": (Neuron, ("nin", "activation", "bias", "fused")),
+            "Layer": (Layer, ("nin", "nout", "activation", "biases", "fused")),
+            "MLP": (MLP, ("nin", "sizes", "activation", "out_activation", "biases", "fused"))}
+
+
+def _parameter_count(architecture, path):
+    """How many parameters a saved architecture would build, checked before anything is built."""
+    sizes = architecture.get("sizes", [architecture.get("nout", 1)])  # a Neuron is a layer of one
+    if not isinstance(sizes, list) or not sizes:
+        raise ValueError(f"{path}: architecture: sizes should be a non-empty list of layer sizes, not {sizes!r:.50}")
+    widths = [architecture["nin"], *sizes]
+    for n in widths:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"{path}: architecture: nin and every size should be a whole number >= 1, not {n!r:.50}")
+    bias = int(architecture.get("bias", architecture.get("biases")) is not False)
+    return sum((fan_in + bias) * nout for fan_in, nout in zip(widths, widths[1:]))
+
+
+def _options(neuron):
+    """A neuron's construction options that differ from the defaults (no bias, not fused)."""
+    return {**({"bias": False} if neuron.b is None else {}), **({} if neuron.fused else {"fused": False})}
+
+
+def _plural(neuron):
+    """A neuron's options as Layer and MLP take them: bias=False becomes biases=False."""
+    return {("biases" if key == "bias" else key): value for key, value in _options(neuron).items()}
+
+
+def _each_bias(biases):
+    """A list of biases, none of them False: a bias is left out for a whole layer or model, not one neuron."""
+    if any(b is False for b in biases):
+        raise ValueError("biases=False leaves out every bias; a list of biases cannot leave out only some")
+    return biases
 
 
 def _inputs(x, nin):
@@ -113,9 +193,19 @@ def _inputs(x, nin):
 
 
 def _parameter(x, what):
-    if isinstance(x, Value):
-        raise TypeError(f"{what}: give a number, not a Value (the neuron makes its own parameters)")
-    return Value(x, param=True)
+    """x as a parameter: a number becomes a new Value; a Value given is used as it is, label and all."""
+    if not isinstance(x, Value):
+        return Value(x, param=True)
+    if x.inputs:
+        raise ValueError(f"{what}: {x!r} was computed from other values; a parameter must be a leaf")
+    x.op = PRIMITIVES["param"]  # trained, and drawn as a parameter, from now on
+    return x
+
+
+def _bias(bias):
+    if bias is True:
+        raise TypeError("bias=True: give the bias's starting value (None for 0), or bias=False for no bias")
+    return 0.0 if bias is None else bias
 
 
 def _activation(name):

@@ -33,12 +33,15 @@ def binary_cross_entropy(y_pred, y_true, *, from_logits=False):
     pass its logits (a linear output) with from_logits=True: that path computes
     -log sigmoid(z) = softplus(-z) as log(1 + e^-z) or -z + log(1 + e^z), whichever has the
     smaller exponent, and is finite and exact in its gradient for every z.
+    Labels -1/+1 (as hinge and datasets.two_moons use) are refused: pass [(y + 1) / 2 for y in
+    labels], which maps -1 to 0 and +1 to 1.
     """
     y_pred, y_true = _pairs(y_pred, y_true, "binary_cross_entropy")
     for i, y in enumerate(y_true):
         y = _number(y, f"binary_cross_entropy: y_true[{i}]")
         if not 0.0 <= y <= 1.0:
-            raise ValueError(f"binary_cross_entropy: y_true[{i}] is {y!r}; targets must be in [0, 1]")
+            hint = "; for -1/+1 labels pass (y + 1) / 2" if y == -1 else ""
+            raise ValueError(f"binary_cross_entropy: y_true[{i}] is {y!r}; targets must be in [0, 1]{hint}")
     if from_logits:
         return _mean([_bce_logit(z, y) for z, y in zip(y_pred, y_true)])
     return _mean([_bce_probability(p, y, i) for i, (p, y) in enumerate(zip(y_pred, y_true))])

@@ -1,8 +1,22 @@
-"""Module: what every network shares. Its parameters by name, zero_grad, and save/load as JSON."""
+"""Module: what every network shares. Its parameters by name, zero_grad, and save/load as JSON.
+
+The file save() writes (nn.load and Module.load read it):
+
+    {"format": "chainrule-parameters", "version": 1, "module": "MLP",
+     "architecture": {"nin": 2, "sizes": [2, 1], "activation": "sigmoid", "out_activation": "linear"},
+     "parameters": {"layers.0.neurons.0.w.0": 0.6888437030500962, ...}}
+
+"architecture" is what the class's constructor needs to build the same shape again (Neuron,
+Layer and MLP have one; a Module of your own has none, so only model.load can read its file).
+Labels are not saved: after nn.load, label_parameters() gives the short names again.
+"""
+import errno
 import json
 import math
 import os
-import tempfile
+import secrets
+import stat
+from collections import Counter
 from numbers import Real
 
 from ..engine import Value
@@ -21,28 +35,52 @@ class Module:
     """
 
     def named_parameters(self):
-        """[(name, Value)] in a fixed order, each parameter once; unlabelled ones get their name as label.
-
-        A label someone gave (`Value(0.5, "w1")`) is kept; a label this method gave earlier
-        from a part (`w.0` inside a neuron) grows into the full name (`layers.0.neurons.1.w.0`).
-        """
+        """[(path name, Value)] in a fixed order, each parameter once. Reads only: labels are left as they are."""
         named, seen = [], set()
         for name, p in _walk(self, ""):
             if id(p) not in seen:
                 seen.add(id(p))
                 named.append((name, p))
-                if not p.label or name.endswith("." + p.label):
-                    p.label = name
         return named
 
     def parameters(self):
         """Every parameter, in the order of named_parameters()."""
         return [p for _, p in self.named_parameters()]
 
+    def label_parameters(self):
+        """Give every unlabelled parameter a short name for drawings, and return self.
+
+        A parameter is named after the attribute that holds it (`w` for a neuron's weights,
+        `b` for its bias), numbered in the order of named_parameters() where that name holds
+        several: a Neuron(2) gets w1, w2, b; an MLP(2, [2, 1]) w1 ... w6 and b1, b2, b3, the
+        tutorials' names. Labels already given are kept, and a name taken by one is skipped.
+        """
+        named = self.named_parameters()
+        bases = [_base(name) for name, _ in named]
+        holders = Counter(base for base, _ in bases)
+        taken = {p.label for _, p in named if p.label}
+        counters = Counter()
+        for (_, p), (base, listed) in zip(named, bases):
+            if p.label:
+                continue
+            label = base
+            if listed or holders[base] > 1 or base in taken:  # numbered: w1, w2, ...
+                counters[base] += 1
+                while f"{base}{counters[base]}" in taken:
+                    counters[base] += 1
+                label = f"{base}{counters[base]}"
+            p.label = label
+            taken.add(label)
+        return self
+
     def zero_grad(self):
         """Set every parameter's grad to 0 (grads add up across backward() calls until then)."""
         for p in self.parameters():
             p.grad = 0.0
+
+    def architecture(self):
+        """The arguments that build this module's shape again, for nn.load; None: it cannot be rebuilt."""
+        return None
 
     def state_dict(self):
         """{name: float} of every parameter, in order."""
@@ -61,44 +99,112 @@ class Module:
         return self
 
     def save(self, path):
-        """Write the parameters to `path` as JSON: {"format", "version", "module", "parameters"}.
+        """Write the parameters (and the architecture, if any) to `path` as JSON; see the module's docstring.
 
-        The file is written beside its final place and then renamed, so a crash cannot leave
-        a half-written file behind.
+        The file is written beside its final place and then renamed over it, so a crash leaves
+        the old file or the new one, never half of one, and no temporary file. Through a
+        symlink, the file it points to is written. A directory or other non-regular file
+        (a device, a pipe) is refused. A new file gets the permissions the umask allows; a file
+        replaced keeps its own.
         """
         state = self.state_dict()
         bad = [name for name, x in state.items() if not math.isfinite(x)]
         if bad:
             raise ValueError(f"cannot save {path}: parameter {bad[0]} is {state[bad[0]]!r}, not a finite number")
-        document = {"format": FORMAT, "version": VERSION, "module": type(self).__name__, "parameters": state}
-        text = json.dumps(document, indent=1) + "\n"
-        folder = os.path.dirname(os.path.abspath(path))
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as f:
-            f.write(text)
-        os.replace(f.name, path)
+        document = {"format": FORMAT, "version": VERSION, "module": type(self).__name__}
+        architecture = self.architecture()
+        if architecture is not None:
+            document["architecture"] = architecture
+        document["parameters"] = state
+        _replace_file(path, json.dumps(document, indent=1) + "\n")
 
     def load(self, path):
-        """Read parameters saved by save(); a malformed or mismatched file raises ValueError and changes nothing.
+        """Read parameters saved by save() into this model; return it.
 
-        The names must match this model's exactly ("module", the saver's class, is not checked).
+        The names must match this model's exactly ("module" and "architecture" are not
+        checked). A malformed or mismatched file raises ValueError naming the file and the
+        problem, and changes nothing; a missing file raises FileNotFoundError.
         """
-        document = _read_json(path)
-        if not isinstance(document, dict):
-            raise ValueError(f"{path}: expected a JSON object at the top, found {_json_type(document)}")
-        if document.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a chainrule parameter file (its \"format\" is {document.get('format')!r}, "
-                             f"expected {FORMAT!r})")
-        if document.get("version") != VERSION:
-            raise ValueError(f"{path}: unsupported version {document.get('version')!r} (this chainrule reads {VERSION})")
-        if "parameters" not in document:
-            raise ValueError(f"{path}: no \"parameters\" object")
-        state = document["parameters"]
-        if not isinstance(state, dict):
-            raise ValueError(f"{path}: \"parameters\" should be an object of name: number, found {_json_type(state)}")
-        return self.load_state_dict(state, source=str(path))
+        document = read_parameter_file(path)
+        return self.load_state_dict(document["parameters"], source=str(path))
 
     def __repr__(self):
-        return f"{type(self).__name__}({len(self.parameters())} parameters)"
+        architecture = self.architecture()
+        if architecture is None:
+            return f"{type(self).__name__}({len(self.parameters())} parameters)"
+        args = list(architecture.items())
+        shown = [repr(value) for _, value in args[:2]] + [f"{key}={value!r}" for key, value in args[2:]]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def save(model, path):
+    """Write `model`'s parameters and architecture to `path` as JSON: model.save(path)."""
+    if not isinstance(model, Module):
+        raise TypeError(f"save(model, path) takes a Module (a Neuron, Layer, MLP or your own), not {type(model).__name__}")
+    model.save(path)
+
+
+def read_parameter_file(path):
+    """The document save() wrote at `path`, checked down to "parameters" being an object.
+
+    ValueError naming the file and the problem for anything else: not UTF-8, not JSON,
+    nested too deeply, numbers too long, another format or version, no parameters.
+    """
+    document = _read_json(path)
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: expected a JSON object at the top, found {_json_type(document)}")
+    if document.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a chainrule parameter file (its \"format\" is {document.get('format')!r:.80}, "
+                         f"expected {FORMAT!r})")
+    version = document.get("version")
+    if type(version) is not int or version != VERSION:  # true == 1 in Python: the type is checked too
+        raise ValueError(f"{path}: unsupported version {version!r:.80} (this chainrule reads {VERSION})")
+    if "parameters" not in document:
+        raise ValueError(f"{path}: no \"parameters\" object")
+    if not isinstance(document["parameters"], dict):
+        raise ValueError(f"{path}: \"parameters\" should be an object of name: number, found "
+                         f"{_json_type(document['parameters'])}")
+    return document
+
+
+def _replace_file(path, text):
+    """Write text to the regular file at path (a symlink's target), atomically; see Module.save."""
+    target = os.path.realpath(path)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        mode = None  # a new file: os.open's 0o666 minus the umask
+    else:
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "cannot save: it is a directory", os.fspath(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"cannot save {path}: it is {_file_kind(info.st_mode)}, not a regular file")
+        mode = stat.S_IMODE(info.st_mode)
+    temporary = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            if mode is not None:
+                os.chmod(f.fileno(), mode)
+            os.fsync(f.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _file_kind(mode):
+    kinds = [(stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a pipe"),
+             (stat.S_ISSOCK, "a socket")]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _base(path):
+    """(the name a parameter is held by, whether it sits in a list): ("w", True) for "layers.0.neurons.1.w.0"."""
+    parts = path.split(".")
+    return next(part for part in reversed(parts) if not part.isdigit()), parts[-1].isdigit()
 
 
 def _walk(item, name):
@@ -138,7 +244,11 @@ def _check_state(state, names, source):
 def _check_number(x, name, source):
     if isinstance(x, bool) or not isinstance(x, Real):
         raise ValueError(f"{source}: parameter {name} should be a number, not {_json_type(x)} {x!r}")
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ValueError(f"{source}: parameter {name} is an integer of {len(str(x))} digits, "
+                         "too large for a float") from None
     if not math.isfinite(x):
         raise ValueError(f"{source}: parameter {name} is {x!r}; parameters must be finite numbers")
     return x
@@ -163,19 +273,17 @@ def _read_json(path):
         return json.loads(text, object_pairs_hook=_no_repeated_keys)  # NaN and Infinity read as floats, refused later
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
-    except _JSONContentError as e:
+    except RecursionError:
+        raise ValueError(f"{path}: the JSON is nested too deeply to be a parameter file") from None
+    except ValueError as e:  # a repeated name, or an integer too long to convert (Python stops at 4300 digits)
         raise ValueError(f"{path}: {e}") from None
-
-
-class _JSONContentError(ValueError):
-    """JSON that parses but that a parameter file must not contain."""
 
 
 def _no_repeated_keys(pairs):
     seen = set()
     for key, _ in pairs:
         if key in seen:
-            raise _JSONContentError(f"the name {key!r} appears twice in one object")
+            raise ValueError(f"the name {key!r} appears twice in one object")
         seen.add(key)
     return dict(pairs)
 

@@ -65,6 +65,7 @@ class Adam(Optimizer):
         self.t = 0
 
     def step(self):
+        """p <- p - lr * m^ / (sqrt(v^) + eps), after updating m and v with the grad (see the class)"""
         b1, b2 = self.betas
         t = self.t + 1
         m = [b1 * mi + (1.0 - b1) * p.grad for p, mi in zip(self.params, self.m)]

@@ -1,7 +1,7 @@
 """The shared walkthrough: backward one node at a time, for any graph, not only a demo's."""
 import pytest
 
-from chainrule.demos import network
+from chainrule.demos import gender
 from chainrule.demos.parts import pre_activation
 from chainrule.demos.walkthrough import backward_walk, partial, walkthrough_steps
 from chainrule.engine import Value, backward_order
@@ -37,9 +37,12 @@ def test_stale_grads_are_cleared_first_so_every_number_is_d_root_d_value():
     assert walked["dy/dw"] == fw.grad and walked["dy/dx"] == fx.grad
 
 
-def test_a_leaf_has_nothing_to_walk():
+def test_a_leaf_has_nothing_to_walk_and_unknown_labels_are_refused():
     with pytest.raises(ValueError, match="nothing to walk through: x was not computed"):
         walkthrough_steps(Value(1.0, "x"))
+    y, *_ = neuron()
+    with pytest.raises(ValueError, match="no value of the graph of y is labelled 'v', 'w7'"):
+        walkthrough_steps(y, remarks={"w7": "a typo"}, tutorial={"v": ("1", "")})
 
 
 def test_an_unlabelled_root_is_named_by_its_formula():
@@ -60,8 +63,19 @@ def test_draw_options_reach_every_drawing_and_digits_the_text():
     assert f"to x: local -2 × grad {slope:.2g} = {-2 * slope:.2g}." in steps[-1].text
 
 
+def test_the_highlighted_value_gets_its_chain_rule_where_its_grad_is_complete():
+    y, x, w, b = neuron(b=0.3)
+    steps = walkthrough_steps(y, highlight="w")
+    assert [bool(s.graph.caption) for s in steps] == [True, True, True]  # every step highlights something
+    assert steps[-1].graph.caption[0].startswith("dy/dw = ")  # the step that completes dy/dw: w's chain rule
+    assert steps[-1].graph.caption == walkthrough_steps(y, highlight=w)[-1].graph.caption
+    assert not walkthrough_steps(y)[-1].graph.caption[0].startswith("dy/dw = ")  # else: the node reached, w*x
+    with pytest.raises(ValueError, match="highlight: 'v' is not a value of the graph of y"):
+        walkthrough_steps(y, highlight="v")
+
+
 def test_a_tutorials_printed_grad_goes_on_the_step_where_it_is_complete():
-    *_, L = network.alice_network()
+    *_, L = gender.alice_network()
     steps = walkthrough_steps(L, tutorial={"x1": ("0.5", "why"), "w1": ("0.0214", "rounded factors")})
     x1 = [n for s in steps for n in s.numbers if n.name == "dL/dx1"]
     assert [n.tutorial for n in x1] == ["", "0.5"]  # x1 feeds h1 and h2: complete after the second
@@ -70,7 +84,7 @@ def test_a_tutorials_printed_grad_goes_on_the_step_where_it_is_complete():
 
 
 def test_walkthrough_grads_fill_in_monotonically_to_a_plain_backward():
-    *_, L = network.alice_network()
+    *_, L = gender.alice_network()
     nodes = backward_order(L)
     filled, final = [], set()
     for v, passes in backward_walk(L):
@@ -81,16 +95,16 @@ def test_walkthrough_grads_fill_in_monotonically_to_a_plain_backward():
             assert id(x) not in final  # a node passes on only after its grad is whole
             assert share == d * v.grad
     assert filled == sorted(filled) and filled[0] < filled[-1]
-    *_, fresh = network.alice_network()
+    *_, fresh = gender.alice_network()
     fresh_nodes = backward_order(fresh)  # (before backward: backward_order resets intermediate grads)
     fresh.backward()
     assert [x.grad for x in nodes] == [x.grad for x in fresh_nodes]
 
 
 def test_walkthrough_steps_report_the_grads_of_their_moment():
-    ws, bs, _, _, _, L = network.alice_network()
+    ws, bs, _, _, _, L = gender.alice_network()
     walk = walkthrough_steps(L)
-    _, _, _, _, _, fresh = network.alice_network()
+    _, _, _, _, _, fresh = gender.alice_network()
     fresh.backward()
     grads = {p.label: p.grad for p in (*ws, *bs)}
     seen = {n.name: n.engine for s in walk for n in s.numbers}
@@ -103,7 +117,7 @@ def test_walkthrough_steps_report_the_grads_of_their_moment():
 
 
 def test_describe_and_partial_name_nodes_like_the_tutorial():
-    ws, bs, h1, _, y_pred, L = network.alice_network()
+    ws, bs, h1, _, y_pred, L = gender.alice_network()
     z = pre_activation(h1)
     assert describe(z) == "w1*x1 + w2*x2 + b1"
     assert describe(L.inputs[0]) == "y_true - y_pred"

@@ -1,5 +1,6 @@
 """nn: the tutorials' networks by their numbers, training that works, and errors a user can act on."""
 import ast
+import inspect
 import math
 import pathlib
 import random
@@ -38,15 +39,20 @@ def test_tutorial_neuron_prints_0_999():
     assert n([2, 3]).data == pytest.approx(0.9990889488055994, abs=1e-15)
 
 
+def tutorial_network(**options):
+    """The tutorial's 2-2-1 network: a sigmoid in every neuron, the output's included."""
+    return MLP(2, [2, 1], activation="sigmoid", out_activation="sigmoid", **options)
+
+
 def test_tutorial_network_feedforward_prints_0_7216():
-    model = MLP(2, [2, 1], activation="sigmoid")
+    model = tutorial_network()
     set_all(model, [0, 1], 0)
     assert model([2, 3]).data == pytest.approx(0.7216325609518421, abs=1e-12)
 
 
 def test_tutorial_dL_dw1_by_backprop_matches_the_hand_chain_rule():
     # all weights 1, biases 0, only Alice (-2, -1) -> 1: the tutorial gets dL/dw1 = 0.0214
-    model = MLP(2, [2, 1], activation="sigmoid")
+    model = tutorial_network()
     set_all(model, [1, 1], 0)
     x = [-2, -1]
     mse(model(x), 1).backward()
@@ -60,7 +66,7 @@ def test_tutorial_dL_dw1_by_backprop_matches_the_hand_chain_rule():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_gender_network_learns_emily_and_frank(seed):
-    model = MLP(2, [2, 1], activation="sigmoid", seed=seed)
+    model = tutorial_network(seed=seed)
     opt = SGD(model.parameters(), lr=0.1)
     history = fit(model, datasets.gender(), mse, opt, epochs=1000, batch_size=1)
     assert len(history) == 1000 and history[-1] < history[0] / 10
@@ -69,7 +75,7 @@ def test_gender_network_learns_emily_and_frank(seed):
 
 
 def test_fit_with_batch_size_1_is_the_tutorials_hand_written_sgd():
-    model = MLP(2, [2, 1], activation="sigmoid", seed=7)
+    model = tutorial_network(seed=7)
     w1, w2, b1, w3, w4, b2, w5, w6, b3 = [p.data for p in model.parameters()]
     data = datasets.gender()
     fit(model, data, mse, SGD(model.parameters(), lr=0.1), epochs=20, batch_size=1)
@@ -163,27 +169,104 @@ def test_fused_and_per_term_mlps_give_identical_loss_and_grads(activation):
 def test_fused_neuron_is_one_dot_node_and_per_term_shows_every_step():
     fused = Neuron(3, "tanh", weights=[1, 2, 3], bias=0.5)([1, 1, 1])
     assert fused.op.name == "tanh" and fused.inputs[0].op.name == "dot"
-    per_term = Neuron(3, "linear", weights=[1, 2, 3], bias=0.5, fused=False)([1, 1, 1])
+    neuron = Neuron(3, "linear", weights=[1, 2, 3], bias=0.5, fused=False)
+    per_term = neuron([1, 1, 1])
     ops = sorted(v.op.name for v in backward_order(per_term) if v.inputs)
     assert ops == ["add"] * 3 + ["mul"] * 3  # w1*x1 + w2*x2 + w3*x3 + b
-    assert per_term.inputs[1].label == "b"
+    assert per_term.inputs[1] is neuron.b
 
 
 # --- modules: names, labels, seeds ------------------------------------------------------------
 
 
-def test_named_parameters_are_dotted_paths_and_labels():
+def test_named_parameters_are_dotted_paths_and_never_touch_labels():
     model = MLP(2, [3, 1], seed=0)
     names = [name for name, _ in model.named_parameters()]
     assert names[:4] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b",
                          "layers.0.neurons.1.w.0"]
     assert names[-1] == "layers.1.neurons.0.b" and len(names) == 3 * 3 + 4
-    assert [p.label for p in model.parameters()] == names
     assert list(model.state_dict()) == names
-    # naming a part does not shorten the labels the whole gave
+    assert [p.label for p in model.parameters()] == [""] * 13  # reading names labels nothing
+    model.layers[1].neurons[0].b.label = "bias_out"
+    model.named_parameters()
+    assert model.layers[1].neurons[0].b.label == "bias_out"
     assert [n for n, _ in model.layers[1].named_parameters()] == ["neurons.0.w.0", "neurons.0.w.1",
                                                                  "neurons.0.w.2", "neurons.0.b"]
-    assert model.layers[1].neurons[0].b.label == "layers.1.neurons.0.b"
+
+
+def test_label_parameters_gives_the_tutorials_short_names():
+    model = MLP(2, [2, 1], activation="sigmoid", out_activation="sigmoid")
+    assert model.label_parameters() is model
+    assert [p.label for p in model.parameters()] == "w1 w2 b1 w3 w4 b2 w5 w6 b3".split()
+    assert [p.label for p in Neuron(2).label_parameters().parameters()] == ["w1", "w2", "b"]
+    assert [p.label for p in Neuron(1, bias=False).label_parameters().parameters()] == ["w1"]
+    big = MLP(2, [16, 16, 1], seed=0).label_parameters()
+    labels = [p.label for p in big.parameters()]
+    assert len(set(labels)) == len(labels) and max(map(len, labels)) <= 4  # w320, b33: short, unique
+
+
+def test_labelled_values_given_as_weights_are_kept_and_trained():
+    w1, w2, b = Value(0.0, "w1"), Value(1.0, "w2"), Value(4.0, "b")
+    n = Neuron(2, "sigmoid", weights=[w1, w2], bias=b)
+    assert n.w == [w1, w2] and n.b is b  # the very Values, labels and all
+    assert all(p.op.name == "param" for p in (w1, w2, b))  # drawn as parameters from now on
+    assert n.label_parameters().parameters() == [w1, w2, b] and w1.label == "w1"
+    assert n([2, 3]).data == 0.9990889488055994
+    h = [Value(float(i), f"w{i}") for i in range(1, 7)]
+    model = MLP(2, [2, 1], "sigmoid", "sigmoid", weights=[[h[0:2], h[2:4]], [h[4:6]]], biases=[[0, 0], [0]])
+    assert model.parameters()[:2] == h[:2] and model.layers[1].neurons[0].w == h[4:6]
+    with pytest.raises(ValueError, match="weight 0: .* was computed from other values"):
+        Neuron(1, weights=[Value(1.0) * 2])
+
+
+def test_a_model_without_biases():
+    n = Neuron(3, "linear", weights=[1, 2, 3], bias=False)
+    assert n.b is None and len(n.parameters()) == 3 and n([1, 1, 1]).data == 6.0
+    per_term = Neuron(2, "linear", weights=[1, 2], bias=False, fused=False)([1, 1])
+    assert sorted(v.op.name for v in backward_order(per_term) if v.inputs) == ["add", "mul", "mul"]
+    model = MLP(3, [4, 1], biases=False, seed=0)
+    assert len(model.parameters()) == 3 * 4 + 4 and "biases=False" in repr(model)
+    with pytest.raises(TypeError, match="bias=True: give the bias's starting value"):
+        Neuron(2, bias=True)
+    with pytest.raises(ValueError, match="cannot leave out only some"):
+        Layer(2, 2, biases=[0.5, False])
+
+
+def test_the_last_layer_is_linear_unless_out_activation_says_otherwise():
+    model = MLP(2, [3, 1], activation="relu", seed=0)
+    assert model([1.0, -2.0]).op.name == "dot"  # the weighted sum itself: no relu on the output
+    assert MLP(2, [3, 1], activation="relu", out_activation="sigmoid")([1, 2]).op.name == "sigmoid"
+    assert MLP(2, [1], activation="relu")([1, 2]).op.name == "dot"  # one layer: the output layer
+
+
+def test_repr_shows_sizes_and_activations():
+    assert repr(Neuron(2, "sigmoid")) == "Neuron(2, 'sigmoid')"
+    assert repr(Neuron(3, bias=False, fused=False)) == "Neuron(3, 'tanh', bias=False, fused=False)"
+    assert repr(Layer(2, 3, "relu")) == "Layer(2, 3, activation='relu')"
+    assert repr(MLP(2, [16, 16, 1], activation="relu")) == (
+        "MLP(2, [16, 16, 1], activation='relu', out_activation='linear')")
+
+    class Custom(Module):
+        def __init__(self):
+            self.w = Value(1.0, param=True)
+
+    assert repr(Custom()) == "Custom(1 parameters)"
+
+
+def test_every_public_name_has_its_real_signature_and_a_docstring():
+    import chainrule.nn as nn
+
+    for name in nn.__all__:
+        thing = getattr(nn, name)
+        if inspect.ismodule(thing):
+            continue
+        assert inspect.getdoc(thing), name
+        members = [thing] + [m for key, m in vars(thing).items() if callable(m) and not key.startswith("_")] \
+            if inspect.isclass(thing) else [thing]
+        for member in members:
+            assert inspect.getdoc(member), f"{name}.{member.__name__}"
+            parameters = inspect.signature(member).parameters.values()
+            assert not any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters), member
 
 
 def test_a_hand_built_module_keeps_its_labels_and_counts_a_shared_parameter_once():
@@ -195,8 +278,9 @@ def test_a_hand_built_module_keeps_its_labels_and_counts_a_shared_parameter_once
             self._cache = Value(9.0)  # private: not a parameter
 
     m = TwoNeurons()
-    assert [(name, p.label) for name, p in m.named_parameters()] == [
-        ("w1", "w1"), ("h.w.0", "h.w.0"), ("h.b", "h.b")]
+    assert [(name, p.label) for name, p in m.named_parameters()] == [("w1", "w1"), ("h.w.0", ""), ("h.b", "")]
+    m.label_parameters()
+    assert [p.label for p in m.parameters()] == ["w1", "w2", "b"]  # w1 is taken: the neuron's weight is w2
     m.w1.grad = 3.0
     m.zero_grad()
     assert m.w1.grad == 0.0

@@ -1,9 +1,13 @@
 """nn save/load: JSON that round-trips exactly; every malformed file is refused and changes nothing."""
 import json
+import os
+import stat
 
 import pytest
 
-from chainrule.nn import MLP, Neuron
+from chainrule import nn
+from chainrule.engine import Value
+from chainrule.nn import MLP, Layer, Module, Neuron
 
 
 def saved(tmp_path, model):
@@ -28,7 +32,9 @@ def test_the_file_is_readable_json_with_names_in_order(tmp_path):
     model = Neuron(2, "sigmoid", weights=[0, 1], bias=4)
     document = json.loads(saved(tmp_path, model).read_text())
     assert document == {"format": "chainrule-parameters", "version": 1, "module": "Neuron",
+                        "architecture": {"nin": 2, "activation": "sigmoid"},
                         "parameters": {"w.0": 0.0, "w.1": 1.0, "b": 4.0}}
+    assert list(document) == ["format", "version", "module", "architecture", "parameters"]
 
 
 def test_load_state_dict_checks_everything_before_changing_anything():
@@ -133,3 +139,159 @@ def test_a_binary_file_is_refused(tmp_path):
 def test_a_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         MLP(2, [2, 1]).load(tmp_path / "nope.json")
+
+
+# --- nn.save / nn.load: the architecture is in the file ---------------------------------------
+
+@pytest.mark.parametrize("model", [
+    MLP(2, [4, 3, 1], activation="relu", seed=3),
+    MLP(3, [4, 1], activation="sigmoid", out_activation="sigmoid", biases=False, fused=False, seed=1),
+    Layer(2, 3, "tanh", seed=5),
+    Neuron(2, "sigmoid", weights=[0, 1], bias=4),
+], ids=repr)
+def test_nn_load_rebuilds_the_model_from_the_file(tmp_path, model):
+    path = tmp_path / "model.json"
+    nn.save(model, path)
+    again = nn.load(path)
+    assert type(again) is type(model) and repr(again) == repr(model)
+    assert again.state_dict() == model.state_dict()
+    x = [0.3, -1.7, 2.0][:model.nin]
+    out, back = model(x), again(x)
+    assert [v.data for v in out] == [v.data for v in back] if isinstance(out, list) else out.data == back.data
+    assert [p.label for p in again.label_parameters().parameters()] == [
+        p.label for p in type(model)(**model.architecture()).label_parameters().parameters()]
+
+
+def test_nn_load_refuses_a_model_it_cannot_rebuild(tmp_path):
+    class Scale(Module):
+        def __init__(self):
+            self.a = Value(2.0, param=True)
+
+    path = tmp_path / "scale.json"
+    nn.save(Scale(), path)
+    with pytest.raises(ValueError, match="holds the parameters of a 'Scale', which nn.load cannot rebuild.*model.load"):
+        nn.load(path)
+    model = Scale()
+    model.a.data = 0.0
+    assert model.load(path).a.data == 2.0  # the method still reads it
+    with pytest.raises(TypeError, match="takes a Module"):
+        nn.save([Value(1.0)], path)
+
+
+def broken_architecture(tmp_path, change):
+    document = json.loads(saved(tmp_path, MLP(2, [2, 1], seed=0)).read_text())
+    change(document)
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda d: d["architecture"].update(sizes=[10**9, 1]), "the architecture has 4000000001 parameters but the file holds 9"),
+    (lambda d: d["architecture"].update(sizes=[2, 10**400]), "the architecture has"),
+    (lambda d: d["architecture"].update(sizes=[2, True]), "every size should be a whole number >= 1, not True"),
+    (lambda d: d["architecture"].update(sizes=[]), "sizes should be a non-empty list"),
+    (lambda d: d["architecture"].update(activation="softmax"), "architecture: unknown activation 'softmax'"),
+    (lambda d: d["architecture"].update(seed=3), "should be an object with nin, sizes"),
+    (lambda d: d["architecture"].pop("nin"), "should be an object with nin, sizes"),
+    (lambda d: d.update(architecture=[2, [2, 1]]), "should be an object with nin, sizes"),
+    (lambda d: d.update(module="Sequential"), "holds the parameters of a 'Sequential'"),
+    (lambda d: d.pop("architecture"), "which nn.load cannot rebuild"),
+])
+def test_nn_load_checks_the_architecture_before_building_anything(tmp_path, change, words):
+    path = broken_architecture(tmp_path, change)
+    with pytest.raises(ValueError) as e:
+        nn.load(path)
+    assert str(path) in str(e.value) and words in str(e.value), str(e.value)
+
+
+# --- hostile files: the documented ValueError, naming the file ----------------------------------
+
+def neuron_file(version="1", weight="0.5"):
+    """The file a Neuron(1, bias=False) saves, with its version and weight written as given."""
+    return ('{"format": "chainrule-parameters", "version": ' + version + ', "module": "Neuron", '
+            '"architecture": {"nin": 1, "activation": "tanh", "bias": false}, "parameters": {"w.0": ' + weight + '}}')
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    (neuron_file(weight="9" * 401), "parameter w.0 is an integer of 401 digits, too large for a float"),
+    (neuron_file(weight="9" * 5000), "digits"),
+    (neuron_file(version="true"), "unsupported version True"),
+    (neuron_file(version="1.0"), "unsupported version 1.0"),
+], ids=["100000 deep", "401 digits", "5000 digits", "version true", "version 1.0"])
+def test_a_hostile_file_gives_a_value_error_naming_the_file(tmp_path, text, words):
+    fine = tmp_path / "fine.json"
+    fine.write_text(neuron_file())
+    assert nn.load(fine).w[0].data == 0.5  # well formed, the same file loads
+    path = tmp_path / "hostile.json"
+    path.write_text(text)
+    for read in (Neuron(1, weights=[0.0], bias=False).load, nn.load):
+        with pytest.raises(ValueError) as e:
+            read(path)
+        assert str(path) in str(e.value) and words in str(e.value), str(e.value)
+
+
+# --- save writes where the user meant, leaves nothing behind ------------------------------------
+
+def test_save_to_a_directory_raises_and_leaves_no_temporary_file(tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError):
+        Neuron(1).save(folder)
+    assert list(tmp_path.iterdir()) == [folder] and list(folder.iterdir()) == []
+
+
+def test_save_into_a_missing_folder_raises_and_leaves_nothing(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        Neuron(1).save(tmp_path / "nope" / "model.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "model.json"
+    target.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    model = Neuron(2, "sigmoid", weights=[0, 1], bias=4)
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert json.loads(target.read_text())["parameters"] == model.state_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json", "real"]
+    assert [p.name for p in target.parent.iterdir()] == ["model.json"]  # the temporary file went beside the target
+    dangling = tmp_path / "next.json"
+    dangling.symlink_to(tmp_path / "real" / "new.json")
+    model.save(dangling)
+    assert dangling.is_symlink() and nn.load(dangling).state_dict() == model.state_dict()
+
+
+def test_save_refuses_a_pipe_or_device_and_never_replaces_it(tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError, match="it is a pipe, not a regular file"):
+        Neuron(1).save(pipe)
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode) and sorted(tmp_path.iterdir()) == [pipe]
+    link = tmp_path / "full"
+    link.symlink_to("/dev/full")
+    with pytest.raises(ValueError, match="it is a character device, not a regular file"):
+        Neuron(1).save(link)
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_new_file_honours_the_umask(tmp_path, umask):
+    before = os.umask(umask)
+    try:
+        Neuron(1).save(tmp_path / "model.json")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE(os.stat(tmp_path / "model.json").st_mode) == 0o666 & ~umask
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text("{}")
+    path.chmod(0o640)
+    Neuron(1).save(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640 and json.loads(path.read_text())["module"] == "Neuron"

@@ -1,4 +1,5 @@
 """What `pip install` puts in place: one import package, chainrule, and nothing that shadows a builtin."""
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -10,8 +11,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_wheel_holds_one_top_level_package(tmp_path):
+    # Built from a copy of the tracked files: building in the checkout would leave a build/
+    # folder behind, whose stale files a later wheel would pick up.
+    source = tmp_path / "source"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True).stdout
+    for name in tracked.decode().split("\0"):
+        if name and (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--wheel-dir", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+                    "--wheel-dir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
     (wheel,) = tmp_path.glob("chainrule-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names}

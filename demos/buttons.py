@@ -1,0 +1,144 @@
+"""The four-button machine from "How to program neural networks": add the learning rate, or descend the gradient.
+
+The tutorial teaches with a rule that is not a gradient: each trial adds the learning rate to
+the pressed button's weight. We reproduce the rule with the engine computing the outputs,
+then show what gradient descent on a squared error does from the same start.
+"""
+from ..engine import draw
+from ..nn import Neuron, datasets
+
+from .model import Number, Step
+from .parts import gradient_descent, inputs, params
+
+# the third button is pressed, "var input = [0, 0, 1, 0]", and gives food, "var desiredResult = 1"
+BUTTONS, DESIRED = datasets.four_buttons()[2]
+LEARN_RATE = 0.2  # "var learningRate = 0.20"
+TRIALS = 6  # "var trials = 6"
+OUTPUTS = ("0.00", "0.20", "0.40", "0.60", "0.80", "1.00")  # the final report, as printed
+ERRORS = ("1.00", "0.80", "0.60", "0.40", "0.20", "0.00")
+
+
+def machine():
+    """output = w1*button1 + ... + w4*button4, the tutorial's evaluateNeuralNetwork: a linear neuron
+    without bias, every weight 0 at the start."""
+    return Neuron(len(BUTTONS), "linear", weights=params("w1 w2 w3 w4", [0.0] * len(BUTTONS)), bias=False)
+
+
+def press(neuron):
+    """The machine's output when the third button is pressed."""
+    return neuron(inputs("button1 button2 button3 button4", BUTTONS)).named("output")
+
+
+def add_learning_rate(neuron):
+    """The tutorial's learn(): add the learning rate to the weight of every pressed button."""
+    for w, x in zip(neuron.w, BUTTONS):
+        if x > 0:
+            w.data += LEARN_RATE
+
+
+def trials_by_rule(trials=TRIALS):
+    """The tutorial's train(): evaluate, then learn, `trials` times.
+
+    Returns (output, error) per trial and the machine after the last trial.
+    """
+    neuron = machine()
+    results = []
+    for _ in range(trials):
+        output = press(neuron)
+        error = (DESIRED - output).named("error")  # evaluateNeuralNetError: desired - actual
+        results.append((output.data, error.data))
+        add_learning_rate(neuron)
+    return results, neuron
+
+
+def button_loss(output):
+    """L = 1/2 (desired - output)^2"""
+    return (0.5 * (DESIRED - output) ** 2).named("L")
+
+
+def trials_by_gradient(trials=TRIALS):
+    """Gradient descent on L from the same start, same learning rate: (output, L) per trial."""
+    neuron = machine()
+    outputs = []
+
+    def loss():
+        output = press(neuron)
+        outputs.append(output.data)
+        return button_loss(output)
+
+    losses = [L.data for L in gradient_descent(loss, neuron.parameters(), LEARN_RATE, trials)]
+    return list(zip(outputs, losses))
+
+
+def step_start():
+    output = press(machine())
+    error = (DESIRED - output).named("error")
+    return Step(
+        "Four buttons, and a network that knows nothing yet",
+        "A machine gives dinner when the third button is pressed. The network sees which button "
+        "was pressed (inputs 0, 0, 1, 0), multiplies each input by its weight and adds them up. "
+        "All weights start at 0, so the output is 0.00; we wanted 1, so the error, desired - "
+        "output, is 1.",
+        numbers=(
+            Number("output", output.data, tutorial="0.00"),
+            Number("error = desired - output", error.data, tutorial="1"),
+        ),
+        graph=draw(error),
+    )
+
+
+def step_rule():
+    results, _ = trials_by_rule()
+    _, neuron = trials_by_rule(TRIALS - 1)  # as it is when the sixth trial is evaluated
+    numbers = []
+    for trial, ((output, error), shown_output, shown_error) in enumerate(zip(results, OUTPUTS, ERRORS), 1):
+        numbers.append(Number(f"trial {trial}: output", output, tutorial=shown_output))
+        numbers.append(Number(f"trial {trial}: error", error, tutorial=shown_error))
+    return Step(
+        "Six trials of \"add the learning rate to the pressed button's weight\"",
+        "Each trial the network answers, then learns: the tutorial adds the learning rate 0.2 to "
+        "the weight of every pressed button. The engine computes each output; the rule itself "
+        "is the tutorial's, a fixed step, not a gradient. After six trials the output is 1.00 "
+        "and the error 0.00: chicken dinner. The graph shows the network at the sixth trial.",
+        numbers=tuple(numbers),
+        graph=draw(press(neuron)),
+        history=tuple(error for _, error in results),
+    )
+
+
+def step_gradient():
+    neuron = machine()
+    loss = button_loss(press(neuron))
+    loss.backward()
+    w3 = neuron.w[2]
+    return Step(
+        "What gradient descent asks for",
+        "Measure the miss as a squared error, L = 1/2 (desired - output)^2, and let backward() "
+        "find how L changes with each weight. Only the pressed button's weight has a gradient: "
+        "the others are multiplied by an input of 0, which is why the tutorial's rule touches "
+        "only weights with input > 0. Its gradient is -(desired - output) × 1 = -1, so the "
+        "first gradient step, 0 - 0.2 × -1 = 0.2, is the tutorial's step exactly.",
+        numbers=tuple(Number(f"dL/d{w.label}", w.grad) for w in neuron.w)
+        + (Number("w3 after one gradient step", w3.data - LEARN_RATE * w3.grad, tutorial="0.20"),),
+        graph=draw(loss, highlight=w3),
+    )
+
+
+def step_descent():
+    results = trials_by_gradient()
+    (*_, (seventh, _)), _ = trials_by_rule(TRIALS + 1)
+    return Step(
+        "Six trials of gradient descent",
+        "From the same start, with the same learning rate, gradient descent moves w3 by "
+        "0.2 × (desired - output): a big step while the error is big, smaller and smaller as "
+        "it shrinks, so the output creeps up to 1 and never passes it. The tutorial's fixed "
+        "step gets there in five steps, but a seventh trial would push the output to "
+        f"{seventh:.2f}, past the answer: the \"retraining\" its closing caution warns about.",
+        numbers=tuple(Number(f"trial {t}: output", output) for t, (output, _) in enumerate(results, 1))
+        + (Number("trial 7 with the tutorial's rule: output", seventh),),
+        history=tuple(loss for _, loss in results),
+    )
+
+
+def build():
+    return [step_start(), step_rule(), step_gradient(), step_descent()]
