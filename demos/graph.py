@@ -71,7 +71,7 @@ def _run(args):
     from ..engine.drawing.render import RenderError
 
     format = _format(args.output) if args.output else None
-    out, leaves = build(args.expression, args.values, params=args.param, prog=PROG)
+    out, leaves = build_expression(args.expression, args.values, params=args.param, prog=PROG)
     target = None if args.highlight is None else leaf(leaves, args.highlight, "--highlight")
     try:
         out.backward()
@@ -97,7 +97,7 @@ def _run(args):
     return 0
 
 
-def build(expression, pairs, params=None, prog=PROG):
+def build_expression(expression, pairs, params=None, prog=PROG):
     """The expression from the command line's EXPR and NAME=VALUE words: (out, {name: leaf}).
 
     Mistake if either is wrong; names given but not in the expression are noted on stderr. An

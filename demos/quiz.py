@@ -32,7 +32,6 @@ from itertools import combinations, count
 
 from ..engine.formula import describe
 from ..engine.value import backward_order
-from .parts import derivative
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu")  # the factor learners most often leave out
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
@@ -77,6 +76,8 @@ class Chain:
                              "the command line, allows more)")
         self.paths = _paths(root, self.wrt, paths_below)
         self.names = _names(order, self.paths, root, self.wrt)
+        from .parts import derivative  # here, so that `chainrule list` (which builds the parser) stays lean
+
         self.total = derivative(root, self.wrt)
         self.questions = self._questions()
 
@@ -442,10 +443,10 @@ def add_arguments(parser):
 
 def run(args):
     """Carry out `chainrule quiz` for parsed arguments; the exit code (0 done, 1 stopped early, 2 a mistake)."""
-    from .graph import Mistake, build, leaf
+    from .graph import Mistake, build_expression, leaf
 
     try:
-        out, leaves = build(args.expression, args.values, prog=PROG)
+        out, leaves = build_expression(args.expression, args.values, prog=PROG)
         try:
             chain = Chain(out, leaf(leaves, args.wrt, "--wrt"), args.max_paths)
         except ValueError as e:
