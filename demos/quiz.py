@@ -65,6 +65,8 @@ class Chain:
     """
 
     def __init__(self, root, wrt, max_paths=MAX_PATHS):
+        from .parts import derivative  # here, so that `chainrule list` (which builds the parser) stays lean
+
         order = backward_order(root)
         self.root, self.wrt = root, _find(wrt, order)
         if self.wrt is root:
@@ -76,8 +78,6 @@ class Chain:
                              "the command line, allows more)")
         self.paths = _paths(root, self.wrt, paths_below)
         self.names = _names(order, self.paths, root, self.wrt)
-        from .parts import derivative  # here, so that `chainrule list` (which builds the parser) stays lean
-
         self.total = derivative(root, self.wrt)
         self.questions = self._questions()
 
