@@ -4,7 +4,9 @@ Each step's graph is rendered to SVG once (steps that show the same graph share 
 and the same SVG text goes into the .svg file and into the HTML page.
 """
 import math
+import os
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,12 +43,16 @@ def render_svgs(steps):
 
 
 def prepare_out(folder):
-    """Make the output folder and check a file can be written in it; OSError says why not."""
+    """Make the output folder and check a file can be written in it; OSError says why not.
+
+    The probe is a new file of a fresh name (mkstemp: O_CREAT | O_EXCL), so it never follows a
+    link or touches a file that is already there.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    probe = folder / ".chainrule-write-check"
-    probe.write_text("")
-    probe.unlink()
+    handle, probe = tempfile.mkstemp(prefix=".chainrule-write-check-", dir=folder)
+    os.close(handle)
+    os.unlink(probe)
     return folder
 
 
