@@ -5,7 +5,9 @@ drawing as SVG, which goes into the .svg file and behind the page's "full graph"
 the part of it the page shows in the step, made to read at GRAPH_WIDTH px.
 """
 import math
+import os
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,12 +61,16 @@ def render_pictures(steps):
 
 
 def prepare_out(folder):
-    """Make the output folder and check a file can be written in it; OSError says why not."""
+    """Make the output folder and check a file can be written in it; OSError says why not.
+
+    The probe is a new file of a fresh name (mkstemp: O_CREAT | O_EXCL), so it never follows a
+    link or touches a file that is already there.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    probe = folder / ".chainrule-write-check"
-    probe.write_text("")
-    probe.unlink()
+    handle, probe = tempfile.mkstemp(prefix=".chainrule-write-check-", dir=folder)
+    os.close(handle)
+    os.unlink(probe)
     return folder
 
 
