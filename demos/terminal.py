@@ -60,10 +60,9 @@ class Style:
         return self.paint(text, "31")
 
 
-def terminal_size():
-    """(columns, rows) of the terminal; columns kept between 40 and 100 so lines stay readable."""
-    size = shutil.get_terminal_size((80, 24))
-    return max(40, min(100, size.columns)), max(10, size.lines)
+def terminal_width():
+    """The terminal's width, kept between 40 and 100 columns so lines stay readable."""
+    return max(40, min(100, shutil.get_terminal_size((80, 24)).columns))
 
 
 def wrap_text(text, width):
@@ -175,15 +174,16 @@ def pages(lines, rows):
     return [lines[i:i + rows] for i in range(0, len(lines), rows)] or [[]]
 
 
-def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=None):
+def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=None, read=input):
     """Show the steps one screen at a time; interactive=False prints them all straight through.
 
     keys: an iterator of actions ("next", "back", "quit") instead of the terminal's keys.
+    read: reads a line (prompt) -> str, where single keys cannot be read (no termios).
     """
     out = out or sys.stdout
     style = Style(out)
     svg_paths = svg_paths or [None] * len(steps)
-    width, rows = terminal_size()
+    width, rows = terminal_width(), max(10, shutil.get_terminal_size((80, 24)).lines)
     if not steps:
         out.write(f"{demo.title}: this demo has no steps yet.\n")
         return
@@ -195,7 +195,7 @@ def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=Non
     if keys is not None:
         _walk(demo, steps, svg_paths, out, style, width, rows, keys)
         return
-    with SingleKeys(sys.stdin) as typed:
+    with SingleKeys(sys.stdin, read) as typed:
         _walk(demo, steps, svg_paths, out, style, width, rows, typed)
 
 
@@ -237,10 +237,11 @@ def _walk(demo, steps, svg_paths, out, style, width, rows, keys):
 
 class SingleKeys:
     """The terminal's keys, one at a time and without Enter, as actions; the terminal is restored
-    on leaving. Where single keys cannot be read (no termios), lines are read instead."""
+    on leaving. Where single keys cannot be read (no termios), lines are read with `read`.
+    The end of input, or a terminal that fails, ends the keys (the stepper quits)."""
 
-    def __init__(self, stream):
-        self.stream = stream
+    def __init__(self, stream, read=input):
+        self.stream, self.read = stream, read
         self.saved = None
 
     def __enter__(self):
@@ -265,17 +266,17 @@ class SingleKeys:
         return self
 
     def __next__(self):
-        if self.saved is None:
-            line = self.stream.readline()
-            if not line:
-                raise StopIteration
-            return KEYS.get(line.strip().lower()[:1] or "\n", "unknown")
-        key = os.read(self.fd, 1).decode("latin-1")
-        if key == "\033":  # an arrow key sends ESC [ C; a lone Escape sends nothing more
-            while select.select([self.fd], [], [], 0.05)[0] and len(key) < 8:
-                key += os.read(self.fd, 1).decode("latin-1")
-                if key[-1].isalpha() or key[-1] == "~":
-                    break
+        try:
+            if self.saved is None:
+                return KEYS.get(self.read("").strip().lower()[:1] or "\n", "unknown")
+            key = os.read(self.fd, 1).decode("latin-1")
+            if key == "\033":  # an arrow key sends ESC [ C; a lone Escape sends nothing more
+                while select.select([self.fd], [], [], 0.05)[0] and len(key) < 8:
+                    key += os.read(self.fd, 1).decode("latin-1")
+                    if key[-1].isalpha() or key[-1] == "~":
+                        break
+        except (EOFError, OSError):
+            raise StopIteration from None
         if not key:
             raise StopIteration
         return KEYS.get(key.lower() if len(key) == 1 else key, "unknown")

@@ -268,3 +268,18 @@ def test_a_numbers_verdict_is_decided_once_on_the_number():
         assert verdict in MARKS
     assert [mark_of(n, style) for n in cases.values()] == [style.ok, "note", style.off, ""]
     assert MARKS["explained"][1] == "note" and MARKS["differs"][1] == "✗"
+
+
+def test_where_single_keys_cannot_be_read_lines_are_read_instead():
+    from chainrule.demos.terminal import SingleKeys
+
+    lines = iter(["", "b", "q", "nonsense"])
+
+    def read(prompt):
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    with SingleKeys(io.StringIO(), read) as keys:  # no terminal to put in single-key mode
+        assert list(keys) == ["next", "back", "quit", "unknown"]  # then the end of input ends them
