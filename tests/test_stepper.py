@@ -273,7 +273,7 @@ def test_a_numbers_verdict_is_decided_once_on_the_number():
 def test_where_single_keys_cannot_be_read_lines_are_read_instead():
     from chainrule.demos.terminal import SingleKeys
 
-    lines = iter(["", "b", "q", "nonsense"])
+    lines = iter(["", "b", "q", "x"])
 
     def read(prompt):
         try:
