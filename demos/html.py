@@ -116,6 +116,7 @@ html.viewing { overflow: hidden; }
                     background: rgba(255, 255, 255, .94); border: 1px solid var(--line); border-radius: 8px;
                     padding: 6px 10px; pointer-events: none; }
 .js .viewer .info:empty { display: none; }
+.nojs .info { display: none; }
 figcaption { color: var(--soft); font-size: 13px; text-align: center; margin-top: 4px; }
 figure.loss svg { display: block; width: 100%; height: auto; }
 .loss .curve { fill: none; stroke: var(--accent); stroke-width: 2; }
