@@ -318,7 +318,7 @@ engine's, and the graph that produced them.</p></div></header>
 .demos li { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px;
             margin: 12px 0; }
 .demos a { color: var(--accent); font-weight: 600; text-decoration: none; font-size: 18px; }
-.demos .count { color: var(--soft); font-size: 14px; margin-left: 6px; }
+.demos .count { color: var(--soft); font-size: 14px; margin-left: 6px; white-space: nowrap; }
 .demos .follows { display: block; font-size: 14px; margin: 2px 0 0; }
 .demos .follows a { font-size: 14px; font-weight: 400; }"""
     return _page("chainrule · worked examples", body, extra_css=extra)
