@@ -298,17 +298,6 @@ def test_the_index_and_every_page_of_all_in_chromium(browser, tmp_path, monkeypa
     assert browser.problems() == []
 
 
-def test_every_catalog_demo_page_in_chromium(browser, tmp_path, capsys):
-    assert cli.main(["demo", "--all", "--out", str(tmp_path)]) == 0
-    for name, demo in cli.catalog().items():
-        browser.open(tmp_path / name / f"{name}.html")
-        count = len(browser.js("[...document.querySelectorAll('.step')].map(s => s.id)"))
-        for k in range(1, count):
-            browser.click("#next")
-            assert browser.js(SHOWN) == [f"step-{k + 1}", f"Step {k + 1} of {count}"], name
-        assert browser.problems() == [], name
-
-
 def neuron_demo():
     """One real drawing: the tutorial's neuron after backward, w1 highlighted."""
     from chainrule.engine import Value, draw
@@ -326,9 +315,9 @@ def centre(browser, selector):
                       ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
 
 
-def node_of(label, where="figure.graph"):
-    """A selector for the box of the value with that label (its first text)."""
-    return (f"[...document.querySelectorAll('{where} g.node')].find(g => g.querySelector('text')"
+def node_of(label):
+    """An expression for the box of the step's graph whose first text is `label`."""
+    return (f"[...document.querySelectorAll('figure.graph g.node')].find(g => g.querySelector('text')"
             f".textContent === {json.dumps(label)})")
 
 

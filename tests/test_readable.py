@@ -54,16 +54,19 @@ def readable_share(sizes):
 
 
 def measure_page(browser, page):
-    """[(step title, share of readable text, smallest size, overflow px)] for every step with a graph."""
+    """[(step title, share of readable text, smallest size, overflow px)] for every step with a graph,
+    reached with the arrow key; the page must say it shows each step and report no problem."""
     browser.open(page)
     count = browser.js("document.querySelectorAll('.step').length")
     rows = []
     for k in range(count):
         if k:
             browser.press("ArrowRight", 39)
+        assert browser.js("document.getElementById('counter').textContent") == f"Step {k + 1} of {count}", page
         shown = browser.js(MEASURE % STEP)
         if shown["sizes"]:
             rows.append((shown["title"], readable_share(shown["sizes"]), min(shown["sizes"]), shown["overflow"]))
+    assert browser.problems() == [], page
     return rows
 
 
