@@ -29,7 +29,7 @@ class Style:
     def __init__(self, stream):
         encoding = getattr(stream, "encoding", None) or "ascii"
         try:
-            "✓✗━→—·›×…↓".encode(encoding)
+            "✓✗━→—·×…".encode(encoding)
             self.unicode = True
         except (UnicodeEncodeError, LookupError):
             self.unicode = False
