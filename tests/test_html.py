@@ -388,6 +388,14 @@ def test_the_full_graph_pans_zooms_and_fits(browser, tmp_path):
     browser.click("details.full .fit")
     assert transform() == (fitted, x, y)  # fit undoes the zoom and the drag
     assert (x2, y2) != (x, y)
+    browser.send("Emulation.setTouchEmulationEnabled", enabled=True, maxTouchPoints=2)
+    try:  # two fingers move apart: a pinch zooms in
+        for kind, apart in (("touchStart", 50), ("touchMove", 90), ("touchMove", 150), ("touchEnd", None)):
+            points = [{"x": cx - apart, "y": cy, "id": 1}, {"x": cx + apart, "y": cy, "id": 2}] if apart else []
+            browser.send("Input.dispatchTouchEvent", type=kind, touchPoints=points)
+        assert transform()[0] > 1.5 * fitted
+    finally:
+        browser.send("Emulation.setTouchEmulationEnabled", enabled=False)
     browser.press("Escape", 27)
     assert browser.js("document.querySelector('details.full').open") is False
     assert browser.problems() == []
