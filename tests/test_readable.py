@@ -76,12 +76,14 @@ def measure_all(browser, folder):
 
 
 def report(measured):
-    """One line per demo: steps with a graph, steps that pass, the worst step's share."""
+    """One line per demo: steps with a graph, steps that pass, the worst step's share, the smallest text."""
     lines = []
     for name, rows in measured.items():
         passing = sum(share >= SHARE and overflow <= 1 for _, share, _, overflow in rows)
         worst = min((share for _, share, _, _ in rows), default=1.0)
-        lines.append(f"{name:<13} {passing:>2}/{len(rows):<2} steps pass; worst step {worst:4.0%} readable")
+        smallest = min((size for _, _, size, _ in rows), default=0.0)
+        lines.append(f"{name:<13} {passing:>2}/{len(rows):<2} steps pass; worst step {worst:4.0%} readable; "
+                     f"smallest text {smallest:4.1f} px")
     return "\n".join(lines)
 
 
@@ -132,3 +134,16 @@ def test_the_readme_figure_is_readable_in_a_readme_column(browser, tmp_path):
     browser.open(page)
     shown = browser.js(MEASURE % "document.body")
     assert readable_share(shown["sizes"]) >= SHARE, json.dumps(shown)
+
+
+if __name__ == "__main__":  # python tests/test_readable.py: the measure per demo, as a table
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        assert cli.main(["demo", "--all", "--out", folder]) == 0
+        chromium = Chromium(chromium_binary())
+        try:
+            window(chromium, WINDOW)
+            print(report(measure_all(chromium, Path(folder))))
+        finally:
+            chromium.close()
