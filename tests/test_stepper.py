@@ -16,7 +16,7 @@ import pytest
 
 from chainrule.demos.text import sparkline
 from chainrule.demos.model import Demo, Number, Step, Tutorial
-from chainrule.demos.terminal import Style, numbers_table, screen, step_through, wrap_text
+from chainrule.demos.terminal import Style, screen, step_through, wrap_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
