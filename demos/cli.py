@@ -5,7 +5,9 @@
     chainrule demo gender --auto --out out/gender --html
     chainrule demo --all --out out              # every demo, written with its page; open out/index.html
 
-Mistakes on the command line get one line on stderr, a hint, and exit code 2.
+Mistakes on the command line get one line on stderr, a hint, and exit code 2. A standard
+stream that fails (closed, a full disk, a reader that left) gets one line too, and exit code 1:
+never a traceback.
 """
 import argparse
 import difflib
@@ -24,6 +26,66 @@ class UsageError(Exception):
     def __init__(self, message, hint=""):
         super().__init__(message)
         self.hint = hint
+
+
+class StreamError(Exception):
+    """A standard stream that cannot be used: closed, on a full disk, failing."""
+
+    def __init__(self, message, stream=None):
+        super().__init__(message)
+        self.stream = stream
+
+
+class Checked:
+    """sys.stdout while the command runs: a failure raises StreamError naming the stream.
+
+    A closed stream is None in sys (and print() would quietly write stderr's text to stdout); a
+    character the stream's encoding lacks is written as an escape (\\xe9), not a crash.
+    """
+
+    def __init__(self, stream, name):
+        self.stream, self.name = stream, name
+
+    def write(self, text):
+        try:
+            return self._call("write", text)
+        except UnicodeEncodeError:
+            encoding = self.stream.encoding
+            return self._call("write", text.encode(encoding, "backslashreplace").decode(encoding))
+
+    def flush(self):
+        return self._call("flush")
+
+    def isatty(self):
+        return is_terminal(self.stream)
+
+    def __getattr__(self, name):  # encoding, fileno, ...
+        return getattr(self.stream, name)
+
+    def _call(self, method, *args):
+        if self.stream is None:
+            raise StreamError(f"standard {self.name} is closed")
+        try:
+            return getattr(self.stream, method)(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            reason = error.strerror or error
+        raise StreamError(f"cannot write to standard {self.name}: {reason}", self.stream)
+
+
+class Discarding(Checked):
+    """sys.stderr while the command runs: if it is closed or fails, its messages are dropped.
+
+    There is nowhere left to say them, and the command's work and exit code should not depend on them.
+    """
+
+    def _call(self, method, *args):
+        try:
+            return super()._call(method, *args)
+        except (StreamError, BrokenPipeError):
+            _discard(self.stream)
+            return None
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,33 +120,86 @@ def build_parser():
     draw = commands.add_parser("graph", help="draw the graph of an expression", description=graph.__doc__)
     graph.add_arguments(draw)
     draw.set_defaults(run=graph.run)
+
+    from . import quiz
+
+    asked = commands.add_parser("quiz", help="work out a derivative by hand, checked factor by factor",
+                                description=quiz.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    quiz.add_arguments(asked)
+    asked.set_defaults(run=quiz.run)
     return parser
 
 
 def main(argv=None):
-    """Run the command line; returns the exit code (0 done, 2 a mistake on the command line)."""
-    parser = build_parser()
+    """Run the command line; returns the exit code (0 done, 1 a stream failed, 2 a mistake on the command line)."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = Checked(sys.stdout, "output"), Discarding(sys.stderr, "error")
     try:
-        args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return 0
-        if args.command == "list":
-            return run_list()
-        return args.run(args)
+        code = _run(build_parser(), sys.argv[1:] if argv is None else list(argv))
+        sys.stdout.flush()  # a full disk shows here, not as a traceback when Python exits
+        return code
     except UsageError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         if error.hint:
             print(f"  hint: {error.hint}", file=sys.stderr)
         return 2
-    except SystemExit as done:  # --help and --version end this way
-        return done.code if isinstance(done.code, int) else 0
+    except StreamError as error:
+        _discard(error.stream)  # what is still buffered for it would fail again at exit
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
     except BrokenPipeError:  # `chainrule list | head`: the reader left; say nothing more
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard(streams[0])
         return 0
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(parser, argv):
+    try:
+        args = _parse(parser, argv)
+    except SystemExit as done:  # --help and --version end this way
+        return done.code if isinstance(done.code, int) else 0
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "list":
+        return run_list()
+    return args.run(args)
+
+
+def _parse(parser, argv):
+    """parse_args, except that an expression starting with - (`graph "-x" x=1`) is not an option.
+
+    argparse reads every word that starts with - as an option, but a word with a space in it as
+    a positional: when the line is refused, the first such word that then parses as the
+    expression is taken, with a space after it (the expression parser ignores it).
+    """
+    try:
+        return parser.parse_args(argv)
+    except UsageError as refused:
+        for k, word in enumerate(argv):
+            if len(word) > 1 and word[0] == "-" and word[1] != "-":
+                spaced = argv[:k] + [word + " "] + argv[k + 1:]
+                try:
+                    args = parser.parse_args(spaced)
+                except UsageError:
+                    continue
+                if getattr(args, "expression", None) == spaced[k]:
+                    return args
+        raise refused
+
+
+def _discard(stream):
+    """Point a failed stream's file descriptor at /dev/null, so Python's flush at exit cannot fail again
+    (nor turn the exit code into 120)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # None, or a stream that is no file (as in tests)
+        return
+    os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
 
 
 def catalog():
@@ -131,10 +246,27 @@ def run_demo(args):
         _check_writable(out)
     if args.all and out is not None:
         return _write_all(demos, out)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not (args.auto or args.all)
+    interactive = is_terminal(sys.stdin) and sys.stdout.isatty() and not (args.auto or args.all)
     for demo in demos:
         _run_one(demo, out, html=args.html, interactive=interactive)
     return 0
+
+
+def read_line(prompt):
+    """input(prompt), but a closed stdin is EOFError and a failing one StreamError, never a traceback."""
+    if sys.stdin is None:
+        raise EOFError
+    try:
+        return input(prompt)
+    except UnicodeDecodeError as error:
+        raise StreamError(f"cannot read standard input: it is not {error.encoding} text") from None
+    except OSError as error:
+        raise StreamError(f"cannot read standard input: {error.strerror or error}") from None
+
+
+def is_terminal(stream):
+    """stream.isatty(), and False for a stream that is closed (None in sys)."""
+    return stream is not None and stream.isatty()
 
 
 def _check_writable(folder):
@@ -160,7 +292,7 @@ def _run_one(demo, out, *, html, interactive):
     written = None
     if out is not None:
         written = _write(demo, steps, out, html=html)
-    step_through(demo, steps, interactive=interactive, svg_paths=written.svgs if written else None)
+    step_through(demo, steps, interactive=interactive, svg_paths=written.svgs if written else None, read=read_line)
     if written:
         for note in written.notes:
             print(note)
@@ -180,6 +312,7 @@ def _write(demo, steps, folder, **options):
 def _write_all(demos, out):
     """Every demo built and written under out/NAME/ with its page; one summary line per demo, then an index."""
     from .html import index_page
+    from .text import agreement
 
     entries = []
     width = max((len(demo.name) for demo in demos), default=0)
@@ -188,7 +321,7 @@ def _write_all(demos, out):
         steps = demo.build()
         written = _write(demo, steps, out / demo.name, html=True, index_href="../index.html")
         entries.append((demo, len(steps), f"{demo.name}/{written.page.name}"))
-        print(f"{len(steps):>2} steps  {_agreement(steps)}")
+        print(f"{len(steps):>2} steps  {agreement(steps)}")
         for note in written.notes:
             print(" " * (width + 2) + note)
     index = out / "index.html"
@@ -198,21 +331,3 @@ def _write_all(demos, out):
         raise UsageError(f"cannot write {index}: {error.strerror or error}", "choose another --out DIR")
     print(f"Wrote {len(demos)} demos to {out}{os.sep}: open {index} in a browser")
     return 0
-
-
-def _agreement(steps):
-    """'14 numbers match the tutorial, 1 differs on purpose' for the --all summary."""
-    verdicts = [n.verdict for step in steps for n in step.numbers if n.verdict != "engine only"]
-    matched, on_purpose, unexplained = (verdicts.count(v) for v in ("matches", "explained", "differs"))
-    if not verdicts:
-        return "the tutorial prints no numbers here; the steps show the engine's"
-    text = f"{matched}/{len(verdicts)} tutorial numbers match"
-    if on_purpose:
-        text += f", {on_purpose} {_differ(on_purpose)} on purpose (see the notes)"
-    if unexplained:
-        text += f", {unexplained} {_differ(unexplained).upper()} without a note"
-    return text
-
-
-def _differ(count):
-    return "differs" if count == 1 else "differ"

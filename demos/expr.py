@@ -74,18 +74,31 @@ def parse(text, values, params=None):
     for node in _names(tree):
         if node.id not in leaves:
             if node.id not in values:
-                raise _error(text, node, f"{node.id} has no value; give it one (e.g. {node.id}=1)")
-            number = values[node.id]
-            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-                raise _error(text, node, f"{node.id}={number!r}: give a finite number")
+                raise _error(text, node, f"{node.id} has no value{_folded(text, node)}; give it one "
+                                         f"(e.g. {node.id}=1)")
+            number = _finite(node.id, values[node.id], text, node)
             param = node.id.startswith(("w", "b")) if chosen is None else node.id in chosen
-            leaves[node.id] = Value(float(number), node.id, param=param)
+            leaves[node.id] = Value(number, node.id, param=param)
     out = _build(tree.body, text, leaves)
     if name:
         if out.inputs == ():
             raise ValueError(f"{name} = ...: the expression is a single value; write an operation to name")
         out.label = name
     return out, leaves
+
+
+def _finite(name, number, text, node):
+    """The value given for a name as a float, or a ValueError that says what is wrong with it."""
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise _error(text, node, f"{name}={number!r}: give a finite number, not {type(number).__name__}")
+    try:
+        number = float(number)
+    except OverflowError:  # an int past about 1.8e308
+        too_large = f"{name}: the integer given is too large for a float (at most about 1.8e308)"
+        raise _error(text, node, too_large) from None
+    if not math.isfinite(number):
+        raise _error(text, node, f"{name}={number!r}: give a finite number")
+    return number
 
 
 def _names(tree):
@@ -222,6 +235,15 @@ def _literal(node):
         value = float(node.operand.value)
         return -value if isinstance(node.op, ast.USub) else value
     return float(node.value)
+
+
+def _folded(text, node):
+    """' (written ｘ, ...)' when Python read a name as another (NFKC folds ｘ to x and ﬁ to fi); else ''."""
+    line = text.strip().splitlines()[node.lineno - 1].encode("utf-8")
+    written = line[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
+    if written == node.id:
+        return ""
+    return f" (written {written}, which Python reads as {node.id}: it folds such letters by NFKC)"
 
 
 def _error(text, node, message):

@@ -1,10 +1,13 @@
 """What `--out DIR` writes: one SVG per step, the loss plot, the HTML page.
 
-Each step's graph is rendered to SVG once (steps that show the same graph share one rendering),
-and the same SVG text goes into the .svg file and into the HTML page.
+Each step's graph becomes a Picture once (steps that show the same graph share one): the whole
+drawing as SVG, which goes into the .svg file and behind the page's "full graph" button, and
+the part of it the page shows in the step, made to read at GRAPH_WIDTH px.
 """
 import math
+import os
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,28 +28,49 @@ def svg_names(steps):
     return [f"{k:0{digits}d}-{slug(step.title)}.svg" for k, step in enumerate(steps, 1)]
 
 
-def render_svgs(steps):
-    """Each step's graph as SVG text (None for a step without a graph), each distinct graph once."""
+GRAPH_WIDTH = 1240  # CSS px a page gives a step's graph (the figure is wider in a 1400 px window)
+GRAPH_HEIGHT = 1000  # CSS px of graph a reader sees without much scrolling, below the step's text
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A step's graph, rendered: what the files and the page show of it."""
+
+    full: str  # SVG of the whole drawing, its chain-rule caption included
+    shown: str  # SVG of the part that reads at GRAPH_WIDTH px, without the caption
+    omitted: str = ""  # what `shown` folds or leaves out, in words
+    caption: tuple = ()  # the chain-rule lines, for the page to write as text
+    note: str = ""  # why no grads are drawn, when they are not
+
+
+def render_pictures(steps):
+    """Each step's graph as a Picture (None for a step without a graph), each distinct graph once."""
     rendered = {}
-    svgs = []
+    pictures = []
     for step in steps:
-        if step.graph is None:
-            svgs.append(None)
+        graph = step.graph
+        if graph is None:
+            pictures.append(None)
             continue
-        source = step.graph.source
-        if source not in rendered:
-            rendered[source] = step.graph.pipe(format="svg").decode("utf-8")
-        svgs.append(rendered[source])
-    return svgs
+        if graph.source not in rendered:
+            part, full = graph.fit(GRAPH_WIDTH, GRAPH_HEIGHT), graph.svg()
+            shown = full if part is graph else part.svg()  # a graph that reads as it is: one rendering
+            rendered[graph.source] = Picture(full, shown, part.omitted, tuple(graph.caption), graph.note)
+        pictures.append(rendered[graph.source])
+    return pictures
 
 
 def prepare_out(folder):
-    """Make the output folder and check a file can be written in it; OSError says why not."""
+    """Make the output folder and check a file can be written in it; OSError says why not.
+
+    The probe is a new file of a fresh name (mkstemp: O_CREAT | O_EXCL), so it never follows a
+    link or touches a file that is already there.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    probe = folder / ".chainrule-write-check"
-    probe.write_text("")
-    probe.unlink()
+    handle, probe = tempfile.mkstemp(prefix=".chainrule-write-check-", dir=folder)
+    os.close(handle)
+    os.unlink(probe)
     return folder
 
 
@@ -112,21 +136,19 @@ class Written:
         return ", ".join(parts)
 
 
-def write_demo(demo, steps, folder, *, html=False, index_href=None, svgs=None):
+def write_demo(demo, steps, folder, *, html=False, index_href=None):
     """Write the demo's files into `folder`: NN-step.svg per step, loss.png, NAME.html with html=True.
 
-    `svgs` are the steps' SVG texts when already rendered (see render_svgs); `index_href` links
-    the page back to an index of every demo.
+    `index_href` links the page back to an index of every demo.
     """
     folder = prepare_out(folder)
-    if svgs is None:
-        svgs = render_svgs(steps)
+    pictures = render_pictures(steps)
     written = Written(folder)
-    for name, svg in zip(svg_names(steps), svgs):
+    for name, picture in zip(svg_names(steps), pictures):
         path = None
-        if svg is not None:
+        if picture is not None:
             path = folder / name
-            path.write_text(svg, encoding="utf-8")
+            path.write_text(picture.full, encoding="utf-8")
         written.svgs.append(path)
     if any(step.history for step in steps):
         plot = folder / "loss.png"
@@ -139,5 +161,5 @@ def write_demo(demo, steps, folder, *, html=False, index_href=None, svgs=None):
         from .html import demo_page
 
         written.page = folder / f"{demo.name}.html"
-        written.page.write_text(demo_page(demo, steps, svgs, index_href=index_href), encoding="utf-8")
+        written.page.write_text(demo_page(demo, steps, pictures, index_href=index_href), encoding="utf-8")
     return written

@@ -68,26 +68,11 @@ def main(argv=None):
 
 def _run(args):
     from ..engine.drawing import MAX_NODES, draw
-    from .expr import parse
     from ..engine.drawing.render import RenderError
 
-    values = _values(args.values)
     format = _format(args.output) if args.output else None
-    try:
-        out, leaves = parse(args.expression, values, params=args.param)
-    except ValueError as e:
-        raise Mistake(e) from None
-    unused = [name for name in values if name not in leaves]
-    if unused:
-        print(f"{PROG}: note: not in the expression, ignored: {', '.join(unused)}", file=sys.stderr)
-    target = None
-    if args.highlight is not None:
-        if args.highlight not in leaves:
-            raise Mistake(f"--highlight {args.highlight}: no such name in the expression "
-                          f"(its names: {', '.join(leaves) or 'none'})")
-        target = leaves[args.highlight]
-    if out.inputs and not out.label:
-        out.label = "y" if "y" not in leaves else "out"
+    out, leaves = build_expression(args.expression, args.values, params=args.param, prog=PROG)
+    target = None if args.highlight is None else leaf(leaves, args.highlight, "--highlight")
     try:
         out.backward()
         drawing = draw(out, highlight=target, rankdir=args.rankdir, digits=args.digits,
@@ -112,7 +97,35 @@ def _run(args):
     return 0
 
 
-def _values(pairs):
+def build_expression(expression, pairs, params=None, prog=PROG):
+    """The expression from the command line's EXPR and NAME=VALUE words: (out, {name: leaf}).
+
+    Mistake if either is wrong; names given but not in the expression are noted on stderr. An
+    unnamed output is called y (out if y is an input).
+    """
+    from .expr import parse
+
+    values = parse_values(pairs)
+    try:
+        out, leaves = parse(expression, values, params=params)
+    except ValueError as e:
+        raise Mistake(e) from None
+    unused = [name for name in values if name not in leaves]
+    if unused:
+        print(f"{prog}: note: not in the expression, ignored: {', '.join(unused)}", file=sys.stderr)
+    if out.inputs and not out.label:
+        out.label = "y" if "y" not in leaves else "out"
+    return out, leaves
+
+
+def leaf(leaves, name, option):
+    """The leaf called name, or a Mistake that names the option and the expression's names."""
+    if name not in leaves:
+        raise Mistake(f"{option} {name}: no such name in the expression (its names: {', '.join(leaves) or 'none'})")
+    return leaves[name]
+
+
+def parse_values(pairs):
     """NAME=VALUE arguments -> {name: float}."""
     values = {}
     for pair in pairs:

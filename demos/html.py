@@ -3,6 +3,12 @@
 The page needs no network: the CSS and the script are inline, each step's graph is the SVG text
 itself, and a Content-Security-Policy forbids loading anything from elsewhere. Without
 JavaScript every step shows, one under the other.
+
+A step shows the part of its graph that reads at the window's width (files.Picture), its chain
+rule written above it as text. Hovering a box or an edge writes what it is under the graph
+(formula and role; local × upstream = share); clicking a value lights up every path from it to
+the root and writes its chain rule. The whole graph is one click away, in a viewer that pans
+(drag), zooms (wheel, pinch, + and -) and fits itself to the window.
 """
 import math
 import re
@@ -12,15 +18,15 @@ from .text import paragraphs
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
-# a Number's verdict -> (row class, mark)
-MARKS = {"matches": ("ok", "✓"), "explained": ("explained", "✗"), "differs": ("off", "✗"), "engine only": ("none", "")}
+# a Number's verdict -> (row class, mark): a difference the note explains is not marked wrong
+MARKS = {"matches": ("ok", "✓"), "explained": ("explained", "note"), "differs": ("off", "✗"), "engine only": ("none", "")}
 
 CSS = """
 :root { --ink: #1d2330; --soft: #5b6475; --line: #e3e6ec; --paper: #fbfbfd; --accent: #2f6fdf;
-        --ok: #1b8a4b; --off: #c0392b; --warn: #b7791f; --card: #ffffff; }
+        --ok: #1b8a4b; --off: #c0392b; --warn: #b7791f; --card: #ffffff; --hl: #c62828; }
 @media (prefers-color-scheme: dark) {
   :root { --ink: #e6e9ef; --soft: #a3abba; --line: #343a46; --paper: #15181e; --accent: #7aa7ff;
-          --ok: #4cc38a; --off: #ff7b6b; --warn: #e0b050; --card: #1d2129; }
+          --ok: #4cc38a; --off: #ff7b6b; --warn: #e0b050; --card: #1d2129; --hl: #ff8a80; }
 }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--paper); color: var(--ink);
@@ -31,6 +37,9 @@ header { padding: 18px 0 4px; }
        padding: 10px 0 0; }
 .crumb { margin: 0; color: var(--soft); font-size: 14px; }
 .crumb a { color: var(--accent); text-decoration: none; }
+.follows { margin: 0 0 10px; color: var(--soft); font-size: 15px; }
+.follows cite { font-style: italic; }
+.follows a { color: var(--accent); }
 h1 { margin: 2px 0 2px; font-size: 26px; line-height: 1.25; }
 .summary { margin: 0 0 10px; color: var(--soft); }
 nav { display: flex; align-items: center; gap: 12px; }
@@ -52,25 +61,62 @@ h2 .k { color: var(--soft); font-weight: 400; font-size: 15px; margin-right: 8px
 .text p { margin: 0 0 12px; }
 .text pre { margin: 0 0 12px; padding: 10px 14px; background: var(--card); border: 1px solid var(--line);
             border-radius: 8px; overflow-x: auto; font-size: 15px; }
-table.numbers { border-collapse: collapse; margin: 14px 0 18px; min-width: 60%;
+table.numbers { border-collapse: collapse; margin: 14px 0 18px; min-width: 60%; max-width: 100%;
                 font-variant-numeric: tabular-nums; background: var(--card); border-radius: 8px; }
 .numbers th, .numbers td { padding: 6px 14px; border-bottom: 1px solid var(--line); text-align: right; }
 .numbers th { color: var(--soft); font-weight: 500; font-size: 14px; }
 .numbers th:first-child, .numbers td:first-child { text-align: left; }
-.numbers tr:not(.note) td:first-child { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 15px; }
+.numbers tr:not(.note) td:first-child { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 15px;
+                                        overflow-wrap: anywhere; }
+@media (max-width: 600px) { .numbers th, .numbers td { padding: 6px 8px; } }
 .numbers .mark { width: 2em; text-align: center; font-weight: 700; }
 .numbers .ok .mark { color: var(--ok); }
 .numbers .off .mark { color: var(--off); }
-.numbers .explained .mark { color: var(--warn); }
+.numbers .explained .mark { color: var(--soft); font-weight: 400; font-size: 13px; }
 .numbers tr.note td { text-align: left; color: var(--soft); font-size: 14px; padding-top: 0; }
 figure { margin: 14px 0; }
-figure.graph { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 10px;
-               overflow-x: auto; cursor: zoom-in; box-sizing: border-box;
-               /* wider than the text: graphs run left to right */
+.chain { margin: 16px 0 8px; padding: 6px 14px; border-left: 3px solid var(--hl); background: var(--card);
+         border-radius: 0 8px 8px 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
+.chain p { margin: 4px 0; color: var(--hl); }
+.chain p + p { color: var(--soft); font-size: 15px; }
+.gradnote { margin: 12px 0; padding: 6px 14px; border-left: 3px solid var(--warn); background: var(--card);
+            border-radius: 0 8px 8px 0; font-size: 15px; }
+figure.graph { background: #fff; color: #1d2330; border: 1px solid var(--line); border-radius: 10px; padding: 10px;
+               box-sizing: border-box; margin: 10px 0 0;
+               /* wider than the text: a graph needs the room */
                width: min(96vw, 1800px); position: relative; left: 50%; transform: translateX(-50%); }
 figure.graph svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
-figure.graph.full { cursor: zoom-out; }
-figure.graph.full svg { max-width: none; }
+figure.graph figcaption { text-align: left; font-size: 14px; color: #5b6475; margin: 8px 4px 0; }
+.info { min-height: 1.4em; margin: 6px 4px 0; white-space: pre-wrap; font-size: 14px; line-height: 1.45;
+        font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; color: #1d2330; }
+svg .node, svg .edge { cursor: pointer; }
+svg .picked path, svg .picked polygon, svg .picked ellipse, svg .picked polyline {
+  stroke: #1f6feb; stroke-width: 3px; }
+svg .picked text { fill: #1f6feb; }
+svg .hovered path, svg .hovered polygon, svg .hovered ellipse { stroke-width: 2.5px; }
+details.full { margin: 8px 0 0; }
+details.full > summary { display: inline-block; cursor: pointer; color: var(--accent); font-size: 15px;
+                         border: 1px solid var(--accent); border-radius: 8px; padding: 4px 12px; }
+.viewer .stage { overflow: auto; background: #fff; border: 1px solid var(--line); border-radius: 10px;
+                 margin-top: 8px; }
+.viewer .stage svg { display: block; }
+.viewer .tools { display: none; }
+.js details.full[open] > .viewer { position: fixed; inset: 0; z-index: 5; background: var(--paper); }
+html.viewing { overflow: hidden; }
+.js .viewer .tools { display: flex; gap: 8px; align-items: center; height: 52px; padding: 0 12px;
+                     border-bottom: 1px solid var(--line); }
+.js .viewer .tools button { font: inherit; font-size: 15px; padding: 4px 14px; border-radius: 8px; cursor: pointer;
+                            border: 1px solid var(--accent); background: transparent; color: var(--accent); }
+.js .viewer .tools .hint { flex: 1; color: var(--soft); font-size: 14px; overflow: hidden; white-space: nowrap;
+                          text-overflow: ellipsis; }
+.js .viewer .stage { position: absolute; top: 52px; left: 0; right: 0; bottom: 0; margin: 0; border: 0;
+                     border-radius: 0; overflow: hidden; touch-action: none; cursor: grab; }
+.js .viewer .stage svg { transform-origin: 0 0; max-width: none; }
+.js .viewer .info { position: absolute; left: 12px; bottom: 12px; max-width: min(640px, 90vw); margin: 0;
+                    background: rgba(255, 255, 255, .94); border: 1px solid var(--line); border-radius: 8px;
+                    padding: 6px 10px; pointer-events: none; }
+.js .viewer .info:empty { display: none; }
+.nojs .info { display: none; }
 figcaption { color: var(--soft); font-size: 13px; text-align: center; margin-top: 4px; }
 figure.loss svg { display: block; width: 100%; height: auto; }
 .loss .curve { fill: none; stroke: var(--accent); stroke-width: 2; }
@@ -85,11 +131,13 @@ SCRIPT = """
   var steps = Array.prototype.slice.call(document.querySelectorAll(".step"));
   var prev = document.getElementById("prev"), next = document.getElementById("next");
   var counter = document.getElementById("counter"), bar = document.getElementById("bar");
+  var XLINK = "http://www.w3.org/1999/xlink";
   var current = 0;
-  document.documentElement.className = "js";
+  document.documentElement.classList.replace("nojs", "js");
   function show(k) {
     current = Math.max(0, Math.min(steps.length - 1, k));
     steps.forEach(function (step, i) { step.classList.toggle("current", i === current); });
+    document.querySelectorAll("details.full[open]").forEach(function (d) { d.open = false; });
     counter.textContent = "Step " + (current + 1) + " of " + steps.length;
     prev.disabled = current === 0;
     next.disabled = current === steps.length - 1;
@@ -100,11 +148,125 @@ SCRIPT = """
   next.addEventListener("click", function () { show(current + 1); });
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
+    var open = document.querySelector("details.full[open]");
+    if (event.key === "Escape" && open) { open.open = false; event.preventDefault(); return; }
     if (event.key === "ArrowRight") { show(current + 1); event.preventDefault(); }
     if (event.key === "ArrowLeft") { show(current - 1); event.preventDefault(); }
   });
-  document.querySelectorAll("figure.graph").forEach(function (figure) {
-    figure.addEventListener("click", function () { figure.classList.toggle("full"); });
+
+  // A graph: hover a box or an edge to read it; click a value to light its paths to the root.
+  function explore(svg, info) {
+    var parts = {}, out = {}, picked = null, hint = info.textContent;
+    svg.querySelectorAll("g.node, g.edge").forEach(function (g) {
+      var title = g.querySelector("title").textContent, link = g.querySelector("a");
+      g.name = title;
+      g.info = link ? link.getAttributeNS(XLINK, "title") || "" : "";
+      if (link) link.removeAttributeNS(XLINK, "title");  // the panel shows it; no second, slower tooltip
+      parts[title] = g;
+      if (g.classList.contains("edge")) {
+        var ends = title.split("->");
+        (out[ends[0]] = out[ends[0]] || []).push([g, ends[1]]);
+      }
+    });
+    function say(g) { info.textContent = g ? g.info : picked ? picked.info : hint; }
+    function light(start) {
+      svg.querySelectorAll(".picked").forEach(function (g) { g.classList.remove("picked"); });
+      picked = start === picked ? null : start;
+      if (!picked) return;
+      var todo = [picked.name], seen = {};
+      while (todo.length) {
+        var name = todo.pop();
+        if (seen[name]) continue;
+        seen[name] = true;
+        parts[name].classList.add("picked");
+        (out[name] || []).forEach(function (edge) { edge[0].classList.add("picked"); todo.push(edge[1]); });
+      }
+    }
+    svg.addEventListener("mouseover", function (event) {
+      var g = event.target.closest("g.node, g.edge");
+      svg.querySelectorAll(".hovered").forEach(function (h) { h.classList.remove("hovered"); });
+      if (g) g.classList.add("hovered");
+      say(g);
+    });
+    svg.addEventListener("mouseleave", function () { say(null); });
+    svg.addEventListener("click", function (event) {
+      if (svg.dragged) return;
+      var g = event.target.closest("g.node");
+      if (g && /^v/.test(g.name)) { light(g); say(g); }
+    });
+    // ids like "v0" are Graphviz's titles, which a browser would show as tooltips
+    svg.querySelectorAll("title").forEach(function (title) { title.remove(); });
+  }
+  document.querySelectorAll("figure.graph, .viewer").forEach(function (box) {
+    explore(box.querySelector("svg"), box.querySelector(".info"));
+  });
+
+  // The full graph: drag to pan; wheel, pinch or + and - to zoom; fit to the window.
+  document.querySelectorAll("details.full").forEach(function (details) {
+    var stage = details.querySelector(".stage"), svg = stage.querySelector("svg");
+    var scale = 1, x = 0, y = 0, size = null, pointers = {}, last = null, start = null;
+    function apply() { svg.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")"; }
+    function fit() {
+      if (!size) { var r = svg.getBoundingClientRect(); size = [r.width, r.height]; }
+      var box = stage.getBoundingClientRect();
+      scale = Math.min(1, box.width / size[0], box.height / size[1]);
+      x = (box.width - size[0] * scale) / 2;
+      y = Math.max(0, (box.height - size[1] * scale) / 2);
+      apply();
+    }
+    function zoom(factor, cx, cy) {
+      var to = Math.max(0.05, Math.min(8, scale * factor));
+      x = cx - (cx - x) * to / scale;
+      y = cy - (cy - y) * to / scale;
+      scale = to;
+      apply();
+    }
+    function middle() { var r = stage.getBoundingClientRect(); return [r.width / 2, r.height / 2]; }
+    details.addEventListener("toggle", function () {
+      document.documentElement.classList.toggle("viewing", details.open);  // the page behind stays still
+      if (details.open) fit();
+    });
+    details.querySelector(".fit").addEventListener("click", fit);
+    details.querySelector(".in").addEventListener("click", function () { zoom(1.25, middle()[0], middle()[1]); });
+    details.querySelector(".out").addEventListener("click", function () { zoom(0.8, middle()[0], middle()[1]); });
+    details.querySelector(".close").addEventListener("click", function () { details.open = false; });
+    details.addEventListener("keydown", function (event) {
+      if (event.key === "+" || event.key === "=") zoom(1.25, middle()[0], middle()[1]);
+      if (event.key === "-") zoom(0.8, middle()[0], middle()[1]);
+      if (event.key === "0") fit();
+    });
+    stage.addEventListener("wheel", function (event) {
+      event.preventDefault();  // a pinch on a touchpad comes as a wheel with ctrlKey
+      var r = stage.getBoundingClientRect();
+      zoom(Math.exp(-event.deltaY * (event.ctrlKey ? 0.01 : 0.002)), event.clientX - r.left, event.clientY - r.top);
+    }, {passive: false});
+    stage.addEventListener("pointerdown", function (event) {
+      pointers[event.pointerId] = start = [event.clientX, event.clientY];
+      svg.dragged = false;
+      last = null;
+    });
+    stage.addEventListener("pointermove", function (event) {
+      var at = pointers[event.pointerId];
+      if (!at) return;
+      var ids = Object.keys(pointers);
+      if (ids.length === 1) {
+        x += event.clientX - at[0];
+        y += event.clientY - at[1];
+        if (Math.abs(event.clientX - start[0]) + Math.abs(event.clientY - start[1]) > 4) svg.dragged = true;
+        apply();
+      } else if (ids.length === 2) {  // a pinch: zoom by the change in distance, around the middle
+        pointers[event.pointerId] = [event.clientX, event.clientY];
+        var a = pointers[ids[0]], b = pointers[ids[1]], r = stage.getBoundingClientRect();
+        var apart = Math.hypot(a[0] - b[0], a[1] - b[1]);
+        if (last) zoom(apart / last, (a[0] + b[0]) / 2 - r.left, (a[1] + b[1]) / 2 - r.top);
+        last = apart;
+        svg.dragged = true;
+      }
+      pointers[event.pointerId] = [event.clientX, event.clientY];
+    });
+    ["pointerup", "pointercancel", "pointerleave"].forEach(function (kind) {
+      stage.addEventListener(kind, function (event) { delete pointers[event.pointerId]; last = null; });
+    });
   });
   window.addEventListener("hashchange", function () { show((parseInt(location.hash.slice(1), 10) || 1) - 1); });
   show((parseInt(location.hash.slice(1), 10) || 1) - 1);
@@ -112,16 +274,18 @@ SCRIPT = """
 """
 
 
-def demo_page(demo, steps, svgs, *, index_href=None):
-    """The demo as one HTML page; `svgs` holds each step's SVG text (None where a step has no graph)."""
+def demo_page(demo, steps, pictures, *, index_href=None):
+    """The demo as one HTML page; `pictures` holds each step's files.Picture (None where a step has no graph)."""
     crumb = "chainrule"
     if index_href:
         crumb = f'<a href="{escape(index_href)}">chainrule · all demos</a>'
-    sections = "\n".join(_step(k, len(steps), step, svg) for k, (step, svg) in enumerate(zip(steps, svgs), 1))
+    sections = "\n".join(_step(k, len(steps), step, picture)
+                         for k, (step, picture) in enumerate(zip(steps, pictures), 1))
     body = f"""<header><div class="column">
-<p class="crumb">{crumb} · tutorial seed {escape(demo.seed)}</p>
+<p class="crumb">{crumb}</p>
 <h1>{escape(demo.title)}</h1>
 <p class="summary">{escape(demo.summary)}</p>
+{_follows(demo, "p")}
 </div></header>
 <div class="bar"><div class="column">
 <nav><button id="prev" type="button">← Back</button><span id="counter">Step 1 of {len(steps)}</span>\
@@ -131,7 +295,7 @@ def demo_page(demo, steps, svgs, *, index_href=None):
 <main class="column">
 {sections}
 </main>
-<footer class="column">Keys: <kbd>←</kbd> back, <kbd>→</kbd> next. Click a graph to see it full size.
+<footer class="column">Keys: <kbd>←</kbd> back, <kbd>→</kbd> next, <kbd>Esc</kbd> closes the full graph.
 Every number in the engine column was computed by chainrule when this page was made.</footer>
 <script>{SCRIPT}</script>"""
     return _page(f"{demo.title} · chainrule", body)
@@ -140,8 +304,8 @@ Every number in the engine column was computed by chainrule when this page was m
 def index_page(entries):
     """A page linking every demo: entries are (demo, number of steps, href of its page)."""
     items = "\n".join(
-        f'<li><a href="{escape(href)}">{escape(demo.title)}</a> <span class="seed">seed {escape(demo.seed)} · '
-        f'{count} steps</span><br><span class="summary">{escape(demo.summary)}</span></li>'
+        f'<li><a href="{escape(href)}">{escape(demo.title)}</a> <span class="count">{count} steps</span>'
+        f'<br><span class="summary">{escape(demo.summary)}</span>{_follows(demo, "span")}</li>'
         for demo, count, href in entries)
     body = f"""<header class="index"><div class="column"><p class="crumb">chainrule</p>
 <h1>Worked examples, computed by backprop</h1>
@@ -154,8 +318,22 @@ engine's, and the graph that produced them.</p></div></header>
 .demos li { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px;
             margin: 12px 0; }
 .demos a { color: var(--accent); font-weight: 600; text-decoration: none; font-size: 18px; }
-.demos .seed { color: var(--soft); font-size: 14px; margin-left: 6px; }"""
+.demos .count { color: var(--soft); font-size: 14px; margin-left: 6px; white-space: nowrap; }
+.demos .follows { display: block; font-size: 14px; margin: 2px 0 0; }
+.demos .follows a { font-size: 14px; font-weight: 400; }"""
     return _page("chainrule · worked examples", body, extra_css=extra)
+
+
+def _follows(demo, tag):
+    """'Follows “title” by author' (the title a link where the tutorial names one), in a <tag>."""
+    tutorial = demo.tutorial
+    if tutorial is None:
+        return ""
+    title = f"<cite>“{escape(tutorial.title)}”</cite>"
+    if tutorial.link:
+        title = f'<a href="{escape(tutorial.link)}" rel="noreferrer">{title}</a>'
+    by = f" by {escape(tutorial.author)}" if tutorial.author else ""
+    return f'<{tag} class="follows">Follows {title}{by}</{tag}>'
 
 
 def _page(title, body, extra_css=""):
@@ -176,18 +354,40 @@ def _page(title, body, extra_css=""):
 """
 
 
-def _step(k, n, step, svg):
+def _step(k, n, step, picture):
     parts = [f'<section class="step" id="step-{k}">',
              f'<h2><span class="k">{k}/{n}</span>{escape(step.title)}</h2>',
              f'<div class="text">{_paragraphs(step.text)}</div>']
     if step.numbers:
         parts.append(_numbers(step.numbers))
-    if svg is not None:
-        parts.append(f'<figure class="graph">{_inline_svg(svg, f"s{k}-")}</figure>')
+    if picture is not None:
+        parts.append(_graph(k, picture))
     if step.history:
         parts.append(f'<figure class="loss">{_loss_chart(step.history)}<figcaption>loss, '
                      f'{len(step.history)} values</figcaption></figure>')
     parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _graph(k, picture):
+    """The step's graph: its chain rule as text, the part that reads here, the whole one click away."""
+    parts = []
+    if picture.caption:
+        parts.append('<div class="chain">' + "".join(f"<p>{escape(line)}</p>" for line in picture.caption) + "</div>")
+    if picture.note:
+        parts.append(f'<p class="gradnote">{escape(picture.note)}</p>')
+    shown = (f"<figcaption>Shown: the part of the graph this step is about, {escape(picture.omitted)}."
+             f"</figcaption>" if picture.omitted else "")
+    hint = "Point at a box or an edge to read it; click or tap a value to light up its paths to the root."
+    parts.append(f'<figure class="graph">{_inline_svg(picture.shown, f"s{k}-")}{shown}'
+                 f'<div class="info">{hint}</div></figure>')
+    parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'
+                 '<div class="tools"><button type="button" class="fit">Fit</button>'
+                 '<button type="button" class="out" aria-label="zoom out">−</button>'
+                 '<button type="button" class="in" aria-label="zoom in">+</button>'
+                 '<span class="hint">drag to move, wheel or pinch to zoom</span>'
+                 '<button type="button" class="close">Close</button></div>'
+                 f'<div class="stage">{_inline_svg(picture.full, f"f{k}-")}</div><div class="info"></div></div></details>')
     return "\n".join(parts)
 
 

@@ -1,17 +1,26 @@
-"""The terminal stepper: one screen per step. Enter = next, b = back, q = quit.
+"""The terminal stepper: one screen per step, single keys to move.
 
-A screen is the demo's title and where we are (step k of n), the step's title and text wrapped
-to the terminal, its numbers as a table (name | tutorial | engine | ✓ or ✗), the loss curve as a
-sparkline, and where the step's graph was written (a terminal cannot show the drawing itself).
+Enter, Space or Right: next; b or Left: back; q: quit (Ctrl-C and Ctrl-D quit too). A key acts
+at once, no Enter after it; the terminal is put back as it was however the stepper ends.
+
+A screen is the demo's title and where we are (step k of n), the step's title, its text
+wrapped to the terminal, its numbers as a table (name | tutorial | engine | ✓, note or ✗), the chain
+rule of its graph written out (a terminal shows no drawing), the loss curve as a sparkline,
+and where the step's graph was written. A step longer than the terminal is shown a page at a
+time under the same title and counter. The last step ends with what matched and what to try next.
 """
 import os
+import select
 import shutil
 import sys
 import textwrap
 
-from .text import BARS, paragraphs, sparkline
+from .text import BARS, agreement, paragraphs, sparkline
 
 CLEAR = "\033[H\033[2J"  # cursor home, clear the screen
+KEYS = {"\r": "next", "\n": "next", " ": "next", "\033[C": "next", "\033OC": "next", "n": "next",
+        "b": "back", "\033[D": "back", "\033OD": "back", "p": "back",
+        "q": "quit", "\x04": "quit"}  # Ctrl-D (Ctrl-C interrupts: see SingleKeys)
 
 
 class Style:
@@ -20,14 +29,20 @@ class Style:
     def __init__(self, stream):
         encoding = getattr(stream, "encoding", None) or "ascii"
         try:
-            "✓✗━→—·›".encode(encoding)
-            unicode = True
+            "✓✗━→—·×…".encode(encoding)
+            self.unicode = True
         except (UnicodeEncodeError, LookupError):
-            unicode = False
-        self.ok, self.off, self.rule, self.arrow, self.none, self.sep, self.caret = (
-            ("✓", "✗", "━", "→", "—", "·", "›") if unicode else ("ok", "x", "=", "->", "-", "/", ">"))
-        self.bars = BARS if unicode else "_.-:=+*#"
+            self.unicode = False
+        self.ok, self.off, self.rule, self.arrow, self.none, self.sep = (
+            ("✓", "✗", "━", "→", "—", "·") if self.unicode else ("ok", "x", "=", "->", "-", "/"))
+        self.bars = BARS if self.unicode else "_.-:=+*#"
         self.colour = stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+    def plain(self, text):
+        """Text this stream can carry: × as *, other characters it cannot encode as ?."""
+        if self.unicode:
+            return text
+        return text.replace("×", "*").replace("…", "...").encode("ascii", "replace").decode()
 
     def paint(self, text, code):
         return f"\033[{code}m{text}\033[0m" if self.colour and text else text
@@ -43,9 +58,6 @@ class Style:
 
     def red(self, text):
         return self.paint(text, "31")
-
-    def yellow(self, text):
-        return self.paint(text, "33")
 
 
 def terminal_width():
@@ -64,32 +76,48 @@ def wrap_text(text, width):
 
 
 def numbers_table(numbers, width, style):
-    """The numbers as rows: name | tutorial | engine | mark, and the note under a row that has one."""
+    """The numbers as rows: name | tutorial | engine | mark, and the note under a row that has one.
+
+    A name too long for the columns left wraps onto lines of its own under the row's values.
+    """
     if not numbers:
         return []
     rows = [(n.name, n.tutorial or style.none, n.shown, n) for n in numbers]
-    name_w = max(len("number"), *(len(r[0]) for r in rows))
     tutorial_w = max(len("tutorial"), *(len(r[1]) for r in rows))
     engine_w = max(len("engine"), *(len(r[2]) for r in rows))
+    values_w = 2 + tutorial_w + 2 + engine_w + 2 + len("note")  # the widest mark
+    name_w = max(len("number"), min(max(len(r[0]) for r in rows), width - 2 - values_w))
     lines = [style.dim(f"  {'number':<{name_w}}  {'tutorial':>{tutorial_w}}  {'engine':>{engine_w}}")]
     for name, tutorial, engine, number in rows:
+        names = textwrap.wrap(style.plain(name), name_w) or [""]
         mark = mark_of(number, style)
-        lines.append(f"  {name:<{name_w}}  {tutorial:>{tutorial_w}}  {engine:>{engine_w}}  {mark}".rstrip())
+        lines.append(f"  {names[0]:<{name_w}}  {tutorial:>{tutorial_w}}  {engine:>{engine_w}}  {mark}".rstrip())
+        lines += [f"    {more}" for more in names[1:]]
         if number.note:
-            indent = " " * min(4 + name_w, 24)
-            for row in textwrap.wrap(number.note, width - len(indent)):
-                lines.append(indent + style.dim(row))
+            indent = " " * min(4 + name_w, 24, width // 3)
+            lines += [indent + style.dim(row) for row in textwrap.wrap(style.plain(number.note), width - len(indent))]
     return lines
 
 
 def mark_of(number, style):
-    """✓ when the engine gives the tutorial's number; a yellow ✗ when the note explains why not, a red one when not."""
+    """✓ when the engine gives the tutorial's number; "note" when it differs and the note under it
+    says why; a red ✗ when it differs unexplained (a bug)."""
     verdict = number.verdict
     if verdict == "matches":
         return style.green(style.ok)
     if verdict == "explained":
-        return style.yellow(style.off)
+        return style.dim("note")
     return style.red(style.off) if verdict == "differs" else ""
+
+
+def chain_rule_lines(graph, width, style):
+    """The chain rule of the step's graph in words (a terminal shows no drawing): its path and product."""
+    if graph is None or not graph.caption:
+        return []
+    lines = ["  The chain rule along the graph's highlighted path:"]
+    for line in graph.caption:
+        lines += textwrap.wrap(style.plain(line), width, initial_indent="    ", subsequent_indent="        ")
+    return lines
 
 
 def history_line(history, style):
@@ -99,32 +127,63 @@ def history_line(history, style):
     return f"  loss  {bars}  {first:.4g} {style.arrow} {last:.4g} ({len(history)} values)"
 
 
-def screen(demo, steps, k, *, width, style, svg_path=None):
-    """The text of step k (0-based) of the demo, wrapped to `width` columns."""
-    step = steps[k]
+def head(demo, steps, k, width, style):
+    """The lines that stay on every screen of step k: the demo, where we are, the tutorial it
+    follows, the step's title."""
     where = f"step {k + 1}/{len(steps)}"
-    head = f"{demo.title}  (seed {demo.seed})"
-    gap = max(2, width - len(head) - len(where))
-    lines = [style.bold(head) + " " * gap + where, style.dim(style.rule * width), style.bold(step.title), ""]
-    lines += wrap_text(step.text, width)
-    table = numbers_table(step.numbers, width, style)
-    if table:
-        lines += [""] + table
+    title = _cut(style.plain(demo.title), width - len(where) - 2, style)
+    lines = [style.bold(title) + " " * (width - len(title) - len(where)) + where]
+    if demo.tutorial is not None:
+        lines.append(style.dim(_cut(style.plain(f"follows {demo.tutorial}"), width, style)))
+    return lines + [style.dim(style.rule * width), style.bold(style.plain(steps[k].title)), ""]
+
+
+def _cut(text, width, style):
+    return text if len(text) <= width else text[: width - 1] + ("…" if style.unicode else ".")
+
+
+def body(demo, steps, k, width, style, svg_path=None):
+    """The lines of step k under its head: text, numbers, chain rule, loss, graph file, and after
+    the last step what matched and what to try next."""
+    step = steps[k]
+    lines = [style.plain(line) for line in wrap_text(step.text, width)]
+    for block in (numbers_table(step.numbers, width, style), chain_rule_lines(step.graph, width, style)):
+        if block:
+            lines += [""] + block
     if step.history:
         lines += ["", history_line(step.history, style)]
     if svg_path is not None:
         lines += ["", f"  graph {style.arrow} {svg_path}"]
     elif step.graph is not None:
-        lines += ["", style.dim("  graph: add --out DIR to write it as SVG, and --html for a page")]
-    return "\n".join(lines)
+        lines += ["", style.dim("  graph: add --out DIR for its SVG, --html for a page")]
+    if k == len(steps) - 1:
+        lines += ["", style.bold("That was the last step."),
+                  *textwrap.wrap(f"{agreement(steps)}.", width),
+                  *textwrap.wrap(f"Next: `chainrule demo {demo.name} --out out --html` draws every step's graph "
+                                 f"on a page you can explore; `chainrule list` shows the other demos.", width)]
+    return lines
 
 
-def step_through(demo, steps, *, interactive, svg_paths=None, out=None, read=input):
-    """Show the steps one screen at a time; interactive=False prints them all straight through."""
+def screen(demo, steps, k, *, width, style, svg_path=None):
+    """The whole text of step k (0-based) of the demo, wrapped to `width` columns."""
+    return "\n".join(head(demo, steps, k, width, style) + body(demo, steps, k, width, style, svg_path))
+
+
+def pages(lines, rows):
+    """The lines cut into pages of `rows` lines (at least one page)."""
+    return [lines[i:i + rows] for i in range(0, len(lines), rows)] or [[]]
+
+
+def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=None, read=input):
+    """Show the steps one screen at a time; interactive=False prints them all straight through.
+
+    keys: an iterator of actions ("next", "back", "quit") instead of the terminal's keys.
+    read: reads a line (prompt) -> str, where single keys cannot be read (no termios).
+    """
     out = out or sys.stdout
     style = Style(out)
     svg_paths = svg_paths or [None] * len(steps)
-    width = terminal_width()
+    width, rows = terminal_width(), max(10, shutil.get_terminal_size((80, 24)).lines)
     if not steps:
         out.write(f"{demo.title}: this demo has no steps yet.\n")
         return
@@ -133,30 +192,91 @@ def step_through(demo, steps, *, interactive, svg_paths=None, out=None, read=inp
             out.write(screen(demo, steps, k, width=width, style=style, svg_path=svg_paths[k]) + "\n\n")
         out.flush()
         return
-    k, message = 0, ""
+    if keys is not None:
+        _walk(demo, steps, svg_paths, out, style, width, rows, keys)
+        return
+    with SingleKeys(sys.stdin, read) as typed:
+        _walk(demo, steps, svg_paths, out, style, width, rows, typed)
+
+
+def _walk(demo, steps, svg_paths, out, style, width, rows, keys):
+    k, page, message = 0, 0, ""
     while True:
-        out.write(CLEAR + screen(demo, steps, k, width=width, style=style, svg_path=svg_paths[k]) + "\n\n")
-        if message:
-            out.write(style.dim(message) + "\n")
-        last = k == len(steps) - 1
-        action = "finish" if last else "next"
-        prompt = style.dim(f"[Enter] {action} {style.sep} [b] back {style.sep} [q] quit ") + f"{style.caret} "
+        top = head(demo, steps, k, width, style)
+        screens = pages(body(demo, steps, k, width, style, svg_paths[k]), rows - len(top) - 2)  # 2: the prompt
+        page = min(page, len(screens) - 1)
+        more = page < len(screens) - 1
+        last = k == len(steps) - 1 and not more
+        out.write(CLEAR + "\n".join(top + screens[page]) + "\n\n")
+        where = f" (page {page + 1}/{len(screens)}, more below)" if more else ""
+        action = "finish" if last else "more" if more else "next"
+        out.write(style.dim(message or f"[Enter] {action} {style.sep} [b] back {style.sep} [q] quit{where}") + " ")
         out.flush()
-        try:
-            key = read(prompt).strip().lower()
-        except EOFError:  # Ctrl-D or the input closed: stop here
+        action, message = next(keys, "quit"), ""
+        if action == "quit":
             out.write("\n")
             return
-        message = ""
-        if key in ("", "n", "next"):
-            if last:
+        if action == "next":
+            if more:
+                page += 1
+            elif last:
+                out.write("\n")
                 return
-            k += 1
-        elif key in ("b", "back", "p"):
-            if k == 0:
-                message = "This is the first step."
-            k = max(0, k - 1)
-        elif key in ("q", "quit", "exit"):
-            return
+            else:
+                k, page = k + 1, 0
+        elif action == "back":
+            if page:
+                page -= 1
+            elif k:
+                k -= 1
+            else:
+                message = "This is the first step: [Enter] next, [q] quit."
         else:
-            message = f"Unknown key {key!r}: Enter = next step, b = back, q = quit."
+            message = f"Keys: Enter, Space or Right: next {style.sep} b or Left: back {style.sep} q: quit."
+
+
+class SingleKeys:
+    """The terminal's keys, one at a time and without Enter, as actions; the terminal is restored
+    on leaving. Where single keys cannot be read (no termios), lines are read with `read`.
+    The end of input, or a terminal that fails, ends the keys (the stepper quits)."""
+
+    def __init__(self, stream, read=input):
+        self.stream, self.read = stream, read
+        self.saved = None
+
+    def __enter__(self):
+        try:
+            import termios
+            import tty
+
+            self.fd = self.stream.fileno()
+            self.saved = termios.tcgetattr(self.fd)
+            tty.setcbreak(self.fd)  # keys at once, no echo; Ctrl-C still interrupts
+        except (ImportError, OSError, ValueError):
+            self.saved = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:  # however we leave: q, Ctrl-D, Ctrl-C (KeyboardInterrupt goes on)
+            import termios
+
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            if self.saved is None:
+                return KEYS.get(self.read("").strip().lower()[:1] or "\n", "unknown")
+            key = os.read(self.fd, 1).decode("latin-1")
+            if key == "\033":  # an arrow key sends ESC [ C; a lone Escape sends nothing more
+                while select.select([self.fd], [], [], 0.05)[0] and len(key) < 8:
+                    key += os.read(self.fd, 1).decode("latin-1")
+                    if key[-1].isalpha() or key[-1] == "~":
+                        break
+        except (EOFError, OSError):
+            raise StopIteration from None
+        if not key:
+            raise StopIteration
+        return KEYS.get(key.lower() if len(key) == 1 else key, "unknown")

@@ -1,4 +1,5 @@
-"""Text shared by the terminal and the HTML page: a step's paragraphs, and the loss as a sparkline."""
+"""Text shared by the terminal, the HTML page and the CLI: a step's paragraphs, the loss as a
+sparkline, and how a demo's numbers stand beside its tutorial's."""
 import math
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -44,3 +45,21 @@ def paragraphs(text):
             runs[-1][1].append(line.rstrip() if laid_out else line.strip())
         if runs:
             yield runs
+
+
+def agreement(steps):
+    """'14/15 tutorial numbers match, 1 differs on purpose (see the notes)' for a demo's steps."""
+    verdicts = [n.verdict for step in steps for n in step.numbers if n.verdict != "engine only"]
+    matched, on_purpose, unexplained = (verdicts.count(v) for v in ("matches", "explained", "differs"))
+    if not verdicts:
+        return "the tutorial prints no numbers here; the steps show the engine's"
+    text = f"{matched}/{len(verdicts)} tutorial numbers match"
+    if on_purpose:
+        text += f", {on_purpose} {_differ(on_purpose)} on purpose (see the notes)"
+    if unexplained:
+        text += f", {unexplained} {_differ(unexplained).upper()} without a note"
+    return text
+
+
+def _differ(count):
+    return "differs" if count == 1 else "differ"

@@ -22,6 +22,7 @@ class FakeGraph:
     """Stands in for engine.draw(...): DOT text and an SVG, counting how often it is rendered."""
 
     renders = 0
+    caption, note, omitted = (), "", ""
 
     def __init__(self, label):
         self.label = label
@@ -33,6 +34,12 @@ class FakeGraph:
                 '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
                 '<svg width="200pt" height="80pt" viewBox="0 0 200 80" xmlns="http://www.w3.org/2000/svg">'
                 f'<g id="graph0"><title>g</title><text x="10" y="40">{escape(self.label)}</text></g></svg>').encode()
+
+    def svg(self):
+        return self.pipe().decode()
+
+    def fit(self, width, height=None):
+        return self  # it reads as it is
 
 
 def gender_steps():
@@ -87,7 +94,7 @@ def test_demo_runs_straight_through_when_stdin_is_not_a_terminal(fake_catalog, c
     assert code == 0 and err == ""
     for k, title in enumerate(["Forward pass", "Backward: dL/dw1 <the path> & co", "Training"], 1):
         assert f"step {k}/3" in out and title in out
-    assert "0.0214" in out and "✓" in out and "✗" in out
+    assert "0.0214" in out and "✓" in out and "note" in out
     assert "The tutorial leaves out the error factor." in out
     assert "▁" in out and "0.3 → 0.0143" in out  # the loss sparkline with first and last values
     assert "\033[" not in out  # no screen clearing or colour when not on a terminal
@@ -117,6 +124,20 @@ def test_unwritable_out_is_a_mistake_not_a_crash(fake_catalog, capsys, tmp_path)
                         (Path("/proc/chainrule-out"), "cannot write to --out /proc/chainrule-out")]:
         code, _, err = run(capsys, "demo", "gender", "--out", str(out))
         assert code == 2 and len(err.splitlines()) == 2 and reason in err, err
+
+
+def test_the_write_check_never_follows_a_link(fake_catalog, capsys, tmp_path):
+    """The old probe opened .chainrule-write-check for writing: a link of that name truncated its target."""
+    precious = tmp_path / "precious.txt"
+    precious.write_text("a year of notes")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".chainrule-write-check").symlink_to(precious)
+    code, _, err = run(capsys, "demo", "gender", "--auto", "--out", str(out))
+    assert code == 0, err
+    assert precious.read_text() == "a year of notes"
+    hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert hidden == [".chainrule-write-check"] and (out / hidden[0]).is_symlink()  # no probe left behind
 
 
 def test_out_writes_one_valid_svg_per_step_with_a_graph(fake_catalog, capsys, tmp_path):
@@ -217,3 +238,78 @@ def test_graph_is_delegated_to_demos_graph(monkeypatch, capsys):
     assert seen == ["sigmoid(w1*x1 + b)"]
     code, _, err = run(capsys, "graph")
     assert code == 2 and "the following arguments are required: expression" in err
+
+
+def shell(command, **env):
+    """`python -m chainrule` through sh, for redirections a test cannot make in-process (<&-, >/dev/full)."""
+    return subprocess.run(["sh", "-c", f'exec "$0" -m chainrule {command}', sys.executable], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, **env})
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command, message", [
+    ("list >/dev/full", "chainrule: error: cannot write to standard output: No space left on device"),
+    ("demo neuron --auto >/dev/full", "chainrule: error: cannot write to standard output: No space left on device"),
+    ("graph x*2 x=1 >/dev/full", "chainrule: error: cannot write to standard output: No space left on device"),
+    ("--version >/dev/full", "chainrule: error: cannot write to standard output: No space left on device"),
+    ("list >&-", "chainrule: error: standard output is closed"),
+], ids=["list-full", "demo-full", "graph-full", "version-full", "list-closed"])
+def test_a_failing_stdout_is_one_line_and_exit_code_1(command, message):
+    done = shell(command)
+    assert (done.returncode, done.stderr) == (1, message + "\n")
+
+
+def test_a_closed_stdin_runs_the_demo_straight_through():
+    done = shell("demo neuron <&-")  # was AttributeError: 'NoneType' object has no attribute 'isatty'
+    assert done.returncode == 0 and done.stderr == ""
+    assert "step 1/" in done.stdout and "Traceback" not in done.stdout
+
+
+def test_a_closed_or_full_stderr_loses_nothing_else():
+    """print(file=None) writes to stdout: with stderr closed, a note would land in the DOT text."""
+    done = shell("graph x*2 x=1 q=3 2>&-")
+    assert done.returncode == 0 and done.stdout.startswith("digraph") and "note" not in done.stdout
+    if os.path.exists("/dev/full"):
+        assert shell("demo no-such-demo 2>/dev/full").returncode == 2  # the mistake's code, not 1 or 120
+
+
+def test_a_character_the_output_cannot_encode_is_escaped_not_a_crash(tmp_path):
+    done = shell(f"graph 'é*2' é=1 -o {tmp_path / 'e.svg'}", PYTHONIOENCODING="ascii")
+    assert done.returncode == 0 and done.stderr == ""
+    assert "dy/d\\xe9 = 2" in done.stdout.splitlines()
+
+
+def test_a_stdin_that_fails_is_one_line(monkeypatch, capsys):
+    class Failing(io.StringIO):
+        def readline(self, *args):
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sys, "stdin", Failing())
+    with pytest.raises(cli.StreamError, match="cannot read standard input: Input/output error"):
+        cli.read_line("? ")
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(EOFError):
+        cli.read_line("? ")
+
+
+@pytest.mark.parametrize("argv", [
+    ["graph", "-x", "x=1"],
+    ["graph", "-x*w", "x=1", "w=2", "--digits", "3"],
+    ["graph", "--digits", "3", "-(x*w)", "x=1", "w=2"],
+    ["graph", "--", "-x*w", "x=1", "w=2"],
+])
+def test_an_expression_may_start_with_a_minus(argv, capsys):
+    """argparse took "-x" for an unknown option ('unrecognized arguments: -x')."""
+    code, out, err = run(capsys, *argv)
+    assert code == 0 and err == "" and out.startswith("digraph")
+    assert 'label="{y|data\\ -' in out  # the output is the negative of a positive product
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["graph", "x", "-o"], "argument -o/--output: expected one argument"),
+    (["graph", "x*2", "x=1", "-q"], "unrecognized arguments: -q"),
+    (["demo", "-x"], "unrecognized arguments: -x"),
+])
+def test_a_word_that_is_no_expression_is_still_refused_as_an_option(argv, message, capsys):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and message in err.splitlines()[0]

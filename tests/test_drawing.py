@@ -11,11 +11,11 @@ from hypothesis import given, settings, strategies as st
 from chainrule import engine
 from chainrule.engine import Value, backward_order, draw
 from chainrule.engine import drawing
-from chainrule.engine.drawing import render
+from chainrule.engine.drawing import dot, render
 from chainrule.engine.drawing import MAX_NODES, number
 
 SVG = "{http://www.w3.org/2000/svg}"
-RED = drawing.HIGHLIGHT.lower()
+RED = dot.HIGHLIGHT.lower()
 
 
 def neuron():
@@ -75,16 +75,16 @@ def test_number_shows_significant_digits_without_trailing_zeros(x, digits, shown
 def test_caption_reads_like_the_tutorial_grouped_at_labelled_neurons():
     L, w1, _ = alice()
     L.backward()
-    # The tutorial prints -0.952 x 0.249 x -0.0904 = 0.0214: it rounds y_pred to 0.524 before
+    # The tutorial prints -0.952 × 0.249 × -0.0904 = 0.0214: it rounds y_pred to 0.524 before
     # computing -2(1 - 0.524), and multiplies the rounded factors. The engine keeps full precision.
     assert draw(L, highlight=w1, digits=3).caption == [
-        "dL/dw1 = dL/dy_pred x dy_pred/dh1 x dh1/dw1 = -0.953 x 0.249 x -0.0904 = 0.0215",
-        "op by op: (0.953 x -1) x (0.249 x 1 x 1 x 1) x (0.0452 x 1 x 1 x -2)",
+        "dL/dw1 = dL/dy_pred × dy_pred/dh1 × dh1/dw1 = -0.953 × 0.249 × -0.0904 = 0.0215",
+        "op by op: (0.953 × -1) × (0.249 × 1 × 1 × 1) × (0.0452 × 1 × 1 × -2)",
     ]
     caption = draw(L, highlight=w1).caption
-    assert caption[0] == "dL/dw1 = dL/dy_pred x dy_pred/dh1 x dh1/dw1 = -0.9526 x 0.2494 x -0.09035 = 0.02147"
+    assert caption[0] == "dL/dw1 = dL/dy_pred × dy_pred/dh1 × dh1/dw1 = -0.9526 × 0.2494 × -0.09035 = 0.02147"
     # the same factors as the tutorial's, to the digits it prints
-    factors = [float(f) for f in caption[0].split(" = ")[2].split(" x ")]
+    factors = [float(f) for f in caption[0].split(" = ")[2].split(" × ")]
     for ours, tutorial in zip(factors, (-0.952, 0.249, -0.0904)):
         assert ours == pytest.approx(tutorial, abs=1e-3)
     assert float(caption[0].rsplit(" = ", 1)[1]) == pytest.approx(w1.grad, rel=1e-3)
@@ -93,11 +93,11 @@ def test_caption_reads_like_the_tutorial_grouped_at_labelled_neurons():
 def test_caption_sums_over_paths_and_writes_every_op_factor_without_labels():
     y, w1 = neuron()
     y.backward()
-    assert draw(y, highlight=w1).caption == ["dy/dw1 = 0.0009102 x 1 x 1 x 2 = 0.00182"]
+    assert draw(y, highlight=w1).caption == ["dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182"]
     L, _, x1 = alice()
     L.backward()
     caption = draw(L, highlight=x1).caption[0]  # x1 feeds h1 and h2: two paths
-    assert caption.startswith("dL/dx1 = dL/dy_pred x dy_pred/dh1 x dh1/dx1 + dL/dy_pred x dy_pred/dh2 x dh2/dx1 = ")
+    assert caption.startswith("dL/dx1 = dL/dy_pred × dy_pred/dh1 × dh1/dx1 + dL/dy_pred × dy_pred/dh2 × dh2/dx1 = ")
     assert float(caption.rsplit(" = ", 1)[1]) == pytest.approx(x1.grad, rel=1e-3)
     a = Value(3.0, "a")
     out = a * a  # a repeated operand: two edges, two paths
@@ -156,9 +156,9 @@ def test_one_edge_per_operand_and_kinds_styled_apart():
     # ids are positions in backward order: a*a has two edges from a's box into the same op
     mul = [line for line in src.splitlines() if "->" in line and f"v{backward_order(out).index(a)} ->" in line]
     assert len(mul) == 2
-    assert f'fillcolor="{drawing.FILL["param"]}"' in src and f'fillcolor="{drawing.FILL["input"]}"' in src
+    assert f'fillcolor="{dot.FILL["param"]}"' in src and f'fillcolor="{dot.FILL["input"]}"' in src
     assert "dashed" in src  # the constant 2
-    assert 'tooltip="d/da = b, d/db = a"' in src  # the op's rule, from the table
+    assert 'local derivatives of mul: d/da = b, d/db = a' in src  # the op's rule, from the table
 
 
 def test_before_backward_edges_show_only_the_local_derivative():
@@ -183,13 +183,13 @@ def test_svg_shows_values_local_derivatives_chain_products_and_the_highlighted_p
     x1 = next(v for v in order if v.label == "x1")
     product = next(v for v in order if w1 in v.inputs)  # w1 * x1
     w1_edge, x1_edge = (edges[f"v{order.index(v)}->op{order.index(product)}"] for v in (w1, x1))
-    assert texts(w1_edge) == ["local 2", "2 x 0.0009102 = 0.00182"]  # d(w1*x1)/dw1 = x1 = 2
-    assert texts(x1_edge) == ["local 0", "0 x 0.0009102 = 0"]
+    assert texts(w1_edge) == ["local 2", "2 × 0.0009102 = 0.00182"]  # d(w1*x1)/dw1 = x1 = 2
+    assert texts(x1_edge) == ["local 0", "0 × 0.0009102 = 0"]
     assert RED in strokes(w1_edge) and RED not in strokes(x1_edge)
     assert RED in strokes(box(y)) and RED not in strokes(box(x1))
     lit = {title for title, e in edges.items() if RED in strokes(e)}
     assert len(lit) == 8  # w1 -> * -> + -> + -> sigmoid -> y: 4 operand edges, 4 op -> value edges
-    assert "dy/dw1 = 0.0009102 x 1 x 1 x 2 = 0.00182" in texts(svg)
+    assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in texts(svg)
 
 
 def test_svg_renders_without_dot_on_path_and_shows_in_jupyter(monkeypatch, tmp_path):
@@ -269,16 +269,16 @@ def check_label(label):
     out.backward()
     svg = ET.fromstring(draw(out, highlight=x).pipe(engine="wasm"))  # parses: the XML is sound
     shown = [_words(t) for t in texts(svg) if _words(t)]
-    expected = drawing._XML_INVALID.sub(drawing._visible, label)  # controls are written as \xNN
-    for line in (_words(line) for line in drawing.lines(expected)):
+    expected = dot._XML_INVALID.sub(dot._visible, label)  # controls are written as \xNN
+    for line in (_words(line) for line in dot.lines(expected)):
         if line:
             assert shown.count(line) >= 2  # in both boxes (and the caption)
 
 
 def test_escaping_helpers():
-    assert drawing.text('a "b" \\ & c\nd') == 'a \\"b\\" \\\\ &amp; c\\nd'
-    assert drawing.field("{a|b} <c>") == "\\{a\\|b\\}\\ \\<c\\>"
-    assert drawing.text("\x00") == "\\\\x00"
+    assert dot.text('a "b" \\ & c\nd') == 'a \\"b\\" \\\\ &amp; c\\nd'
+    assert dot.field("{a|b} <c>") == "\\{a\\|b\\}\\ \\<c\\>"
+    assert dot.text("\x00") == "\\\\x00"
 
 
 # --- big graphs ---------------------------------------------------------------------------------------
@@ -307,7 +307,7 @@ def test_groups_neurons_past_max_nodes_then_refuses():
     for name in ("h1: sigmoid neuron", "h2: sigmoid neuron", "y_pred: sigmoid neuron", "w1, w2, b1"):
         assert name in words
     assert "local 0.04518" in words  # d h1 / d x1 = sigmoid'(-3) * w1, through the box
-    assert any(w.startswith("dL/dw1 = dL/dy_pred x dy_pred/dh1 x dh1/dw1 = ") for w in words)
+    assert any(w.startswith("dL/dw1 = dL/dy_pred × dy_pred/dh1 × dh1/dw1 = ") for w in words)
 
     wide = layer_net(samples=1, width=120)
     assert draw(wide, max_nodes=None).boxes > MAX_NODES
@@ -420,3 +420,170 @@ def test_an_unlabelled_target_is_named_by_its_formula_in_the_caption():
     long.label = "y"
     long.backward()
     assert draw(long, highlight=long.inputs[0]).caption[0].startswith("dy/dv = ")
+
+
+# --- truthful grads ---------------------------------------------------------------------------------
+
+def shown_grads_and_shares(g):
+    """From the rendered SVG: {box: grad shown} and {box: [shares on the edges leaving it]}."""
+    svg = svg_of(g)
+    grads = {}
+    for title, node in groups(svg, "node").items():
+        for t in texts(node):
+            if t.startswith("grad "):
+                grads[title] = float(t.split()[1])
+    shares = {}
+    for title, edge in groups(svg, "edge").items():
+        tail = title.split("->")[0]
+        for t in texts(edge):
+            if " × " in t:
+                shares.setdefault(tail, []).append(float(t.rsplit(" = ", 1)[1]))
+    return grads, shares
+
+
+def assert_edges_add_up(g):
+    """Every grad a box shows is the sum of the shares on the edges leaving it (the root's is 1),
+    and no edge shows a share while the boxes show no grads."""
+    grads, shares = shown_grads_and_shares(g)
+    if not grads:
+        assert not shares
+        return
+    for box, grad in grads.items():
+        if box == "v0":
+            assert grad == 1
+        else:
+            assert sum(shares.get(box, [])) == pytest.approx(grad, rel=2e-3, abs=1e-6), box
+
+
+def test_grads_left_from_training_are_not_drawn():
+    L, w1, _ = alice()
+    params = {v.label: v for v in backward_order(L) if v.op.name == "param"}
+    L.backward()  # the grads training left in the parameters
+    fresh_h1 = (params["w1"] * Value(2.0, "x1") + params["w2"] * Value(3.0, "x2") + params["b1"]).sigmoid()
+    fresh_h1.label = "h1"  # a fresh forward pass: nothing has run backward from it
+    g = draw(fresh_h1)
+    assert g.note.startswith("No grads shown: b1 holds grad -0.01073, which a backward() from h1 does not give")
+    words = texts(svg_of(g))
+    assert not any(w.startswith("grad ") or " × " in w for w in words)
+    assert "local 2" in words and g.note in words  # local derivatives are still true, and the note says why
+    assert_edges_add_up(g)
+    fresh_h1.backward()  # the parameters' grads now hold dL/dw + dh1/dw: still no backward of h1 alone
+    assert draw(fresh_h1).note
+    for v in backward_order(fresh_h1):
+        v.grad = 0.0  # zero_grad, inputs included
+    fresh_h1.backward()
+    assert draw(fresh_h1).note == "" and "grad 0.0133" in texts(svg_of(draw(fresh_h1)))  # dh1/dw1 = 0.006648 × 2
+    assert_edges_add_up(draw(fresh_h1))
+
+
+def test_a_backward_of_a_larger_graph_is_not_drawn_as_the_part_s():
+    L, w1, _ = alice()
+    L.backward()
+    h1 = next(v for v in backward_order(L) if v.label == "h1")
+    assert "h1 holds grad -0.2376" in draw(h1).note  # dL/dh1, where a backward from h1 gives 1
+    assert draw(L).note == ""
+
+
+def test_a_backward_stopped_part_way_shows_the_grads_so_far():
+    L, w1, _ = alice()
+    shown = []
+    for k, v in enumerate(engine.backward_steps(L), 1):
+        g = draw(L, highlight=v)
+        assert g.note == "" and g.snapshot.passed == k
+        if k in (1, 5, 9):
+            assert_edges_add_up(g)
+            shown.append(sum(" × " in t for e in groups(svg_of(g), "edge").values() for t in texts(e)))
+    assert shown[0] < shown[1] < shown[2]  # more shares written as more values pass their grad
+    assert_edges_add_up(draw(L))
+
+
+def test_before_backward_there_are_no_grads_to_draw():
+    y, _ = neuron()
+    words = texts(svg_of(draw(y)))
+    assert "data 0.9991" in words and not any(w.startswith("grad") for w in words)
+
+
+# --- names and order ----------------------------------------------------------------------------------
+
+def unlabelled_layer():
+    """Three tanh neurons on (x1, x2) into one output neuron, with unlabelled parameters (as nn makes them)."""
+    xs = [Value(0.5, "x1"), Value(-1.0, "x2")]
+    hidden = [engine.dot([Value(0.3 * j - 0.2, param=True), Value(0.1 * j, param=True)], xs,
+                         Value(0.05 * j, param=True)).tanh() for j in range(3)]
+    out = engine.dot([Value(0.2 * j - 0.1, param=True) for j in range(3)], hidden, Value(0.0, param=True)).tanh()
+    loss = (out - 1.0) ** 2
+    loss.label = "L"
+    loss.backward()
+    return loss, hidden
+
+
+def boxes_top_to_bottom(svg, wanted):
+    """The node titles of the boxes whose first text is in `wanted`, from the top of the drawing down."""
+    found = []
+    for title, node in groups(svg, "node").items():
+        words = texts(node)
+        if words and words[0] in wanted:
+            y = min(float(t.get("y")) for t in node.iter(f"{SVG}text"))
+            found.append((y, words[0], title))
+    return [word for _, word, _ in sorted(found)]
+
+
+def test_unlabelled_parameters_are_named_by_their_place_in_their_neuron():
+    loss, _ = unlabelled_layer()
+    svg = svg_of(draw(loss))
+    first_texts = [texts(node)[0] for node in groups(svg, "node").values()]
+    assert first_texts.count("w1") == 4 and first_texts.count("w3") == 1 and first_texts.count("b") == 4
+    assert boxes_top_to_bottom(svg, {"x1", "x2"}) == ["x1", "x2"]  # inputs keep their order
+    w = next(v for v in backward_order(loss) if v.op.name == "param")
+    assert "unlabelled: called w1 here, by its place in the dot it feeds" in draw(loss).source
+    assert draw(loss, highlight=w).caption[0].startswith("dL/dw1 = ")
+    y = engine.dot([Value(0.5, param=True)], [Value(2.0)], Value(0.1, param=True)).sigmoid()
+    assert [texts(node)[0] for node in groups(svg_of(draw(y)), "node").values()][-3:] == ["w1", "x1", "b"]
+
+
+def test_grouped_neurons_keep_their_order():
+    loss, hidden = unlabelled_layer()
+    for rankdir in ("LR", "TB"):
+        g = draw(loss, group=True, rankdir=rankdir)
+        shown = [f"data {number(h.data)}" for h in hidden]
+        svg = svg_of(g)
+        found = []
+        for node in groups(svg, "node").values():
+            words = texts(node)
+            for text in node.iter(f"{SVG}text"):
+                if "".join(text.itertext()).replace("\xa0", " ") in shown:
+                    found.append((float(text.get("y" if rankdir == "LR" else "x")), words[1]))
+        assert [word for _, word in sorted(found)] == shown  # neuron 1, 2, 3: top to bottom, left to right
+
+
+# --- the view that reads at a width ----------------------------------------------------------------------
+
+def test_fit_folds_and_leaves_out_until_the_text_reads_at_the_width():
+    from chainrule.engine.drawing.views import SMALLEST, drawn_size
+
+    L, w1, _ = alice()
+    L.backward()
+    whole = draw(L, highlight=w1)
+    assert drawn_size(whole.svg(), 1240)[0] < 6  # left to right, the whole graph shrinks to 3-5 px text
+    for width in (1240, 900, 600):
+        part = whole.fit(width)
+        smallest, _ = drawn_size(part.svg(), width)
+        assert smallest >= SMALLEST, (width, part.omitted)
+        words = texts(svg_of(part))
+        assert "grad 0.02147" in " ".join(words) and not any(w.startswith("dL/dw1 = ") for w in words)
+        assert part.caption == whole.caption and part.note == whole.note  # the page writes them as text
+    assert whole.fit(1240).omitted == ""  # top to bottom, all of it reads
+    assert whole.fit(900).omitted == ("the y_pred and h2 neurons folded into one box each; "
+                                      "2 values not on a path to w1 left out")
+    assert whole.fit(1240, height=1300).omitted == "the y_pred and h2 neurons folded into one box each"  # shorter
+    y, _ = neuron()
+    small = draw(y)
+    assert small.fit(2000) is small  # it reads as it is, with nothing under it to move
+
+
+def test_fit_skips_views_past_max_nodes():
+    wide = layer_net(samples=1, width=120)
+    grouped = draw(wide)
+    assert grouped.grouped
+    part = grouped.fit(1240)
+    assert part.boxes <= max(MAX_NODES, grouped.boxes)

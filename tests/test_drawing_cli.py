@@ -20,12 +20,12 @@ def test_the_example_writes_an_svg_with_the_output_and_the_chain_rule(tmp_path, 
     assert graph.main(EXAMPLE + ["-o", str(out), "--highlight", "w1"]) == 0
     words = svg_texts(out)
     assert "data 0.9991" in words
-    assert "dy/dw1 = 0.0009102 x 1 x 1 x 2 = 0.00182" in words
+    assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in words
     printed = capsys.readouterr()
     assert printed.out.splitlines() == [
         "y = 0.9991",
         "dy/dw1 = 0.00182, dy/dx1 = 0, dy/dw2 = 0.002731, dy/dx2 = 0.0009102, dy/db = 0.0009102",
-        "dy/dw1 = 0.0009102 x 1 x 1 x 2 = 0.00182",
+        "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182",
         f"wrote {out}",
     ]
     assert printed.err == ""

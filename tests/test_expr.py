@@ -138,6 +138,33 @@ def test_huge_and_deep_input_is_refused_not_crashed():
         parse(b"x", {"x": 1})
 
 
+@pytest.mark.parametrize("number, message", [
+    (10**400, "x: the integer given is too large for a float"),  # was an OverflowError
+    (-(10**309), "x: the integer given is too large for a float"),
+    (math.inf, "x=inf: give a finite number"),
+    ("2", "x='2': give a finite number, not str"),
+    (True, "x=True: give a finite number, not bool"),
+], ids=["10**400", "-10**309", "inf", "str", "bool"])
+def test_a_value_that_is_no_finite_float_is_a_value_error_naming_it(number, message):
+    with pytest.raises(ValueError) as refused:
+        parse("2*x", {"x": number})
+    first, line, caret = str(refused.value).splitlines()
+    assert first.startswith(message) and (line, caret) == ("  2*x", "    ^")
+
+
 def test_a_long_sum_builds_without_recursion():
     out, _ = parse("+".join(["x"] * 500), {"x": 1})
     assert out.data == 500.0
+
+
+def test_a_name_python_folds_says_what_was_written():
+    """ast reads names NFKC-folded: a fullwidth ｘ becomes x, and then x 'has no value' though ｘ was given."""
+    with pytest.raises(ValueError) as refused:
+        parse("2*ｘ", {"ｘ": 1.0})
+    first, line, caret = str(refused.value).splitlines()
+    assert first.startswith("x has no value (written ｘ, which Python reads as x: it folds such letters by NFKC)")
+    assert "give it one (e.g. x=1)" in first and (line, caret) == ("  2*ｘ", "    ^")
+    out, leaves = parse("2*ｘ", {"x": 1.0})  # the folded name is the name
+    assert out.data == 2.0 and list(leaves) == ["x"]
+    with pytest.raises(ValueError, match=r"^y has no value; give it one"):  # a plain name: no note
+        parse("2*y", {})

@@ -11,15 +11,16 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from chainrule.demos import cli
-from chainrule.demos.files import render_svgs, write_demo
+from chainrule.demos.files import render_pictures, write_demo
 from chainrule.demos.html import demo_page, index_page
-from chainrule.demos.model import Demo, Number, Step
+from chainrule.demos.model import Demo, Number, Step, Tutorial
 from test_cli import GENDER
 
 VOID = {"meta", "link", "br", "img", "input", "hr", "col", "area", "base", "embed", "source", "track", "wbr"}
@@ -59,7 +60,7 @@ class Page(HTMLParser):
 
 def gender_page(**options):
     steps = GENDER.build()
-    return demo_page(GENDER, steps, render_svgs(steps), **options), steps
+    return demo_page(GENDER, steps, render_pictures(steps), **options), steps
 
 
 def test_the_page_parses_and_holds_every_step():
@@ -71,9 +72,10 @@ def test_the_page_parses_and_holds_every_step():
     for step in steps:
         assert step.title in text  # escaped in the source, the same text once parsed
     assert "Backward: dL/dw1 &lt;the path&gt; &amp; co" in html
-    assert "0.0214" in text and "✓" in text and "✗" in text and "The tutorial leaves out the error factor." in text
+    assert "0.0214" in text and "✓" in text and "The tutorial leaves out the error factor." in text
+    assert '<td class="mark">note</td>' in html and "✗" not in text  # explained, not marked wrong
     assert len(page.ids) == len(set(page.ids)), "ids must be unique across the inlined SVGs"
-    assert sum(tag == "svg" for tag, _ in page.tags) == 3  # two graphs inlined, one loss chart
+    assert sum(tag == "svg" for tag, _ in page.tags) == 5  # two graphs, each as shown and full size; a loss chart
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html
 
 
@@ -82,8 +84,8 @@ def test_the_page_needs_no_network():
     page = Page(html)
     for tag, attrs in page.tags:
         assert "src" not in attrs, tag
-        for name in ("href", "xlink:href"):
-            assert not attrs.get(name, "#").startswith(("http:", "https:", "//")), (tag, attrs)
+        for name in ("href", "xlink:href"):  # a link to a tutorial (<a>) is followed by a reader, not loaded
+            assert tag == "a" or not attrs.get(name, "#").startswith(("http:", "https:", "//")), (tag, attrs)
     assert ("meta", {"http-equiv": "Content-Security-Policy",
                      "content": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
                                 "img-src data:"}) in page.tags
@@ -93,18 +95,29 @@ def test_text_is_escaped():
     evil = Demo("evil", "<script>alert(1)</script>", "0\"0", "a & b", lambda: [
         Step("<b>bold</b>", "</p><script>x()</script>", numbers=(Number("<n>", 1.0, "1", note="<i>why</i>"),))])
     steps = evil.build()
-    html = demo_page(evil, steps, render_svgs(steps))
+    html = demo_page(evil, steps, render_pictures(steps))
     assert html.count("<script>") == 1  # only the page's own
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "&lt;n&gt;" in html and "&lt;i&gt;why&lt;/i&gt;" in html
     Page(html)
 
 
-def test_the_index_links_every_page():
-    html = index_page([(GENDER, 3, "gender/gender.html")])
+def test_the_index_and_pages_name_the_tutorial_each_demo_follows():
+    zhou = Tutorial("Machine Learning for Beginners: An Introduction to Neural Networks", "Victor Zhou")
+    gupta = Tutorial("DL01: Neural networks theory", "Sarthak Gupta", "https://hackernoon.com/dl01-theory")
+    demos = [replace(GENDER, tutorial=zhou), replace(GENDER, name="descent", tutorial=gupta)]
+    html = index_page([(demo, 3, f"{demo.name}/{demo.name}.html") for demo in demos])
     page = Page(html)
     assert ("a", {"href": "gender/gender.html"}) in page.tags
-    assert "Gender, Alice only" in " ".join(page.text)
+    text = " ".join(" ".join(page.text).split())
+    assert "Follows “Machine Learning for Beginners: An Introduction to Neural Networks” by Victor Zhou" in text
+    assert "Follows “DL01: Neural networks theory” by Sarthak Gupta" in text
+    assert ("a", {"href": "https://hackernoon.com/dl01-theory", "rel": "noreferrer"}) in page.tags
+    assert "seed" not in text
+    steps = demos[0].build()
+    html = demo_page(demos[0], steps, render_pictures(steps))
+    assert "Follows “Machine Learning for Beginners" in " ".join("".join(Page(html).text).split())
+    assert "seed 002" not in html
 
 
 # --- in real headless Chromium -------------------------------------------------------------------
@@ -204,8 +217,9 @@ class Chromium:
 
     def click(self, selector):
         """A real mouse click in the middle of the element."""
-        x, y = self.js(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
-                       ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        x, y = self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
+                       "e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); "
+                       "return [r.x + r.width / 2, r.y + r.height / 2]; })()")
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
@@ -284,12 +298,104 @@ def test_the_index_and_every_page_of_all_in_chromium(browser, tmp_path, monkeypa
     assert browser.problems() == []
 
 
-def test_every_catalog_demo_page_in_chromium(browser, tmp_path, capsys):
-    assert cli.main(["demo", "--all", "--out", str(tmp_path)]) == 0
-    for name, demo in cli.catalog().items():
-        browser.open(tmp_path / name / f"{name}.html")
-        count = len(browser.js("[...document.querySelectorAll('.step')].map(s => s.id)"))
-        for k in range(1, count):
-            browser.click("#next")
-            assert browser.js(SHOWN) == [f"step-{k + 1}", f"Step {k + 1} of {count}"], name
-        assert browser.problems() == [], name
+def neuron_demo():
+    """One real drawing: the tutorial's neuron after backward, w1 highlighted."""
+    from chainrule.engine import Value, draw
+
+    x1, x2 = Value(2.0, "x1"), Value(3.0, "x2")
+    w1, w2, b = Value(0.0, "w1", param=True), Value(1.0, "w2", param=True), Value(4.0, "b", param=True)
+    y = (w1 * x1 + w2 * x2 + b).sigmoid().named("y")
+    y.backward()
+    return Demo("neuron", "One neuron", "002", "y = sigmoid(w1*x1 + w2*x2 + b)",
+                lambda: [Step("The chain rule for w1", "Follow the red path.", graph=draw(y, highlight=w1))])
+
+
+def centre(browser, selector):
+    return browser.js(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+                      ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+
+
+def node_of(label):
+    """An expression for the box of the step's graph whose first text is `label`."""
+    return (f"[...document.querySelectorAll('figure.graph g.node')].find(g => g.querySelector('text')"
+            f".textContent === {json.dumps(label)})")
+
+
+def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser, tmp_path):
+    demo = neuron_demo()
+    written = write_demo(demo, demo.build(), tmp_path, html=True)
+    browser.open(written.page)
+    info = "document.querySelector('figure.graph .info').textContent"
+    assert browser.js(info).startswith("Point at a box")
+    assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in browser.js("document.querySelector('.chain').textContent")
+
+    def move_to(expression):
+        x, y = browser.js(f"(() => {{ const e = {expression}; e.scrollIntoView({{block: 'center'}}); "
+                          "const r = e.getBoundingClientRect();"
+                          " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+        return x, y
+
+    move_to(node_of("w1"))
+    shown = browser.js(info)
+    assert shown.startswith("w1\na parameter: training changes it\ndata 0, grad 0.00182\n")
+    assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in shown
+    move_to("[...document.querySelectorAll('figure.graph g.edge text')].find(t => t.textContent === 'local 2')")
+    assert browser.js(info) == ("d(w1*x1)/dw1 = 2 (local)\n× dy/d(w1*x1) = 0.0009102 (upstream)\n"
+                                "= 0.00182, the share of dy/dw1 that comes along this edge")
+    move_to(node_of("data 3"))  # w1*x1 + w2*x2: an unlabelled value is named by its formula
+    assert browser.js(info).startswith("w1*x1 + w2*x2\nan intermediate value, computed in the forward pass")
+    assert "v0" not in browser.js("document.querySelector('figure.graph').textContent")
+
+    x, y = move_to(node_of("x2"))
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+    picked = browser.js("[...document.querySelectorAll('figure.graph .picked')].map(g => g.name)")
+    assert "v0" in picked and len(picked) == 17  # x2 -> × -> w2*x2 -> + -> ... -> y: 5 boxes, 4 ops, 8 edges
+    browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=1, y=1)
+    assert "dy/dx2 = " in browser.js(info)  # the picked value's chain rule stays when the mouse leaves
+    assert browser.problems() == []
+
+
+def test_the_full_graph_pans_zooms_and_fits(browser, tmp_path):
+    demo = neuron_demo()
+    written = write_demo(demo, demo.build(), tmp_path, html=True)
+    browser.open(written.page)
+    browser.click("details.full > summary")
+    browser.send("Runtime.evaluate", expression="new Promise(done => setTimeout(done, 50))", awaitPromise=True)
+    stage = "document.querySelector('details.full .stage')"
+    assert browser.js("document.querySelector('details.full').open") is True
+    box = browser.js(f"(() => {{ const r = {stage}.getBoundingClientRect(); return [r.width, r.height]; }})()")
+    window = browser.js("[innerWidth, innerHeight]")
+    assert box == [window[0], window[1] - 52]  # the whole window, less the toolbar
+
+    def transform():
+        m = browser.js(f"getComputedStyle({stage}.querySelector('svg')).transform")
+        a, _, _, _, e, f = (float(v) for v in m[m.index("(") + 1:-1].split(","))
+        return a, e, f
+
+    fitted, x, y = transform()
+    size = browser.js(f"(() => {{ const r = {stage}.querySelector('svg').getBoundingClientRect(); "
+                      "return [r.width, r.height]; })()")
+    assert size[0] <= box[0] + 1 and size[1] <= box[1] + 1  # fitted: all of it in view
+    cx, cy = centre(browser, "details.full .stage")
+    browser.send("Input.dispatchMouseEvent", type="mouseWheel", x=cx, y=cy, deltaX=0, deltaY=-300)
+    assert transform()[0] > fitted  # the wheel zooms in
+    browser.send("Input.dispatchMouseEvent", type="mousePressed", x=cx, y=cy, button="left", clickCount=1)
+    browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=cx + 80, y=cy + 30, button="left")
+    browser.send("Input.dispatchMouseEvent", type="mouseReleased", x=cx + 80, y=cy + 30, button="left", clickCount=1)
+    zoomed, x2, y2 = transform()
+    browser.click("details.full .fit")
+    assert transform() == (fitted, x, y)  # fit undoes the zoom and the drag
+    assert (x2, y2) != (x, y)
+    browser.send("Emulation.setTouchEmulationEnabled", enabled=True, maxTouchPoints=2)
+    try:  # two fingers move apart: a pinch zooms in
+        for kind, apart in (("touchStart", 50), ("touchMove", 90), ("touchMove", 150), ("touchEnd", None)):
+            points = [{"x": cx - apart, "y": cy, "id": 1}, {"x": cx + apart, "y": cy, "id": 2}] if apart else []
+            browser.send("Input.dispatchTouchEvent", type=kind, touchPoints=points)
+        assert transform()[0] > 1.5 * fitted
+    finally:
+        browser.send("Emulation.setTouchEmulationEnabled", enabled=False)
+    browser.press("Escape", 27)
+    assert browser.js("document.querySelector('details.full').open") is False
+    assert browser.problems() == []

@@ -56,3 +56,52 @@ def test_fit_shows_a_progress_bar_and_plots_its_loss_in_a_notebook(tmp_path):
 
     text = "".join(out["text"] for out in without_tqdm if out.get("name") == "stderr")
     assert "epoch 40/40 [" + "#" * 30 + "] loss " in text
+
+
+DRAW = """\
+from chainrule import Value, draw
+x1, x2 = Value(-2.0, label="x1"), Value(-1.0, label="x2")
+ws = [Value(1.0, label=f"w{i}", param=True) for i in range(1, 7)]
+h1 = (ws[0] * x1 + ws[1] * x2).sigmoid().named("h1")
+h2 = (ws[2] * x1 + ws[3] * x2).sigmoid().named("h2")
+y = (ws[4] * h1 + ws[5] * h2).sigmoid().named("y")
+y.backward()
+draw(y, highlight=ws[0])
+"""
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    """The output of a cell whose last line is a drawing."""
+    (output,) = execute(tmp_path_factory.mktemp("drawing"), DRAW)["cells"][0]["outputs"]
+    return output
+
+
+def test_an_executed_notebook_shows_the_drawing(drawn):
+    assert drawn["output_type"] == "execute_result"
+    html, svg = drawn["data"]["text/html"], drawn["data"]["image/svg+xml"]
+    assert svg.lstrip().startswith("<?xml") and "dy/dw1 = " in svg  # the drawing, its caption included
+    assert html.count("<svg") == 2 and "<details><summary>full size</summary>" in html
+    assert "dy/dw1 = dy/dh1 × dh1/dw1 = " in html
+
+
+def test_the_drawing_fits_the_cell_and_opens_full_size(drawn, tmp_path):
+    from test_html import Chromium, chromium_binary
+
+    page = tmp_path / "cell.html"
+    page.write_text(f'<!doctype html><body style="margin:0"><div id="cell" style="width:600px">'
+                    f'{drawn["data"]["text/html"]}</div>', encoding="utf-8")
+    browser = Chromium(chromium_binary())
+    try:
+        browser.open(page)
+        widths = ("[...document.querySelectorAll('#cell svg')]"
+                  ".map(s => s.checkVisibility() ? Math.round(s.getBoundingClientRect().width) : 0)")
+        scaled, hidden = browser.js(widths)
+        assert scaled == 600 and hidden == 0  # shrunk to the cell; the full-size copy waits behind a click
+        browser.click("summary")
+        scaled, full = browser.js(widths)
+        natural = float(browser.js("document.querySelectorAll('#cell svg')[1].getAttribute('width')").rstrip("pt"))
+        assert full == round(natural * 4 / 3) > 600  # at its natural size, scrolled inside the cell
+        assert browser.problems() == []
+    finally:
+        browser.close()

@@ -54,3 +54,15 @@ def test_python_dash_m_chainrule_and_the_version():
     done = subprocess.run([sys.executable, "-m", "chainrule", "--version"], cwd="/", capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and done.stdout == f"chainrule {chainrule.__version__}\n"
+
+
+def test_pytest_runs_in_a_checkout_whose_folder_name_is_not_an_identifier(tmp_path):
+    checkout = tmp_path / "my-chainrule"
+    (checkout / "tests").mkdir(parents=True)
+    shutil.copy2(ROOT / "pyproject.toml", checkout)
+    (checkout / "__init__.py").write_text("raise ImportError('pytest must not import the checkout as a package')\n")
+    (checkout / "tests" / "test_one.py").write_text("def test_one():\n    assert 1 + 1 == 2\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], cwd=checkout,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout

@@ -32,7 +32,8 @@ def test_ci_runs_the_readme_test_command_verbatim():
 def test_the_figure_is_what_chainrule_graph_draws(tmp_path):
     figure = re.search(r"!\[[^\]]*\]\(([^)]+\.svg)\)", README).group(1)
     fresh = tmp_path / "neuron.svg"
-    argv = ["sigmoid(w1*x1 + w2*x2 + b)", "x1=2", "x2=3", "w1=0", "w2=1", "b=4", "-o", str(fresh), "--highlight", "w1"]
+    argv = ["sigmoid(w1*x1 + w2*x2 + b)", "x1=2", "x2=3", "w1=0", "w2=1", "b=4", "-o", str(fresh), "--highlight", "w1",
+            "--rankdir", "TB"]  # top to bottom: it reads in a README column
     with contextlib.redirect_stdout(io.StringIO()):
         assert graph.main(argv) == 0
     assert fresh.read_bytes() == (ROOT / figure).read_bytes()

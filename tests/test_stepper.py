@@ -1,4 +1,5 @@
-"""The terminal stepper: what a screen shows, the sparkline, and Enter/b/q driven through a pseudo-terminal."""
+"""The terminal stepper: what a screen shows, the sparkline, and single keys driven through a pseudo-terminal."""
+import fcntl
 import io
 import math
 import os
@@ -6,6 +7,7 @@ import select
 import signal
 import subprocess
 import sys
+import termios
 import textwrap
 import time
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from chainrule.demos.text import sparkline
-from chainrule.demos.model import Demo, Number, Step
+from chainrule.demos.model import Demo, Number, Step, Tutorial
 from chainrule.demos.terminal import Style, screen, step_through, wrap_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +26,8 @@ STEPS = [
                   Number("free", 1.23456789))),
     Step("Training", "SGD.", history=(0.5, 0.4, 0.2, 0.1)),
 ]
-DEMO = Demo("gender", "Gender, Alice only", "002", "summary", lambda: STEPS)
+DEMO = Demo("gender", "Gender, Alice only", "002", "summary", lambda: STEPS,
+            Tutorial("Machine Learning for Beginners: An Introduction to Neural Networks", "Victor Zhou"))
 
 
 def plain(encoding="utf-8"):
@@ -34,13 +37,14 @@ def plain(encoding="utf-8"):
 def test_a_screen_has_header_text_and_the_numbers_table():
     text = screen(DEMO, STEPS, 0, width=60, style=plain())
     lines = text.splitlines()
-    assert lines[0].startswith("Gender, Alice only  (seed 002)") and lines[0].endswith("step 1/2")
-    assert len(lines[0]) == 60 and lines[2] == "Forward pass"
+    assert lines[0].startswith("Gender, Alice only ") and lines[0].endswith("step 1/2")
+    assert lines[1] == "follows “Machine Learning for Beginners: An Introduction to…"  # cut at 60
+    assert len(lines[0]) == 60 and lines[3] == "Forward pass"
     assert all(len(line) <= 60 for line in lines)
     row = next(line for line in lines if line.split()[:1] == ["h1"])
     assert row.split() == ["h1", "0.0474", "0.0474", "✓"]
     row = next(line for line in lines if line.split()[:1] == ["delta"])
-    assert row.split() == ["delta", "0.24", "0.10", "✗"]
+    assert row.split() == ["delta", "0.24", "0.10", "note"]  # the difference is explained just below
     assert lines[lines.index(row) + 1].strip() == "No error factor."
     assert next(line for line in lines if "free" in line).split() == ["free", "—", "1.23457"]  # no tutorial value
 
@@ -55,7 +59,7 @@ def test_without_unicode_the_marks_are_ascii():
     text = screen(DEMO, STEPS, 0, width=60, style=plain("ascii"))
     text += screen(DEMO, STEPS, 1, width=60, style=plain("ascii"))
     text.encode("ascii")
-    assert " ok" in text and " x" in text
+    assert " ok" in text and " note" in text
 
 
 def test_sparkline():
@@ -80,18 +84,60 @@ def test_not_interactive_prints_every_step_once():
 
 
 def test_interactive_keys_with_a_fake_input():
-    keys = iter(["", "b", "b", "x", "", "q"])
-    shown = []
     out = io.StringIO()
+    shown = []
 
-    def read(prompt):
-        shown.append(out.getvalue().rsplit("\033[H\033[2J", 1)[-1])
-        return next(keys)
+    def keys():
+        for action in ["next", "back", "back", "dance", "next", "quit"]:
+            shown.append(out.getvalue().rsplit("\033[H\033[2J", 1)[-1])
+            yield action
 
-    step_through(DEMO, STEPS, interactive=True, out=out, read=read)
+    step_through(DEMO, STEPS, interactive=True, out=out, keys=keys())
     where = [("step 1/2" in s, "step 2/2" in s) for s in shown]
     assert where == [(True, False), (False, True), (True, False), (True, False), (True, False), (False, True)]
-    assert "This is the first step." in shown[3] and "Unknown key 'x'" in shown[4]
+    assert "This is the first step" in shown[3] and "Keys: Enter, Space or Right: next" in shown[4]
+
+
+def test_a_long_step_is_paged_under_its_title_and_counter(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    long = [Step("A long step", "\n\n".join(f"Paragraph {i}: " + "words " * 20 for i in range(16))), STEPS[1]]
+    out = io.StringIO()
+    screens = []
+
+    def keys():
+        for action in ["next", "next", "next", "back", "quit"]:
+            screens.append(out.getvalue().rsplit("\033[H\033[2J", 1)[-1])
+            yield action
+
+    step_through(DEMO, long, interactive=True, out=out, keys=keys())
+    for shown in screens:
+        lines = shown.rstrip("\n ").splitlines()
+        assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
+    assert ["step 1/2" in s and "A long step" in s for s in screens] == [True, True, True, False, True]
+    assert "page 1/3, more below" in screens[0] and "Paragraph 0" in screens[0]
+    assert "Paragraph 15" in screens[2] and "Paragraph 0" not in screens[2]
+    assert "That was the last step." in screens[3]
+
+
+def test_tables_fit_60_columns_and_the_chain_rule_is_written_out():
+    from chainrule.engine import Value, draw
+
+    w, x = Value(0.5, "w", param=True), Value(2.0, "x")
+    y = (w * x).tanh().named("y")
+    y.backward()
+    numbers = (Number("dL/dy_pred at the tutorial's rounded y_pred = 0.524 (its own hand arithmetic)", -0.952, "-0.952"),
+               Number("dy/dw", w.grad, "0.85", note="the tutorial rounds as it goes, so its last digit differs"))
+    steps = [Step("The chain rule for w", "The path from y back to w.", numbers=numbers, graph=draw(y, highlight=w))]
+    text = screen(DEMO, steps, 0, width=60, style=plain())
+    lines = text.splitlines()
+    assert all(len(line) <= 60 for line in lines), [line for line in lines if len(line) > 60]
+    row = next(line for line in lines if "-0.952" in line)
+    assert row.split()[-3:] == ["-0.952", "-0.952", "✓"] and row.startswith("  dL/dy_pred at")
+    assert "    The chain rule along the graph's highlighted path:" not in text  # indented by two
+    assert "  The chain rule along the graph's highlighted path:" in lines
+    assert "    dy/dw = 0.42 × 2 = 0.8399" in lines  # the path and its product: tanh'(1) × d(w*x)/dw
+    assert "That was the last step." in text and "1/2 tutorial numbers match, 1 differs on purpose" in text
 
 
 # Through a real pseudo-terminal: the command as a learner runs it.
@@ -112,8 +158,10 @@ class Terminal:
         env = {**os.environ, "COLUMNS": "80", "LINES": "24", "TERM": "xterm"}
         env.pop("NO_COLOR", None)
         self.process = subprocess.Popen([sys.executable, "-c", PROGRAM, *argv], cwd=ROOT, env=env,
-                                        stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
-        os.close(slave)
+                                        stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+                                        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))  # so Ctrl-C signals
+        self.modes = termios.tcgetattr(slave)  # as the program finds the terminal
+        self.slave = slave
         self.output = ""
 
     def read_until(self, text, timeout=20):
@@ -138,16 +186,18 @@ class Terminal:
         os.write(self.master, keys.encode())
 
     def exit_code(self):
-        try:
-            return self.process.wait(20)
-        finally:
-            self.close()
+        return self.process.wait(20)
+
+    def restored(self):
+        """True when the terminal's modes are back to what the program found."""
+        return termios.tcgetattr(self.slave) == self.modes
 
     def close(self):
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         os.close(self.master)
+        os.close(self.slave)
 
 
 @pytest.fixture
@@ -164,39 +214,39 @@ def terminal():
             term.close()
 
 
-def test_enter_back_and_quit_through_a_pseudo_terminal(terminal):
+def test_single_keys_through_a_pseudo_terminal(terminal):
     term = terminal()
     shown = term.read_until("[q] quit")
     assert "step 1/3" in shown and "Title 1" in shown and "Text of step 1." in shown and "✓" in shown
-    term.type("\n")
-    shown = term.read_until("step 2/3")
-    assert "Title 2" in shown and "Title 1" not in shown
-    term.read_until("[q] quit")
-    term.type("b\n")
-    shown = term.read_until("step 1/3")
-    assert "Title 1" in shown and "Title 2" not in shown
-    term.read_until("[q] quit")
-    term.type("q\n")
-    assert term.exit_code() == 0
+    assert not term.restored()  # single keys: no line buffering, no echo
+    for key, where in ((" ", 2), ("b", 1), ("\033[C", 2), ("\033[D", 1), ("\r", 2), ("x", 2)):
+        term.type(key)  # no Enter after it
+        shown = term.read_until(f"step {where}/3")
+        assert f"Title {where}" in shown
+        term.read_until("[q] quit" if key != "x" else "Keys: Enter")
+    term.type("q")
+    assert term.exit_code() == 0 and term.restored()
 
 
-def test_enter_on_the_last_step_finishes(terminal):
+def test_enter_on_the_last_step_finishes_with_a_summary(terminal):
     term = terminal()
     for k in (2, 3):
         term.read_until("[q] quit")
         term.type("\n")
         term.read_until(f"step {k}/3")
-    assert "[Enter] finish" in term.read_until("[q] quit")
+    shown = term.read_until("[q] quit")
+    assert "[Enter] finish" in shown and "That was the last step." in shown and "3/3 tutorial numbers match" in shown
     term.type("\n")
-    assert term.exit_code() == 0
+    assert term.exit_code() == 0 and term.restored()
 
 
-def test_ctrl_d_quits_quietly(terminal):
+@pytest.mark.parametrize("key, code", [("\x04", 0), ("\x03", 130)])
+def test_ctrl_d_and_ctrl_c_leave_cleanly(terminal, key, code):
     term = terminal()
     term.read_until("[q] quit")
-    term.type("\x04")
-    assert term.exit_code() == 0
-    assert "Traceback" not in term.output
+    term.type(key)
+    assert term.exit_code() == code
+    assert "Traceback" not in term.output and term.restored()
 
 
 def test_auto_on_a_terminal_runs_straight_through(terminal):
@@ -216,4 +266,20 @@ def test_a_numbers_verdict_is_decided_once_on_the_number():
     for verdict, number in cases.items():
         assert number.verdict == verdict
         assert verdict in MARKS
-    assert [mark_of(n, style) for n in cases.values()] == [style.ok, style.off, style.off, ""]
+    assert [mark_of(n, style) for n in cases.values()] == [style.ok, "note", style.off, ""]
+    assert MARKS["explained"][1] == "note" and MARKS["differs"][1] == "✗"
+
+
+def test_where_single_keys_cannot_be_read_lines_are_read_instead():
+    from chainrule.demos.terminal import SingleKeys
+
+    lines = iter(["", "b", "q", "x"])
+
+    def read(prompt):
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    with SingleKeys(io.StringIO(), read) as keys:  # no terminal to put in single-key mode
+        assert list(keys) == ["next", "back", "quit", "unknown"]  # then the end of input ends them

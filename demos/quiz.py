@@ -1,0 +1,510 @@
+"""The chain-rule quiz: work out d out / d NAME by hand, one factor at a time, and be told which is off.
+
+    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1 --wrt w
+    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1 --wrt w --worksheet sheet.html --variants 6 --seed 1
+
+    from chainrule import Value, quiz
+    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.0, "b", param=True)
+    quiz((w * x + b).tanh().named("y"), wrt=w)
+
+The quiz shows the forward pass with every step named (u1 = w*x, u2 = u1 + b, y = tanh(u2)).
+Then, along each path from the output back to NAME, it asks for the local derivative of each
+step (∂y/∂u2), then for the path's product, and at the end for d out / d NAME (dy/dw), the sum
+over the paths.
+The local derivatives come from the table of primitives, the numbers backward() uses, and
+d out / d NAME is the engine's own backward().
+
+An answer is right when the engine's value, rounded to the decimals typed, is the number typed
+(the rule the tutorials' printed numbers are held to), with at least two significant digits
+unless it is exact. A wrong local derivative is shown the table's rule for its op; a wrong
+product or total is told what it is where that can be seen: the product of factors rounded as
+you went, the right size with the wrong sign, an activation's derivative left out, a path left
+out of the sum. Each question gets two tries; then the answer is shown. Ctrl-D or Ctrl-C stops
+the quiz with the score so far. Exit codes: 0 every question answered, 1 stopped early, 2 a
+mistake in the command.
+"""
+import math
+import sys
+import textwrap
+from collections import namedtuple
+from decimal import Decimal, InvalidOperation
+from itertools import combinations, count
+
+from ..engine.formula import describe
+from ..engine.value import backward_order
+
+ACTIVATIONS = ("tanh", "sigmoid", "relu")  # the factor learners most often leave out
+MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
+TRIES = 2
+ORDINALS = ("first", "second", "third", "fourth")
+
+
+# One blank: kind is "local" (one step's derivative), "product" (one path's) or "total" (d out / d NAME);
+# ask is what is asked ("∂y/∂u2" for one step, the others held fixed; "dy/dw" for the whole chain), where
+# the line that explains it ("y = tanh(u2)"), exact the engine's value, path the path it belongs to, and
+# step (head, index) for a local question: d head / d head.inputs[index].
+Question = namedtuple("Question", "kind ask where exact path step", defaults=(0, ()))
+
+
+class Score:
+    """How a quiz went: questions right at the first try, questions answered, and whether it ran to the end."""
+
+    def __init__(self):
+        self.right, self.asked, self.finished = 0, 0, False
+
+    def __repr__(self):
+        return f"Score(right={self.right}, asked={self.asked}, finished={self.finished})"
+
+
+class Chain:
+    """d root / d wrt taken apart for the quiz and the worksheet: names, forward pass, paths, questions.
+
+    wrt is a Value in root's graph or the label of one. Raises ValueError if it is not in the
+    graph, if it is root itself, or if root reaches it along more than max_paths paths. Like the
+    walkthrough, it runs a fresh backward() from root: the graph's grads are that one pass's.
+    """
+
+    def __init__(self, root, wrt, max_paths=MAX_PATHS):
+        from .parts import derivative  # here, so that `chainrule list` (which builds the parser) stays lean
+
+        order = backward_order(root)
+        self.root, self.wrt = root, _find(wrt, order)
+        if self.wrt is root:
+            raise ValueError("d out / d out is 1: choose a value the output was computed from")
+        paths_below = _count_paths(order, self.wrt)
+        if paths_below[root] > max_paths:
+            raise ValueError(f"the output reaches {self.wrt.label or describe(self.wrt)} along {paths_below[root]} "
+                             f"paths; the quiz walks at most {max_paths} (max_paths=N in Python, --max-paths N on "
+                             "the command line, allows more)")
+        self.paths = _paths(root, self.wrt, paths_below)
+        self.names = _names(order, self.paths, root, self.wrt)
+        self.total = derivative(root, self.wrt)
+        self.questions = self._questions()
+
+    def name(self, v):
+        return self.names[v]
+
+    def given(self):
+        """'x = 0.5, w = -2, b = 1': the named leaves the quiz speaks of."""
+        return ", ".join(f"{v.label} = {_number(v.data)}" for v in self.names if not v.inputs and v.label)
+
+    def forward(self):
+        """The forward pass, 'u1 = w*x    = -1', for every step the quiz speaks of, inputs first."""
+        on_path = {head for path in self.paths for head, _ in path}
+        rows = [(self.names[v], self.formula(v) if v in on_path else describe(v), _number(v.data))
+                for v in self.names if v.inputs]
+        name_width = max((len(name) for name, _, _ in rows), default=0)
+        formula_width = max((len(formula) for _, formula, _ in rows), default=0)
+        return [f"{name:<{name_width}} = {formula:<{formula_width}} = {value}" for name, formula, value in rows]
+
+    def formula(self, v):
+        """v one step back, in the names of its inputs: 'w*x', 'u1 + b', 'tanh(u2)'."""
+        args = [self.names[x] for x in v.inputs]
+        op = v.op
+        if op.name == "neg":
+            return f"-{args[0]}"
+        if len(args) == 2 and not op.symbol.isalpha():
+            return (f" {op.symbol} " if op.name in ("add", "sub") else op.symbol).join(args)
+        return f"{op.symbol}({', '.join(args)})"
+
+    def describe_path(self, path):
+        """'y ← u2 ← u1 ← w', and 'x (second)' where a step uses its input twice (u1 = x*x)."""
+        names = [self.names[self.root]]
+        for head, index in path:
+            nth = _nth(head, index)
+            names.append(self.names[head.inputs[index]] + (f" ({nth})" if nth else ""))
+        return " ← ".join(names)
+
+    def _questions(self):
+        questions, asked = [], set()
+        for k, path in enumerate(self.paths):
+            for head, index in path:
+                if (head, index) in asked:
+                    continue  # a step shared with an earlier path is asked once
+                asked.add((head, index))
+                tail, nth = self.names[head.inputs[index]], _nth(head, index)
+                where = f"{self.names[head]} = {self.formula(head)}" + (f", through its {nth} {tail}" if nth else "")
+                questions.append(Question("local", f"∂{self.names[head]}/∂{tail}", where, _local(head, index), k,
+                                          (head, index)))
+            if len(self.paths) > 1 and len(path) > 1:
+                questions.append(Question("product", self.product_text(path), f"the product along path {k + 1}",
+                                          math.prod(_local(h, i) for h, i in path), k))
+        top, bottom = self.names[self.root], self.names[self.wrt]
+        if len(self.paths) > 1:
+            where = f"the sum over the {len(self.paths)} paths"
+        else:
+            where = "the chain rule: " + self.product_text(self.paths[0])
+        questions.append(Question("total", f"d{top}/d{bottom}", where, self.total))
+        return questions
+
+    def product_text(self, path):
+        return " × ".join(f"∂{self.names[h]}/∂{self.names[h.inputs[i]]}" for h, i in path)
+
+
+def quiz(root, wrt, *, read=input, out=None, max_paths=MAX_PATHS):
+    """Ask the learner for d root / d wrt factor by factor (see the module's docstring); returns a Score.
+
+    wrt: a Value in root's graph, or its label. read(prompt) returns a line of input (EOFError
+    at its end); out is where the quiz writes (sys.stdout by default). Ctrl-D or Ctrl-C stops
+    the quiz cleanly, with the score so far.
+    """
+    return take(Chain(root, wrt, max_paths), read=read, out=out)
+
+
+def take(chain, *, read=input, out=None):
+    """The quiz for a Chain already built (the CLI builds it first, so that its mistakes come before any question)."""
+    from .terminal import Style, terminal_width
+
+    out = out or sys.stdout
+    style = Style(out)
+    session = _Session(chain, read, out, style, terminal_width())
+    top, bottom = chain.name(chain.root), chain.name(chain.wrt)
+    paths = len(chain.paths)
+    say = session.say
+    say(style.bold(f"The chain rule by hand: d{top}/d{bottom}"))
+    say("")
+    say("The forward pass:")
+    for line in [chain.given(), *chain.forward()]:
+        say("  " + line)
+    say("")
+    say(f"{top} depends on {bottom} along {paths} path{'s' * (paths != 1)}. ∂ marks one step's local "
+        f"derivative, d{top}/d{bottom} the whole chain. Type each number to the digits you like: it is checked "
+        "at the precision you type. Ctrl-D stops.", wrap=True)
+    try:
+        shown = -1
+        for k, question in enumerate(chain.questions, 1):
+            say("")
+            if question.kind != "total" and question.path != shown:
+                shown = question.path
+                say(style.bold(f"Path {shown + 1} of {paths}: {chain.describe_path(chain.paths[shown])}"))
+                for earlier in session.known(shown):
+                    say(style.dim(f"  {earlier} (found on an earlier path)"))
+            session.ask(k, question)
+    except (EOFError, KeyboardInterrupt):
+        say("")
+        say(f"Stopped. {session.score.right} of {session.score.asked} right at the first try.")
+        return session.score
+    session.score.finished = True
+    say("")
+    say(style.bold(f"{session.score.right} of {session.score.asked} right at the first try.") +
+        f" d{top}/d{bottom} = {_number(chain.total, 8)}, as backward() gives it.")
+    return session.score
+
+
+class _Session:
+    """One run of the quiz: asks, checks, diagnoses, and keeps the learner's numbers for later diagnoses."""
+
+    def __init__(self, chain, read, out, style, width):
+        self.chain, self.read, self.out, self.style, self.width = chain, read, out, style, width
+        self.score = Score()
+        self.used = {}  # question -> the value the learner goes on with (theirs if right, else the engine's)
+
+    def say(self, line, wrap=False, indent=""):
+        """Write a line; with wrap=True, wrapped to the terminal's width, its later lines indented."""
+        self.out.write((self.wrapped(line, indent) if wrap else line) + "\n")
+
+    def wrapped(self, text, indent):
+        return "\n".join(textwrap.wrap(text, self.width, subsequent_indent=indent))
+
+    def known(self, path):
+        """'dy/du2 = 0.7864' for the steps of this path that an earlier path asked."""
+        for question in self.used:
+            if question.kind == "local" and question.path < path and question.step in self.chain.paths[path]:
+                yield f"{question.ask} = {_number(self.used[question])}"
+
+    def ask(self, k, question):
+        style = self.style
+        number = f"  {k:>{len(str(len(self.chain.questions)))}}. "
+        pad = " " * len(number)
+        self.say(number + question.where, wrap=True, indent=pad + "  ")
+        prompt = f"{pad}{question.ask} = ? "
+        tries = 0
+        while tries < TRIES:
+            typed = self._number(prompt, pad)
+            if _right(typed, question.exact):
+                engine = style.dim(f" (the engine: {_number(question.exact, 8)})")
+                self.say(pad + style.green(f"{style.ok} right") + engine)
+                self._done(question, float(typed), right=tries == 0)
+                return
+            if _agrees(typed, question.exact):  # right, but "0" for 0.0018 says too little to tell
+                self.say(style.dim(f"{pad}{typed} is too coarse to check: give at least two significant digits"))
+                continue
+            tries += 1
+            wrong = self.wrapped(f"{pad}{style.off} not {typed}. {self._diagnose(question, typed)}", pad + "  ")
+            self.say(wrong.replace(style.off, style.red(style.off), 1))  # colour after wrapping: codes take no room
+            prompt = f"{pad}try again: {question.ask} = ? "
+        self.say(f"{pad}The answer is {_number(question.exact)}.")
+        self._done(question, question.exact, right=False)
+
+    def _done(self, question, value, right):
+        self.used[question] = value
+        self.score.asked += 1
+        self.score.right += right
+
+    def _number(self, prompt, pad):
+        """The next answer that is a number, as typed (a Decimal); anything else is asked again with a hint."""
+        while True:
+            text = self.read(prompt).strip().replace("−", "-")  # the tutorials print a minus sign
+            try:
+                typed = Decimal(text)
+            except InvalidOperation:
+                typed = None
+            if typed is not None and typed.is_finite():
+                return typed
+            hint = ("write the decimal point as a point: " + text.replace(",", ".") if "," in text
+                    else "type a number, such as 0.25, -2 or 1.5e-3")
+            self.say(self.style.dim(f"{pad}{hint} (Ctrl-D stops the quiz)"))
+
+    def _diagnose(self, question, typed):
+        """What a wrong answer is, where it can be told; else the rule or the sum that gives the right one."""
+        chain = self.chain
+        if question.kind == "local":
+            return self._diagnose_local(question, typed)
+        paths = range(len(chain.paths)) if question.kind == "total" else [question.path]
+        if any(_right(typed, value) for value in self._rounded(question, paths)):
+            return (f"Your factors are right, but multiplying them rounded gives {typed}; the unrounded product "
+                    f"is {_number(question.exact, 6)}. Carry more digits and round only at the end.")
+        if question.exact and _right(typed, -question.exact):
+            return "The size is right but the sign is not: count the negative factors again."
+        for head in _activations(chain, paths):
+            without = sum(math.prod(1.0 if h is head else _local(h, i) for h, i in chain.paths[k]) for k in paths)
+            if _right(typed, without):
+                name = chain.name(head)
+                return (f"The derivative of {head.op.name} is missing: ∂{name}/∂{chain.name(head.inputs[0])} = "
+                        f"{_number(_local(head, 0))} belongs in the product ({head.op.name}: {head.op.rule}).")
+        if question.kind == "total":
+            for subset in _proper_subsets(len(chain.paths)):
+                if _right(typed, sum(math.prod(_local(h, i) for h, i in chain.paths[k]) for k in subset)):
+                    left_out = [k for k in range(len(chain.paths)) if k not in subset]
+                    described = "; ".join(f"path {k + 1}, {chain.describe_path(chain.paths[k])}" for k in left_out)
+                    top, bottom = chain.name(chain.root), chain.name(chain.wrt)
+                    return (f"That leaves out {described}. When {bottom} reaches {top} along several paths, the "
+                            "derivative is the sum over all of them.")
+            if len(chain.paths) > 1:
+                return f"Add up the products of the {len(chain.paths)} paths."
+        return f"Multiply the factors: {chain.product_text(chain.paths[question.path])}."
+
+    def _diagnose_local(self, question, typed):
+        chain = self.chain
+        head, index = question.step
+        tail = head.inputs[index]
+        if question.exact and _right(typed, -question.exact):
+            return "The size is right but the sign is not."
+        for v, what in ((head, f"the value of {chain.name(head)}"), (tail, f"the value of {chain.name(tail)}")):
+            if v.data != question.exact and _right(typed, v.data):
+                return f"That is {what}, not the derivative. {_rule(chain, head, index)}"
+        return _rule(chain, head, index)
+
+    def _rounded(self, question, paths):
+        """The learner's own numbers, as rounded as they typed them, multiplied along the paths and added."""
+        factors = {q.step: v for q, v in self.used.items() if q.kind == "local"}
+        products = {q.path: v for q, v in self.used.items() if q.kind == "product"}
+        by_factors = [math.prod(factors[step] for step in self.chain.paths[k]) for k in paths]
+        return [sum(by_factors), sum(products.get(k, p) for k, p in zip(paths, by_factors))]
+
+
+def _rule(chain, head, index):
+    """'The table's rule for tanh: d/da = 1 - tanh(a)^2, with a = u2 = 0.' and which input is asked."""
+    op = head.op
+    inputs = head.inputs
+    text = f"The table's rule for {op.name}: {op.rule}"
+    if len(inputs) <= 2:
+        roles = ", ".join(f"{role} = {chain.name(x)} = {_number(x.data)}" for role, x in zip("ab", inputs))
+        text += f", with {roles}"
+        if len(inputs) == 2:
+            text += f"; here you want d/d{'ab'[index]}"
+    return text + "."
+
+
+def _right(typed, value):
+    """typed (a Decimal) is value at the precision typed, with two significant digits at least unless exact."""
+    if Decimal(repr(value)) == typed:  # 0.1 typed for the float 0.1
+        return True
+    return _agrees(typed, value) and len(typed.as_tuple().digits) >= 2
+
+
+def _agrees(typed, value):
+    """value rounded to the decimals typed is typed: the rule a tutorial's printed number is held to."""
+    from .model import Number
+
+    return Number("answer", value, tutorial=str(typed)).matches
+
+
+def _activations(chain, paths):
+    seen = []
+    for k in paths:
+        for head, _ in chain.paths[k]:
+            if head.op.name in ACTIVATIONS and head not in seen:
+                seen.append(head)
+    return seen
+
+
+def _proper_subsets(n):
+    for size in range(1, n):
+        yield from combinations(range(n), size)
+
+
+def _local(head, index):
+    """d head / d head.inputs[index], from the table of primitives (what backward() multiplies by)."""
+    return head.op.local(head.data, *(x.data for x in head.inputs))[index]
+
+
+def _find(wrt, order):
+    if isinstance(wrt, str):
+        found = [v for v in order if v.label == wrt]
+        if len(found) != 1:
+            named = sorted({v.label for v in order if v.label})
+            raise ValueError(f"wrt={wrt!r}: {'no value' if not found else 'more than one value'} has that label "
+                             f"(the labels: {', '.join(named) or 'none'})")
+        return found[0]
+    if not any(v is wrt for v in order):
+        raise ValueError(f"wrt={wrt!r} is not in the graph of the output")
+    return wrt
+
+
+def _count_paths(order, wrt):
+    """{value: how many paths lead from it down to wrt}, inputs before the values made from them."""
+    below = {}
+    for v in reversed(order):
+        below[v] = 1 if v is wrt else sum(below[x] for x in v.inputs)
+    return below
+
+
+def _paths(root, wrt, below):
+    """Every path from root to wrt as [(head, index), ...], root first; the first input's paths first."""
+    paths, stack = [], [(root, ())]
+    while stack:
+        v, path = stack.pop()
+        if v is wrt:
+            paths.append(list(path))
+            continue
+        for index in reversed(range(len(v.inputs))):
+            if below[v.inputs[index]]:
+                stack.append((v.inputs[index], path + ((v, index),)))
+    return paths
+
+
+def _names(order, paths, root, wrt):
+    """{value: name} for the values the quiz speaks of, in forward order: labels, numbers, u1, u2, ..."""
+    wanted = {root, wrt}
+    for path in paths:
+        for head, _ in path:
+            wanted.add(head)
+            wanted.update(head.inputs)
+    taken = {v.label for v in order if v.label}
+    fresh = (name for name in (f"u{k}" for k in count(1)) if name not in taken)
+    names = {}
+    for v in reversed(order):  # leaves, then each value after its inputs
+        if v not in wanted:
+            continue
+        if v.label:
+            names[v] = v.label
+        elif v is root:
+            names[v] = "y" if "y" not in taken else "out"
+        elif v.inputs or v is wrt:
+            names[v] = next(fresh)
+        else:  # a number written in the expression, or an unlabelled leaf
+            names[v] = _number(v.data) if v.data >= 0 else f"({_number(v.data)})"
+    return names
+
+
+def _nth(head, index):
+    """'first', 'second', ... when head uses its input at index more than once (x*x), else ''."""
+    tail = head.inputs[index]
+    if sum(x is tail for x in head.inputs) < 2:
+        return ""
+    nth = sum(x is tail for x in head.inputs[:index])
+    return ORDINALS[nth] if nth < len(ORDINALS) else f"#{nth + 1}"
+
+
+def _number(x, digits=6):
+    """A number as a learner reads it: 6 significant digits, no trailing zeros, -0 as 0."""
+    return f"{x + 0.0:.{digits}g}"
+
+
+PROG = "chainrule quiz"
+
+
+def add_arguments(parser):
+    """The arguments of `chainrule quiz`, added to an argparse (sub)parser."""
+    parser.add_argument("expression", metavar="EXPR", help='e.g. "tanh(w*x + b)" (as for chainrule graph)')
+    parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a number for each name, e.g. x=0.5")
+    parser.add_argument("--wrt", required=True, metavar="NAME", help="the name to take the derivative by")
+    parser.add_argument("--max-paths", type=_positive, default=MAX_PATHS, metavar="N",
+                        help=f"refuse an expression whose output reaches NAME along more paths (default {MAX_PATHS})")
+    parser.add_argument("--worksheet", metavar="FILE.html",
+                        help="write a printable worksheet for a class instead: variants, blanks, an answer key")
+    parser.add_argument("--variants", type=_positive, default=4, metavar="N",
+                        help="with --worksheet: how many variants of the expression (default 4)")
+    parser.add_argument("--seed", type=int, metavar="S",
+                        help="with --worksheet: the seed of the variants' values (default: a new one, printed)")
+    return parser
+
+
+def run(args):
+    """Carry out `chainrule quiz` for parsed arguments; the exit code (0 done, 1 stopped early, 2 a mistake)."""
+    from .graph import Mistake, build_expression, leaf
+
+    try:
+        out, leaves = build_expression(args.expression, args.values, prog=PROG)
+        try:
+            chain = Chain(out, leaf(leaves, args.wrt, "--wrt"), args.max_paths)
+        except ValueError as e:
+            raise Mistake(e) from None
+        if args.worksheet:
+            return _write_worksheet(args, {name: v.data for name, v in leaves.items()})
+        if sys.stdin is None:
+            raise Mistake("the quiz reads your answers from standard input, which is closed")
+    except Mistake as mistake:
+        print(f"{PROG}: {mistake}", file=sys.stderr)
+        return 2
+    return 0 if take(chain, read=_reader()).finished else 1
+
+
+def _reader():
+    """read_line, echoing each answer when it comes from a file or a pipe, so the transcript shows it."""
+    from .cli import is_terminal, read_line
+
+    if is_terminal(sys.stdin):
+        return read_line
+
+    def read_and_echo(prompt):
+        line = read_line(prompt)
+        print(line)
+        return line
+
+    return read_and_echo
+
+
+def _write_worksheet(args, values):
+    import random
+
+    from .graph import Mistake
+    from .worksheet import worksheet
+
+    seed = args.seed if args.seed is not None else random.randrange(1, 1_000_000)
+    try:
+        page = worksheet(args.expression, values, args.wrt, variants=args.variants, seed=seed,
+                         max_paths=args.max_paths)
+    except ValueError as e:
+        raise Mistake(e) from None
+    try:
+        with open(args.worksheet, "w", encoding="utf-8") as file:
+            file.write(page)
+    except OSError as e:
+        raise Mistake(f"cannot write {args.worksheet}: {e.strerror or e}") from None
+    print(f"wrote {args.worksheet}: {args.variants} variant{'s' * (args.variants != 1)} and the answer key "
+          f"(seed {seed}); open it in a browser and print it")
+    return 0
+
+
+def _positive(text):
+    from argparse import ArgumentTypeError
+
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 100:
+        raise ArgumentTypeError(f"{text!r}: give a whole number from 1 to 100")
+    return n

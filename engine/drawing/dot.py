@@ -1,0 +1,246 @@
+"""DOT text for a drawing: numbers, escaping, styles, and the boxes and edges of one view.
+
+Ids: `v<i>` is value i's box (or its neuron's box), `op<i>` the op that made value i, where i
+is the value's position in backward order. Every box and edge has a tooltip (its formula and
+role; local × upstream = contribution), which Graphviz writes into the SVG as a link title.
+"""
+import math
+import os
+import re
+
+import graphviz
+from graphviz import nohtml
+
+from .caption import TIMES, chain_rule
+
+FILL = {"param": "#FFE1BD", "input": "#D5E6F8", "value": "#FFFFFF", "root": "#D9F0D3",
+        "neuron": "#ECE3F5", "const": "#F2F2F2", "op": "#F4F4F4"}
+LINE = "#555555"
+QUIET = "#B8B8B8"  # edges from constants: they carry nothing worth reading
+HIGHLIGHT = "#D62728"
+FONT = "Helvetica"
+SIZES = {"value": 12, "edge": 11, "caption": 13}  # points; a page shows them at 4/3 px each and smaller
+ROLES = {"param": "a parameter: training changes it", "input": "an input you give",
+         "const": "a number written in the expression"}
+SIGNS = {"*": "×"}  # how an op circle writes a symbol the formulas write as code
+
+
+def number(x, digits=4):
+    """x with `digits` significant digits, no trailing zeros: -0.952, 0.02147, 2, 1.5e-7."""
+    x = float(x)
+    if x == 0.0:
+        return "0"
+    if not math.isfinite(x):
+        return str(x)
+    shown = f"{x:.{digits}g}"
+    if "e" in shown:
+        mantissa, exponent = shown.split("e")
+        shown = f"{mantissa}e{int(exponent)}"
+    return shown
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_RECORD_SPECIAL = re.compile(r"([{}|<> ])")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def text(s):
+    """Any text as a DOT label string (pass it through graphviz.nohtml): a line break per line,
+    & as an entity (Graphviz reads entities in labels), backslashes and quotes escaped, and
+    characters XML cannot carry (controls, lone surrogates) written out as \\xNN."""
+    return "\\n".join(_escape(line) for line in lines(s))
+
+
+def field(s):
+    """Any text as one field of a record label: as text(), with { } | < > and spaces escaped."""
+    return "\\n".join(_RECORD_SPECIAL.sub(r"\\\1", _escape(line)) for line in lines(s))
+
+
+def lines(s):
+    """s split at line breaks: \\n, \\r\\n or \\r (other separators are shown, not broken at)."""
+    return _LINE_BREAK.split(str(s))
+
+
+def _escape(line):
+    line = _XML_INVALID.sub(_visible, line.replace("\t", " "))  # a record drops tabs; a space stays
+    return line.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _visible(match):
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def lit(on):
+    """The style of a box or edge on a highlighted path."""
+    return {"color": HIGHLIGHT, "penwidth": "2"} if on else {}
+
+
+class Writer:
+    """Writes one view of a snapshot as a graphviz.Digraph (see `digraph`)."""
+
+    def __init__(self, g, view, digits):
+        self.g = g
+        self.view = view
+        self.digits = digits
+        self.across = view.rankdir in ("LR", "RL")  # a record's top level runs down in LR, across in TB
+        self.on = g.reaching(view.target) if view.target is not None else set()
+        self.with_grads = g.passed is not None and g.passed >= 0  # a backward from the root made them
+
+    def num(self, x):
+        return number(x, self.digits)
+
+    def digraph(self, label_lines=()):
+        """The view as a graphviz.Digraph; `label_lines` (a caption, a note) go under the graph."""
+        g, view = self.g, self.view
+        dot = graphviz.Digraph("chainrule", graph_attr={
+            "rankdir": view.rankdir, "ordering": "in",  # every node's inputs in the order written
+            "fontname": FONT, "bgcolor": "white", "pad": "0.2", "nodesep": "0.3", "ranksep": "0.3", "labelloc": "b",
+            "fontsize": str(SIZES["caption"]), "fontcolor": HIGHLIGHT},
+            node_attr={"fontname": FONT, "fontsize": str(SIZES["value"]), "color": LINE, "style": "filled"},
+            edge_attr={"fontname": FONT, "fontsize": str(SIZES["edge"]), "color": LINE, "fontcolor": "#333333",
+                       "arrowsize": "0.6"})
+        members = g.members(view.box)
+        for i in range(len(g)):
+            if not view.shows(i):
+                continue
+            head = view.box.get(i)
+            if head == i:
+                self._neuron(dot, i, members[i])
+            elif head is None:
+                self._value(dot, i)
+                if g.inputs[i] and (i in self.on or all(view.shows(x) for x in g.inputs[i])):
+                    self._op(dot, i)  # a value off the paths whose inputs are left out shows no op
+        if label_lines:
+            dot.attr(label=nohtml(text("\n".join(label_lines))))
+        return dot
+
+    # --- boxes -----------------------------------------------------------------------------------
+
+    def _value(self, dot, i):
+        g, num = self.g, self.num
+        on = i in self.on
+        kind = g.kinds[i]
+        if kind == "const":
+            dot.node(f"v{i}", nohtml(text(num(g.data[i]))), tooltip=nohtml(text(self._about(i))), shape="box",
+                     style="rounded,dashed,filled", fillcolor=FILL["const"], fontcolor="#444444",
+                     margin="0.06,0.02", width="0.3", height="0.25", **lit(on))
+            return
+        name = g.labels[i] or g.roles.get(i)
+        cells = [field(name)] if name else []
+        cells.append(field(f"data {num(g.data[i])}"))
+        if self.with_grads:
+            cells.append(field(f"grad {num(g.grads[i])}"))
+        fill = FILL["root"] if i == 0 else FILL.get(kind, FILL["value"])
+        dot.node(f"v{i}", nohtml(self._row(cells)), tooltip=nohtml(text(self._about(i))), shape="Mrecord",
+                 fillcolor=fill, **lit(on))
+
+    def _op(self, dot, i):
+        g = self.g
+        on = i in self.on
+        symbol = g.ops[i].symbol
+        sign = SIGNS.get(symbol, symbol)
+        about = f"{self._formula(i)}\nlocal derivatives of {g.ops[i].name}: {g.ops[i].rule}"
+        dot.node(f"op{i}", nohtml(text(sign)), tooltip=nohtml(text(about)),
+                 shape="circle" if len(sign) <= 2 else "ellipse", fillcolor=FILL["op"], margin="0.03",
+                 width="0.3", height="0.3", **lit(on))
+        dot.edge(f"op{i}", f"v{i}", **lit(on))
+        for x, dx in zip(g.inputs[i], g.local[i]):
+            if self.view.shows(x):
+                self._edge(dot, x, i, f"op{i}", dx)
+
+    def _neuron(self, dot, head, inside):
+        g, num = self.g, self.num
+        params = g.params_as_written(head, set(inside))
+        title = f"{g.labels[head]}: " if g.labels[head] else ""
+        kind = "neuron" if params else "node"
+        cells = [field(f"data {num(g.data[head])}")]
+        if self.with_grads:
+            cells.append(field(f"grad {num(g.grads[head])}"))
+        rows = [field(f"{title}{g.ops[head].symbol} {kind}"), self._row(cells)]
+        if params:
+            rows.append(field(_summary([g.labels[p] for p in params])))
+        about = (f"{g.name(head)}'s {kind}, folded into one box: {self._formula(head)}\n"
+                 f"its edges carry d{g.name(head)}/d(input) through the whole {kind}")
+        dot.node(f"v{head}", nohtml(self._column(rows)), tooltip=nohtml(text(about)), shape="Mrecord",
+                 fillcolor=FILL["neuron"], **lit(any(m in self.on for m in inside)))
+        for x, dx in g.into_box(inside):
+            if self.view.shows(x):
+                passed = all(g.has_passed(m) for m in g.above(inside, x))
+                self._edge(dot, x, head, f"v{head}", dx, passed)
+
+    def _formula(self, i):
+        """`h1 = sigmoid(w1*x1 + b1)` for a labelled value, the formula of another, the name of a leaf."""
+        g = self.g
+        if not g.inputs[i]:
+            return g.name(i)
+        if g.labels[i]:
+            return f"{g.labels[i]} = {g.made_of(i)}"
+        return g.formulas[i] or g.made_of(i)
+
+    def _about(self, i):
+        """A value's tooltip: its name and formula, its role, its numbers, and the chain rule to it."""
+        g, num = self.g, self.num
+        kind = g.kinds[i]
+        lines = [self._formula(i)]
+        if i in g.roles:
+            lines.append(f"unlabelled: called {g.roles[i]} here, by its place in the "
+                         f"{g.ops[g.users[i][0]].name} it feeds")
+        if i == 0:
+            lines.append("the value drawn: backward() starts here")
+        else:
+            lines.append(ROLES.get(kind, "an intermediate value, computed in the forward pass"))
+        numbers = f"data {num(g.data[i])}"
+        if self.with_grads and kind != "const":
+            numbers += f", grad {num(g.grads[i])}"
+        lines.append(numbers)
+        if i != 0 and kind in ("param", "input"):
+            lines += chain_rule(g, i, num)
+        return "\n".join(lines)
+
+    # --- edges -----------------------------------------------------------------------------------
+
+    def _edge(self, dot, x, user, head, dx, passed=None):
+        """input x -> the op (or neuron box) of `user`: its local derivative and, once the user
+        has passed its grad, local × upstream = the share that lands in x's grad."""
+        g, num = self.g, self.num
+        if g.kinds[x] == "const":  # quiet: nothing to learn flows back to a number in the expression
+            about = f"{g.name(x)} is a constant: nothing to learn flows back to it"
+            dot.edge(f"v{x}", head, tooltip=nohtml(text(about)), color=QUIET, style="dashed", arrowsize="0.4")
+            return
+        passed = g.has_passed(user) if passed is None else passed
+        grad = g.grads[user]
+        label, about = f"local {num(dx)}", f"{partial(g, user, x)} = {num(dx)} (local)"
+        if passed:
+            label += f"\n{num(dx)}{TIMES}{num(grad)} = {num(dx * grad)}"
+            about += (f"\n× {partial(g, 0, user)} = {num(grad)} (upstream)\n= {num(dx * grad)}, "
+                      f"the share of {partial(g, 0, x)} that comes along this edge")
+        style = {"fontcolor": HIGHLIGHT, **lit(True)} if x in self.on else {}
+        dot.edge(f"v{x}", head, label=nohtml(text(label)), tooltip=nohtml(text(about)),
+                 labeltooltip=nohtml(text(about)), **style)
+
+    # --- records ---------------------------------------------------------------------------------
+
+    def _row(self, cells):
+        return "{" + "|".join(cells) + "}" if self.across else "|".join(cells)
+
+    def _column(self, cells):
+        return "|".join(cells) if self.across else "{" + "|".join(cells) + "}"
+
+
+def partial(g, top, i):
+    """'dL/dw1', or 'd(w1*x1)/dw1' where a value is named by its formula."""
+    return f"d{_bracketed(g.name(top))}/d{_bracketed(g.name(i))}"
+
+
+def _bracketed(name):
+    return name if name.isidentifier() else f"({name})"
+
+
+def _summary(labels):
+    """The parameters of a neuron box in a few words: their labels, or a shared prefix and a count."""
+    if len(labels) <= 3 and all(labels):
+        return ", ".join(labels)
+    prefix = os.path.commonprefix(labels) if all(labels) else ""
+    prefix = prefix[: prefix.rfind(".") + 1] if "." in prefix else prefix
+    return f"{prefix}* ({len(labels)} params)" if prefix else f"{len(labels)} params"

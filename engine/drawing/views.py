@@ -1,0 +1,118 @@
+"""Which part of the graph a drawing shows, and the view that can be read at a given width.
+
+A view folds neurons into boxes (`box`), leaves values out (`hidden`) and picks a direction.
+`readable_view` tries views from the most detailed to the most reduced:
+
+1. everything;
+2. neurons off the highlighted path folded into one box each ("h2's neuron");
+3. every neuron folded but the one the highlighted value sits in (and the root's own);
+4. as 3, keeping only the paths from the root to the highlighted value and what feeds them;
+5. as 4, where an op with more than FEEDING inputs keeps only those on the paths;
+
+each left to right, then top to bottom, and takes the first whose smallest text is still
+SMALLEST px when the SVG is shrunk to the width and that fits the height; when none fits the
+height, the shortest readable one.
+"""
+import re
+from dataclasses import dataclass, field
+
+SMALLEST = 9.5  # CSS px: the smallest text a view may be drawn at (the test's bar is 9)
+FEEDING = 3  # inputs off the paths an op may keep in view 5
+PX_PER_PT = 4 / 3  # Graphviz measures SVGs in points
+
+
+@dataclass(frozen=True)
+class View:
+    """What one drawing of a snapshot shows: folded neurons, values left out, the direction."""
+
+    rankdir: str = "LR"
+    target: int = None
+    box: dict = field(default_factory=dict)  # value -> the head of the neuron box it is drawn in
+    hidden: frozenset = frozenset()  # values left out
+
+    def shows(self, i):
+        return i not in self.hidden
+
+    def folded(self, g):
+        """The labels of the folded neurons, in backward order: ["h2", "y_pred"] ("" for one without)."""
+        return [g.labels[head] for head in sorted(set(self.box.values())) if self.shows(head)]
+
+    def boxes(self, g):
+        """Boxes drawn: one per value shown (two when an op made it), one per neuron."""
+        n = 0
+        for i in range(len(g)):
+            head = self.box.get(i)
+            if self.shows(i) and head in (None, i):
+                n += 1 if head == i or not g.inputs[i] else 2
+        return n
+
+
+def levels(g, target):
+    """The views of `readable_view`, most detailed first, without direction (duplicates dropped)."""
+    neurons = g.neurons()
+    heads = set(neurons.values()) - {0}  # the root's own neuron stays open
+
+    def fold(folded):
+        return {i: head for i, head in neurons.items() if head in folded}
+
+    if target is None:
+        found = [View(), View(box=fold(heads))]
+    else:
+        on, own = g.reaching(target), neurons.get(target)
+        foldable = heads - {own} if own != target else heads  # open: the neuron the target sits inside
+        folded = fold(foldable)
+        found = [View(target=target), View(target=target, box=fold({h for h in foldable if h not in on})),
+                 View(target=target, box=folded),
+                 *(View(target=target, box=folded, hidden=_far(g, folded, on, feeding)) for feeding in (None, FEEDING))]
+    unique = []
+    for view in found:
+        if view not in unique:
+            unique.append(view)
+    return unique
+
+
+def _far(g, box, on, feeding=None):
+    """The values neither on a path to the target nor feeding one directly (left out of views 4
+    and 5); a value with more than `feeding` inputs keeps only those on the paths."""
+    near = set(on)
+    for i in on:
+        if feeding is None or len(g.inputs[i]) <= feeding:
+            near.update(g.inputs[i])
+    for head, inside in g.members(box).items():
+        if head in on:
+            near.update(x for x, _ in g.into_box(inside))
+    return frozenset(i for i in range(len(g)) if i not in near and box.get(i) in (None, i))
+
+
+def svg_size(svg):
+    """(width, height, smallest font size) of a Graphviz SVG, all in CSS px."""
+    width, height = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+    return float(width) * PX_PER_PT, float(height) * PX_PER_PT, min(sizes, default=0.0) * PX_PER_PT
+
+
+def drawn_size(svg, width):
+    """(smallest text in px, height in px) of the SVG shown at most `width` px wide, never enlarged."""
+    w, h, smallest = svg_size(svg)
+    scale = min(1.0, width / w) if w else 1.0
+    return smallest * scale, h * scale
+
+
+def readable_view(draw_view, g, target, width, height=None, limit=None):
+    """The first view (see the module docstring) readable at `width` px that fits `height` px;
+    else the shortest readable one; else the most readable. Views of more than `limit` boxes
+    are not tried. `draw_view(view)` -> (drawing, svg text)."""
+    tried = []  # (readable, smallest text, height, drawing)
+    for view in levels(g, target):
+        if limit is not None and view.boxes(g) > limit:
+            continue
+        for rankdir in ("LR", "TB"):
+            drawing, svg = draw_view(View(rankdir, view.target, view.box, view.hidden))
+            smallest, tall = drawn_size(svg, width)
+            if smallest >= SMALLEST and (height is None or tall <= height):
+                return drawing
+            tried.append((smallest >= SMALLEST, smallest, tall, drawing))
+    readable = [t for t in tried if t[0]]
+    if readable:
+        return min(readable, key=lambda t: t[2])[3]
+    return max(tried, key=lambda t: t[1])[3]
