@@ -14,17 +14,11 @@ __all__ = ["Value", "no_grad", "gradcheck", "GradReport", "draw", "dot", "backwa
 def draw(root, highlight=None, rankdir="LR", max_nodes=800, digits=4, group=None):
     """The graph behind `root` as a Drawing, with the chain rule written on its edges.
 
-    highlight: a Value in the graph (or its label) whose paths from root are marked and whose
-        chain rule is written in the caption.
-    rankdir: "LR" (inputs left, root right), "TB", "RL" or "BT".
-    max_nodes: most boxes to draw before neurons are grouped, and then before refusing;
-        None for no limit.
-    digits: significant digits of every number shown.
-    group: None groups neurons only past max_nodes; True always; False never.
-
-    `g.source` is the DOT text, `g.pipe(format="svg")` the bytes, `g.render(path)` a file;
-    Jupyter shows it inline. What the picture shows: chainrule.engine.drawing. Drawing needs
-    the graphviz package, imported on the first call so that `import chainrule` stays quick.
+    highlight= marks every path from root to a value (or its label) and writes that value's
+    chain rule in the caption; rankdir, max_nodes, digits and group shape the picture
+    (chainrule.engine.drawing.draw says what each takes). `g.source` is the DOT text,
+    `g.pipe(format="svg")` the bytes, `g.render(path)` a file; Jupyter shows it inline. The
+    graphviz package is imported on the first call, so that `import chainrule` stays quick.
     """
     from .drawing import draw as draw_graph
 

@@ -87,24 +87,28 @@ BINARY = {
     "dot": lambda a, b: engine.dot([a, b], [b, a], a),
     "sum": lambda a, b: engine.sum([a, b, a]),
 }
-trees = st.recursive(
-    st.integers(0, 2),
-    lambda sub: st.one_of(
-        st.tuples(st.sampled_from(sorted(UNARY)), sub),
-        st.tuples(st.sampled_from(sorted(BINARY)), sub, sub),
-        sub.map(lambda t: ("*", t, t)),  # the same subtree used twice
-    ),
-    max_leaves=8,
-)
+def expression_trees(unary, binary, max_leaves, shared=False):
+    """Random expressions over three variables: 0, 1, 2, or (op name, subtree, ...); shared=True
+    also uses one subtree twice, ("*", t, t)."""
+
+    def grow(sub):
+        options = [st.tuples(st.sampled_from(sorted(unary)), sub), st.tuples(st.sampled_from(sorted(binary)), sub, sub)]
+        return st.one_of(*options, *([sub.map(lambda t: ("*", t, t))] if shared else []))
+
+    return st.recursive(st.integers(0, 2), grow, max_leaves=max_leaves)
 
 
-def evaluate(tree, xs):
+def evaluate(tree, xs, unary=UNARY, binary=BINARY, squash=True):
+    """The tree on Values xs; squash=True keeps each subresult in (-2, 2), where floats are honest."""
     if isinstance(tree, int):
         return xs[tree]
     op, *args = tree
-    values = [evaluate(a, xs) for a in args]
-    # squash each subresult so that deep trees stay in a range where floats are honest
-    return (UNARY[op](*values) if op in UNARY else BINARY[op](*values)).tanh() * 2
+    values = [evaluate(a, xs, unary, binary, squash) for a in args]
+    out = (unary[op] if op in unary else binary[op])(*values)
+    return out.tanh() * 2 if squash else out
+
+
+trees = expression_trees(UNARY, BINARY, max_leaves=8, shared=True)
 
 
 @given(trees, st.tuples(reals(-2, 2), reals(-2, 2), reals(-2, 2)))
@@ -448,20 +452,7 @@ EXTREME_BINARY = {
     "/": lambda a, b: a / b if b.data else a, "dot": lambda a, b: engine.dot([a, b], [b, a], a),
     "sum": lambda a, b: engine.sum([a, b, a]),
 }
-extreme_trees = st.recursive(
-    st.integers(0, 2),
-    lambda sub: st.one_of(st.tuples(st.sampled_from(sorted(EXTREME_UNARY)), sub),
-                          st.tuples(st.sampled_from(sorted(EXTREME_BINARY)), sub, sub)),
-    max_leaves=6,
-)
-
-
-def evaluate_extreme(tree, xs):
-    if isinstance(tree, int):
-        return xs[tree]
-    op, *args = tree
-    values = [evaluate_extreme(a, xs) for a in args]
-    return (EXTREME_UNARY[op] if op in EXTREME_UNARY else EXTREME_BINARY[op])(*values)
+extreme_trees = expression_trees(EXTREME_UNARY, EXTREME_BINARY, max_leaves=6)
 
 
 @given(extreme_trees, st.tuples(EXTREMES, EXTREMES, EXTREMES))
@@ -471,7 +462,7 @@ def test_every_grad_backward_writes_is_finite_or_it_raises(tree, xs):
     may raise ValueError; if it does not, every grad it wrote is a finite number."""
     leaves = [Value(x) for x in xs]
     try:
-        out = evaluate_extreme(tree, leaves)
+        out = evaluate(tree, leaves, EXTREME_UNARY, EXTREME_BINARY, squash=False)
         out.backward()
     except ValueError:
         return
