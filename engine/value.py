@@ -9,7 +9,7 @@ from _thread import get_ident
 from numbers import Real
 from operator import attrgetter, ge, gt, le, lt
 
-from .primitives import PRIMITIVES, weighted_sum
+from .primitives import PRIMITIVES
 
 P = PRIMITIVES
 INPUT, PARAM, CONST = P["input"], P["param"], P["const"]
@@ -19,7 +19,9 @@ POW, POWC, SUM, DOT = P["pow"], P["powc"], P["sum"], P["dot"]
 # pay one truth test for it; only while some thread is inside no_grad do they ask whose it is.
 _paused = {}
 
-MANY = object()  # in a Value's _b: its _a holds all its inputs, as a tuple (sum, dot)
+# In a Value's _b, when it is not an input (or None): how _a holds the inputs of a node with many
+MANY = object()  # sum: _a is the tuple of all its inputs
+WEIGHTED = object()  # dot: _a is (ws, xs, bias), the weights and the inputs as tuples, and the bias or None
 
 
 class DomainError(ValueError):
@@ -37,7 +39,8 @@ class Value:
 
     The inputs are kept in two slots, not a tuple: a Value made by an op with one or two
     inputs is then one object for the cyclic garbage collector to look at instead of two, and
-    48 bytes smaller.
+    48 bytes smaller. A dot keeps its weights and its inputs as two tuples (the neurons of a
+    layer share the one of the layer's inputs) instead of one tuple of them all.
     """
 
     __slots__ = ("data", "grad", "op", "_a", "_b", "_label")
@@ -55,6 +58,9 @@ class Value:
         a, b = self._a, self._b
         if b is None:
             return () if a is None else (a,)
+        if b is WEIGHTED:
+            ws, xs, bias = a
+            return ws + xs if bias is None else (*ws, *xs, bias)
         return a if b is MANY else (a, b)
 
     @property
@@ -147,7 +153,7 @@ _data = attrgetter("data")
 
 def _node(op, data, a, b=None):
     """The one place a Value is made by an op: the row, its output, its inputs (a, or a and b,
-    or all of them in a with b = MANY).
+    or in a as b = MANY or WEIGHTED says).
 
     Inside `with no_grad():` in this thread it records nothing: a leaf holding the output.
     """
@@ -247,7 +253,12 @@ def _apply(op, operands):
         raise DomainError(f"{_show(op, xs)} failed: {e}") from None
     if not math.isfinite(data):
         raise ValueError(f"{_show(op, xs)} overflows a float (largest: about 1.8e308)")
-    return _node(op, data, inputs, MANY) if op.arity is None else _node(op, data, *inputs)
+    if op.arity is not None:
+        return _node(op, data, *inputs)
+    if op is DOT:
+        n = len(inputs) // 2
+        return _node(op, data, (inputs[:n], inputs[n : 2 * n], inputs[-1] if len(inputs) % 2 else None), WEIGHTED)
+    return _node(op, data, inputs, MANY)
 
 
 def sum_values(values):
@@ -256,32 +267,35 @@ def sum_values(values):
     if not values:
         raise ValueError("sum needs at least one value; got none")
     try:
-        data = SUM.forward(*map(_data, values))
+        total = SUM.forward(*map(_data, values))
     except AttributeError:  # numbers among the inputs, or something else
+        total = math.nan
+    if total - total != 0.0:  # that, or an overflow (inf or nan): _apply makes constants, or says what is wrong
         return _apply(SUM, values)
-    return _n_ary(SUM, data, values)
+    return _node(SUM, total, values, MANY)
 
 
 def dot(ws, xs, bias=None):
-    """w1*x1 + w2*x2 + ... + bias as one node with many inputs (w..., x..., bias)."""
-    ws = ws if isinstance(ws, (list, tuple)) else tuple(ws)
-    xs = xs if isinstance(xs, (list, tuple)) else tuple(xs)
+    """w1*x1 + w2*x2 + ... + bias as one node with many inputs (w..., x..., bias).
+
+    The node keeps ws and xs as tuples: a tuple given is kept as it is (the neurons of a layer
+    share the one of its inputs), anything else is copied.
+    """
+    ws, xs = tuple(ws), tuple(xs)
     n = len(ws)
     if n != len(xs) or not n:
         raise ValueError(f"dot needs as many weights as inputs, at least one; got {n} and {len(xs)}")
-    inputs = (*ws, *xs) if bias is None else (*ws, *xs, bias)
-    try:  # its row's forward, on the data as it is read (the hot path of every network)
-        data = weighted_sum(map(_data, ws), map(_data, xs), None if bias is None else bias.data)
+    try:  # its row's forward, on the inputs' data as it is read (the hot path of every network)
+        total = -0.0  # adds nothing (-0.0 + x is x for every float), so this is exactly w1*x1 + w2*x2 + ...
+        for w, x in zip(ws, xs):  # a loop, not reduce(add, map(mul, ...)): a third faster in CPython 3.11+
+            total += w.data * x.data
+        if bias is not None:
+            total += bias.data
     except AttributeError:  # numbers among the inputs, or something else
-        return _apply(DOT, inputs)
-    return _n_ary(DOT, data, inputs)
-
-
-def _n_ary(op, data, inputs):
-    """The node of sum or dot over Values, unless the result overflowed: then _apply says where."""
-    if data - data != 0.0:  # inf or nan
-        return _apply(op, inputs)
-    return _node(op, data, inputs, MANY)
+        total = math.nan
+    if total - total != 0.0:  # that, or an overflow (inf or nan): _apply makes constants, or says what is wrong
+        return _apply(DOT, ws + xs if bias is None else (*ws, *xs, bias))
+    return _node(DOT, total, (ws, xs, bias), WEIGHTED)
 
 
 # ---- backward
@@ -319,28 +333,26 @@ def _propagate(nodes):
                 (da,) = v.op.local(v.data, a.data)
                 a.grad = ga = a.grad + da * g
                 written += ga
-            elif b is not MANY:
-                da, db = v.op.local(v.data, a.data, b.data)
-                a.grad = ga = a.grad + da * g
-                b.grad = gb = b.grad + db * g
-                written += ga + gb
-            elif v.op is DOT:  # its row's local derivatives, read straight from the inputs, in order
-                n = len(a) // 2
-                ws, xs = a[:n], a[n : 2 * n]
+            elif b is WEIGHTED:  # dot: its row's local derivatives, read straight from the inputs, in order
+                ws, xs, bias = a
                 for w, x in zip(ws, xs):  # d/dw_i = x_i
                     w.grad = gw = w.grad + x.data * g
                     written += gw
                 for w, x in zip(ws, xs):  # d/dx_i = w_i
                     x.grad = gx = x.grad + w.data * g
                     written += gx
-                if len(a) % 2:  # d/db = 1
-                    b = a[-1]
-                    b.grad = gb = b.grad + g
+                if bias is not None:  # d/db = 1
+                    bias.grad = gb = bias.grad + g
                     written += gb
-            else:
+            elif b is MANY:
                 for x, d in zip(a, v.op.local(v.data, *map(_data, a))):
                     x.grad = gx = x.grad + d * g
                     written += gx
+            else:
+                da, db = v.op.local(v.data, a.data, b.data)
+                a.grad = ga = a.grad + da * g
+                b.grad = gb = b.grad + db * g
+                written += ga + gb
         except ArithmeticError as e:
             raise _backward_error(v, "is not finite") from e
     if written - written != 0.0:
@@ -426,6 +438,9 @@ def _interior_order(root):
             stack.append(v)
             stack.append(None)
             a, b = v._a, v._b
+            if b is WEIGHTED:  # a dot: its weights, inputs and bias in one tuple, as a sum holds its inputs
+                ws, xs, bias = a
+                a, b = ws + xs if bias is None else (*ws, *xs, bias), MANY
             for x in a if b is MANY else (a,) if b is None else (a, b):
                 if x._a is not None and x not in seen:  # x has inputs, and is not met yet
                     stack.append(x)

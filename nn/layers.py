@@ -110,8 +110,8 @@ class MLP(Module):
         """The last layer's output for a list of nin inputs: one Value, or a list of them."""
         x = _inputs(x, self.nin)
         for layer in self.layers:
-            x = [n._forward(x) for n in layer.neurons]
-        return x[0] if len(x) == 1 else x
+            x = tuple([n._forward(x) for n in layer.neurons])  # every neuron's dot keeps this tuple as it is
+        return x[0] if len(x) == 1 else list(x)
 
     def architecture(self):
         """What builds this MLP's shape again: MLP(**architecture) (saved by save())."""
@@ -185,12 +185,12 @@ def _each_bias(biases):
 
 
 def _inputs(x, nin):
-    """x as a list of nin Values; numbers become input leaves."""
+    """x as a tuple of nin Values (which dot keeps as it is); numbers become input leaves."""
     if isinstance(x, (Value, str)) or not hasattr(x, "__len__"):
         raise TypeError(f"expected a list of {nin} inputs, not {type(x).__name__} {x!r} (write [x] for one input)")
     if len(x) != nin:
         raise ValueError(f"expected {nin} input{'s' if nin != 1 else ''}, got {len(x)}: {list(x)!r}")
-    return [xi if type(xi) is Value else Value(xi) for xi in x]
+    return tuple([xi if type(xi) is Value else Value(xi) for xi in x])
 
 
 def _parameter(x, what):
