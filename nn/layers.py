@@ -20,6 +20,8 @@ class Neuron(Module):
     0.9990889488055994. bias=False: no bias at all, y = f(w . x).
     fused=True records w . x + b as one `dot` node (fast); fused=False records every w*x and
     every + as its own node, the way the tutorials write it. Both give the same floats.
+    The parameters are `w`, a tuple of nin Values (a tuple, so that every dot node can keep it
+    without a copy), and `b`, a Value or None.
     """
 
     def __init__(self, nin, activation="tanh", weights=None, bias=None, seed=None, fused=True):
@@ -29,7 +31,7 @@ class Neuron(Module):
         if weights is None:
             rng = _rng(seed)
             weights = [rng.uniform(-1.0, 1.0) for _ in range(self.nin)]
-        self.w = [_parameter(wi, f"weight {i}") for i, wi in enumerate(_sized(weights, self.nin, "weights"))]
+        self.w = tuple([_parameter(wi, f"weight {i}") for i, wi in enumerate(_sized(weights, self.nin, "weights"))])
         self.b = None if bias is False else _parameter(_bias(bias), "bias")
 
     def __call__(self, x):

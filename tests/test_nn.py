@@ -211,13 +211,13 @@ def test_label_parameters_gives_the_tutorials_short_names():
 def test_labelled_values_given_as_weights_are_kept_and_trained():
     w1, w2, b = Value(0.0, "w1"), Value(1.0, "w2"), Value(4.0, "b")
     n = Neuron(2, "sigmoid", weights=[w1, w2], bias=b)
-    assert n.w == [w1, w2] and n.b is b  # the very Values, labels and all
+    assert n.w == (w1, w2) and n.b is b  # the very Values, labels and all
     assert all(p.op.name == "param" for p in (w1, w2, b))  # drawn as parameters from now on
     assert n.label_parameters().parameters() == [w1, w2, b] and w1.label == "w1"
     assert n([2, 3]).data == 0.9990889488055994
     h = [Value(float(i), f"w{i}") for i in range(1, 7)]
     model = MLP(2, [2, 1], "sigmoid", "sigmoid", weights=[[h[0:2], h[2:4]], [h[4:6]]], biases=[[0, 0], [0]])
-    assert model.parameters()[:2] == h[:2] and model.layers[1].neurons[0].w == h[4:6]
+    assert model.parameters()[:2] == h[:2] and model.layers[1].neurons[0].w == tuple(h[4:6])
     with pytest.raises(ValueError, match="weight 0: .* was computed from other values"):
         Neuron(1, weights=[Value(1.0) * 2])
 
