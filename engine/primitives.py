@@ -76,18 +76,11 @@ def _power_local(out, a, n):
     return (n * a ** (n - 1.0) if n != 0.0 else 0.0, 0.0)
 
 
-def weighted_sum(ws, xs, bias=None):
-    """w1*x1 + w2*x2 + ... (+ bias), left to right: the same float as the chain of + and *.
-
-    dot's forward; engine.dot calls it on its inputs' data directly (no tuple of them first).
-    """
-    total = reduce(add, map(mul, ws, xs))
-    return total if bias is None else total + bias
-
-
 def _dot(*args):
+    # w1*x1 + w2*x2 + ... (+ b), left to right: the same float as the chain of + and *
     n = len(args) // 2
-    return weighted_sum(args[:n], args[n : 2 * n], args[-1] if len(args) % 2 else None)
+    total = reduce(add, map(mul, args[:n], args[n : 2 * n]))
+    return total + args[-1] if len(args) % 2 else total
 
 
 def _dot_local(out, *args):

@@ -325,6 +325,40 @@ def test_fused_dot_is_bit_identical_to_the_chain():
     assert [v.grad for v in ws + xs + [b]] == grads
 
 
+signed_reals = st.one_of(st.sampled_from([0.0, -0.0]), reals(-1e3, 1e3))
+
+
+@given(st.lists(st.tuples(signed_reals, signed_reals), min_size=1, max_size=20), signed_reals)
+@settings(max_examples=200, deadline=None)
+def test_dot_is_the_chain_of_plus_and_times_to_the_last_bit(pairs, bias):
+    """engine.dot sums its inputs' data in a loop of its own; its row's forward (the path of
+    numbers among the inputs) and the chain of + and * give the very same float, -0.0 too."""
+    ws, xs = [Value(w) for w, _ in pairs], [Value(x) for _, x in pairs]
+    chain = ws[0] * xs[0]
+    for w, x in zip(ws[1:], xs[1:]):
+        chain = chain + w * x
+    floats = [w for w, _ in pairs] + [x for _, x in pairs]
+    assert engine.dot(ws, xs).data.hex() == chain.data.hex() == PRIMITIVES["dot"].forward(*floats).hex()
+    b = Value(bias)
+    assert (engine.dot(ws, xs, b).data.hex() == (chain + b).data.hex()
+            == PRIMITIVES["dot"].forward(*floats, bias).hex())
+
+
+def test_dot_takes_numbers_as_constants_and_keeps_its_own_copy_of_a_list():
+    w, x = Value(0.5, "w"), Value(-2.0, "x")
+    ws, xs = [w, 3], (x, 4.0)
+    out = engine.dot(ws, xs, 1)
+    assert out.data == 0.5 * -2.0 + 3 * 4.0 + 1
+    assert [v.op.name for v in out.inputs] == ["input", "const", "input", "const", "const"]
+    assert out.inputs[0] is w and out.inputs[2] is x
+    ws[0] = Value(9.0)  # the node holds a copy of the list it was given
+    assert out.inputs[0] is w
+    out.backward()
+    assert (w.grad, x.grad) == (-2.0, 0.5)
+    with pytest.raises(TypeError, match="dot takes Values or real numbers, not str"):
+        engine.dot([w, "a"], [x, x])
+
+
 # ---- the habits users bring from floats and PyTorch
 
 
