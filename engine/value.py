@@ -320,14 +320,22 @@ def _propagate(nodes):
     returns: the same floats added in the same order (so compile's replay matches it bit for
     bit), in about half the time.
 
+    A value whose grad is 0 passes nothing on: every term it would add is 0 (or -0.0), and
+    adding a zero leaves a grad as it is (a grad is never -0.0 unless set so by hand). In a relu
+    network that is most of the backward: a unit that is off passes 0 to the dot below it, and
+    a sample past the hinge's margin passes 0 to all of its graph. So a path whose grad is 0
+    contributes 0 even where its local derivative overflowed (0 x inf would be nan).
+
     Every grad written is also added to `written`: a sum stays inf or nan once a term is, so
     a finite sum at the end means every grad written was finite (one addition instead of a
     test per grad). A sum that is not finite sends _not_finite looking for the value to name.
     """
     written = 0.0
     for v in nodes:
-        a, b = v._a, v._b
         g = v.grad
+        if g == 0.0:
+            continue
+        a, b = v._a, v._b
         try:
             if b is None:
                 (da,) = v.op.local(v.data, a.data)
@@ -370,6 +378,8 @@ def _not_finite(nodes):
         g = v.grad
         if not math.isfinite(g):
             raise _backward_error(v, f"cannot be taken: the grads it got add up to {g!r}")
+        if g == 0.0:  # it passed nothing on
+            continue
         for i, (x, d) in enumerate(zip(v.inputs, v.op.local(v.data, *map(_data, v.inputs)))):
             if not math.isfinite(d * g):
                 raise _backward_error(v, f"times its grad is not finite: input {i + 1} gets "
