@@ -142,7 +142,9 @@ SCRIPT = """
     prev.disabled = current === 0;
     next.disabled = current === steps.length - 1;
     bar.style.width = (100 * (current + 1) / steps.length) + "%";
-    if (location.hash !== "#" + (current + 1)) history.replaceState(null, "", "#" + (current + 1));
+    // the whole URL: "#3" alone would resolve against the parent's URL in an iframe's srcdoc (a notebook)
+    var here = location.href.split("#")[0] + "#" + (current + 1);
+    if (location.href !== here) history.replaceState(null, "", here);
   }
   prev.addEventListener("click", function () { show(current - 1); });
   next.addEventListener("click", function () { show(current + 1); });

@@ -97,7 +97,7 @@ WIDGET_CSS = f"""
 .chainrule-walk-bar button:disabled {{ opacity: .35; cursor: default; }}
 .chainrule-walk-bar .slider {{ flex: 1; min-width: 80px; }}
 .chainrule-walk-bar .where {{ min-width: 8em; text-align: right; font-variant-numeric: tabular-nums; }}
-.chainrule-walk-page {{ display: block; width: 100%; height: {FRAME_HEIGHT}px; border: 1px solid #e3e6ec;
+.chainrule-walk-page {{ display: block; box-sizing: border-box; width: 100%; height: {FRAME_HEIGHT}px; border: 1px solid #e3e6ec;
                        border-radius: 8px; background: #fbfbfd; }}
 """
 
@@ -224,14 +224,14 @@ class Walkthrough:
         if not _in_notebook():
             return bundle
         bundle["text/html"] = (f'<iframe srcdoc="{escape(self.html())}" title="{escape(self.demo.title)}" '
-                               f'style="width:100%;height:{FRAME_HEIGHT}px;border:1px solid #e3e6ec;'
+                               f'style="box-sizing:border-box;width:100%;height:{FRAME_HEIGHT}px;border:1px solid #e3e6ec;'
                                f'border-radius:8px"></iframe>')
         try:
             widget = self.widget()
         except ImportError:
             return bundle
-        view = widget._repr_mimebundle_(include=include, exclude=exclude) or {}
-        return {**bundle, **{k: v for k, v in view.items() if k != "text/plain"}}
+        view, metadata = widget._repr_mimebundle_(include=include, exclude=exclude)  # anywidget's: (data, metadata)
+        return {**view, **bundle}, metadata
 
 
 @functools.cache
