@@ -6,7 +6,7 @@ import pytest
 
 import chainrule
 from chainrule import Value, walkthrough
-from chainrule.demos.stepper import ESM, Walkthrough
+from chainrule.demos.stepper import ESM, WIDGET_CSS, Walkthrough
 from chainrule.nn import MLP, datasets, mse
 from test_html import Chromium, Page, chromium_binary
 from test_stepper import terminal  # noqa: F401 (a fixture)
@@ -151,9 +151,9 @@ def test_next_and_back_move_the_lit_path_in_chromium(browser, tmp_path):
 
 
 def widget_harness(path, walk):
-    """A page running the widget's ESM as anywidget would, with a model that keeps its state in the page."""
+    """A page running the widget's ESM and CSS as anywidget would, with a model that keeps its state in the page."""
     page = json.dumps(walk.html()).replace("</", "<\\/")
-    path.write_text(f"""<!doctype html><body><div id="widget"></div>
+    path.write_text(f"""<!doctype html><style>{WIDGET_CSS}</style><body><div id="widget"></div>
 <script type="module">
 {ESM}
 const state = {{page: {page}, count: {len(walk)}, title: "walk", step: 0}}, listeners = {{}};
