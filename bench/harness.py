@@ -8,19 +8,27 @@ micrograd, ours) so that slow drift of the machine falls on both. A case's resul
 median over rounds of that round's ratio, not a ratio of two medians.
 
 A worker prints one JSON object as its last line of output, at least {"value": number}.
+
+`--before REF` (engine_bench) puts the engine of an earlier commit beside today's in the same
+run: REF's tree is extracted to a temporary folder (`git archive`, the repository untouched),
+and a worker for the engine "before" imports chainrule from there (use_before()).
 """
 import argparse
+import io
 import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent  # the repo: `python -m bench.x` runs from here
+BEFORE = "CHAINRULE_BENCH_BEFORE"  # the folder holding REF's chainrule, for workers of "before"
 
 
 @dataclass
@@ -86,25 +94,52 @@ def table(headers, rows):
     return "\n".join(lines)
 
 
-def describe_run(module):
-    """The command that printed the table, and what it ran on."""
+def describe_run(module, before=None):
+    """The command that printed the table, and what it ran on (and the commit `before` names)."""
     command = " ".join(["python -m", f"bench.{module}", *sys.argv[1:]])
     commit = _git("rev-parse", "--short", "HEAD")
     if _git("status", "--porcelain", "--untracked-files=no", "--", "engine", "nn"):
         commit += " (engine/ or nn/ modified)"
+    beside = f", before = {before} at {_git('rev-parse', '--short', before)}" if before else ""
     return (
         f"command: {command}\n"
         f"python {platform.python_version()}, micrograd {metadata.version('micrograd')}, "
-        f"chainrule at {commit}, {platform.machine()}, {_cores()} cores"
+        f"chainrule at {commit}{beside}, {platform.machine()}, {_cores()} cores"
     )
 
 
-def parse_args(description, default_rounds=5):
-    """--rounds for the driver; --worker ENGINE CASE [ARGS...] for the processes it starts."""
+def parse_args(description, default_rounds=5, before=False):
+    """--rounds for the driver; --worker ENGINE CASE [ARGS...] for the processes it starts;
+    with before=True, --before REF (default main): the commit whose engine runs as "before"."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rounds", type=int, default=default_rounds, help="rounds of turns (default %(default)s)")
+    if before:
+        parser.add_argument("--before", default="main", metavar="REF",
+                            help="the commit whose engine runs beside today's as 'before' (default %(default)s)")
     parser.add_argument("--worker", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     return parser.parse_args()
+
+
+def checkout_before(ref):
+    """Extract ref's tree to a temporary folder as the package chainrule; workers started from
+    now on find it through the environment. The folder is removed when the driver exits."""
+    folder = tempfile.TemporaryDirectory(prefix="chainrule-before-")
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+    tree = Path(folder.name, "chainrule")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tree, filter="data")
+    os.environ[BEFORE] = folder.name
+    return folder
+
+
+def use_before():
+    """In a worker for "before": import chainrule from the extracted tree, not from this one."""
+    folder = os.environ[BEFORE]
+    sys.path.insert(0, folder)
+    import chainrule
+
+    if not chainrule.__file__.startswith(folder):
+        raise SystemExit(f"'before' imported chainrule from {chainrule.__file__}, not from {folder}")
 
 
 def report(result):

@@ -9,7 +9,8 @@ as Python:
 
 - numbers (int or float literals), names given a value, parentheses;
 - `+ - * / **` and unary `-` / `+`;
-- calls of the engine's functions, one argument each: exp, log, tanh, sigmoid, relu, abs, sqrt.
+- calls of the engine's functions of one input (its table's functions and activations: exp,
+  log, sqrt, tanh, sigmoid, relu, abs), one argument each.
 
 Anything else (attribute access, calls of other names, `__import__`, lambdas, subscripts,
 comparisons, strings, ...) is refused with a ValueError that quotes the text and puts a caret
@@ -29,14 +30,12 @@ import math
 import re
 
 from ..engine.primitives import PRIMITIVES
-from ..engine.value import Value
+from ..engine.value import Value, constant
 
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt")
 MAX_EXPONENT = 1024  # a constant exponent beyond this is refused (2**10**10 would overflow anyway)
 MAX_LENGTH = 10_000  # characters of expression text
 _NAMED = re.compile(r"\s*([^\W\d]\w*)\s*=(?!=)(.*)", re.DOTALL)  # "L = (1 - y)**2" names the output
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-_ALLOWED = "allowed: numbers, names, + - * / **, parentheses and " + ", ".join(f"{f}()" for f in FUNCTIONS)
 _REFUSED = {  # what a reader would call the node types people try
     ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "a lambda",
     ast.Compare: "a comparison", ast.BoolOp: "and/or", ast.IfExp: "an if-expression",
@@ -45,6 +44,15 @@ _REFUSED = {  # what a reader would call the node types people try
     ast.ListComp: "a comprehension", ast.GeneratorExp: "a generator", ast.SetComp: "a comprehension",
     ast.DictComp: "a comprehension", ast.Await: "await", ast.Yield: "yield", ast.Slice: "a slice",
 }
+
+
+def functions():
+    """The names the parser calls: the engine's functions of one input, read from its table."""
+    return [op.name for op in PRIMITIVES.values() if op.kind in ("function", "activation") and op.arity == 1]
+
+
+def _allowed():
+    return "allowed: numbers, names, + - * / **, parentheses and " + ", ".join(f"{f}()" for f in functions())
 
 
 def parse(text, values, params=None):
@@ -121,13 +129,13 @@ def _check(tree, text):
             continue  # operators are judged at their BinOp/UnaryOp, which have a position
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY:
-                raise _error(text, node, f"the operator in this part is not allowed ({_ALLOWED})")
+                raise _error(text, node, f"the operator in this part is not allowed ({_allowed()})")
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
-                raise _error(text, node, f"this unary operator is not allowed ({_ALLOWED})")
+                raise _error(text, node, f"this unary operator is not allowed ({_allowed()})")
         elif isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise _error(text, node, f"{node.value!r} is not a number ({_ALLOWED})")
+                raise _error(text, node, f"{node.value!r} is not a number ({_allowed()})")
             try:
                 number = float(node.value)
             except OverflowError:
@@ -135,25 +143,25 @@ def _check(tree, text):
             if not math.isfinite(number):
                 raise _error(text, node, "this number is too large for a float")
         elif isinstance(node, ast.Name):
-            if node.id in FUNCTIONS:
+            if node.id in functions():
                 raise _error(text, node, f"{node.id} is a function: call it, as in {node.id}(x)")
             if node.id.startswith("_"):
-                raise _error(text, node, f"names starting with _ are not allowed ({_ALLOWED})")
+                raise _error(text, node, f"names starting with _ are not allowed ({_allowed()})")
         elif isinstance(node, ast.Call):
             _check_call(node, text)
             callees.add(id(node.func))
         else:
             what = _REFUSED.get(type(node), type(node).__name__)
-            raise _error(text, node, f"{what} is not allowed ({_ALLOWED})")
+            raise _error(text, node, f"{what} is not allowed ({_allowed()})")
 
 
 def _check_call(node, text):
-    if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+    if not isinstance(node.func, ast.Name) or node.func.id not in functions():
         if isinstance(node.func, ast.Name):
             name = node.func.id
             raise _error(text, node.func, f"calling {name}() is not allowed; the functions are "
-                                          f"{', '.join(FUNCTIONS)}")
-        raise _error(text, node.func, f"only the engine's functions can be called ({_ALLOWED})")
+                                          f"{', '.join(functions())}")
+        raise _error(text, node.func, f"only the engine's functions can be called ({_allowed()})")
     name = node.func.id
     if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
         raise _error(text, node, f"{name}() takes exactly one argument, as in {name}(x)")
@@ -196,7 +204,7 @@ def _apply(node, args, text, leaves):
         if isinstance(node, ast.Name):
             return leaves[node.id]
         if _is_literal(node):
-            return _constant(_literal(node))
+            return constant(_literal(node))
         if isinstance(node, ast.UnaryOp):
             return -args[0] if isinstance(node.op, ast.USub) else args[0]
         if isinstance(node, ast.Call):
@@ -214,8 +222,8 @@ def _apply(node, args, text, leaves):
 
 
 def _call(name, arg):
-    """name(arg) for one of FUNCTIONS, by the Value method of that name."""
-    return abs(arg) if name == "abs" else getattr(arg, name)()
+    """name(arg) for one of functions(), by the Value method its row names (abs: __abs__)."""
+    return getattr(arg, PRIMITIVES[name].methods[0])()
 
 
 def _has_name(node):
@@ -227,13 +235,6 @@ def _literal(node):
         value = float(node.operand.value)
         return -value if isinstance(node.op, ast.USub) else value
     return float(node.value)
-
-
-def _constant(number):
-    """A number written in the expression, as a constant leaf (drawn as a small grey box)."""
-    leaf = Value(number)
-    leaf.op = PRIMITIVES["const"]
-    return leaf
 
 
 def _folded(text, node):

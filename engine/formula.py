@@ -1,28 +1,57 @@
-"""describe(v): a node as the formula that made it (`w1*x1 + w2*x2 + b1`), for text and captions."""
+"""describe(v): a node as the formula that made it (`w1*x1 + w2*x2 + b1`), for text and captions.
 
-_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "powc": 3, "pow": 3}
+How an op is written comes from its row in the table: an operator between its operands (or
+before its one operand) with its precedence deciding the parentheses, anything else as a call.
+"""
+from .primitives import PRIMITIVES
+
+ATOM = 99  # a name, a number or a call: never needs parentheses
+NEGATIVE = PRIMITIVES["neg"].precedence  # a negative number reads like unary minus: (-2)**x
 
 
 def describe(v, digits=4):
     """v's label, or the expression that made it down to labelled values and numbers.
 
-    Parentheses only where needed: `2*(a + b)`, `y_true - y_pred`, `sigmoid(w1*x1 + b1)`.
+    Parentheses only where Python would read the text otherwise: `2*(a + b)`, `a - (b - c)`,
+    `(-a)**2`, `sigmoid(w1*x1 + b1)`. Numbers with `digits` significant digits. Iterative, so
+    a graph of any depth can be written; a subformula used twice is written out twice.
     """
-    return _describe(v, digits)[0]
+    written = {}  # id(value) -> (text, precedence)
+    stack = [v]
+    while stack:
+        node = stack[-1]
+        if id(node) in written:
+            stack.pop()
+            continue
+        inputs = () if node.label else node.inputs  # a label stands for the whole subformula
+        todo = [x for x in inputs if id(x) not in written]
+        if todo:
+            stack.extend(todo)
+            continue
+        stack.pop()
+        written[id(node)] = _write(node, [written[id(x)] for x in inputs], digits)
+    return written[id(v)][0]
 
 
-def _describe(v, digits):
-    """(text, precedence) of a node, so that inputs get parentheses only where needed."""
+def _write(v, operands, digits):
+    """(text, precedence) of v, given (text, precedence) of each of its inputs."""
     if v.label:
-        return v.label, 9
-    if not v.inputs:
-        return f"{v.data:.{digits}g}", 9
-    name, symbol = v.op.name, v.op.symbol
-    prec = _PRECEDENCE.get(name)
-    if prec is None or len(v.inputs) != 2:  # a function of its inputs: sigmoid(...), dot(...)
-        return f"{symbol}({', '.join(describe(x, digits) for x in v.inputs)})", 9
-    (left, lp), (right, rp) = _describe(v.inputs[0], digits), _describe(v.inputs[1], digits)
-    left = left if lp >= prec else f"({left})"
-    right = right if rp > prec or (rp == prec and name in ("add", "mul")) else f"({right})"
-    joint = symbol if name in ("mul", "powc", "pow") else f" {symbol} "
-    return f"{left}{joint}{right}", prec
+        return v.label, ATOM
+    if not operands:
+        return f"{v.data:.{digits}g}", NEGATIVE if v.data < 0.0 else ATOM
+    op = v.op
+    if op.kind != "operator":
+        return f"{op.symbol}({', '.join(text for text, _ in operands)})", ATOM
+    prec = op.precedence
+    if len(operands) == 1:
+        return op.symbol + _grouped(operands[0], prec, tight=True), prec
+    (left, right), right_to_left = operands, op.symbol == "**"  # Python groups ** from the right
+    joint = f" {op.symbol} " if prec == 1 else op.symbol  # spaces around + and - only, as PEP 8 writes
+    return _grouped(left, prec, tight=right_to_left) + joint + _grouped(right, prec, tight=not right_to_left), prec
+
+
+def _grouped(operand, prec, tight):
+    """The operand's text, in parentheses if it binds less tightly than the op (or as tightly,
+    where Python would group it with the other side)."""
+    text, p = operand
+    return f"({text})" if p < prec or (tight and p == prec) else text

@@ -1,18 +1,25 @@
 """gradcheck: backward's grads against central differences, in float64."""
-from dataclasses import dataclass
-
 from .value import Value, no_grad
 
 
-@dataclass(frozen=True)
 class GradReport:
-    """What gradcheck found: both gradients and the worst mismatch between them."""
+    """What gradcheck found: both gradients and the worst mismatch between them.
 
-    analytic: tuple  # d f / d x_i from backward()
-    numeric: tuple  # (f(x + h) - f(x - h)) / 2h
-    worst: int  # the index of the input with the largest error
-    error: float  # |analytic - numeric| / max(1, |numeric|) at that input
-    tolerance: float
+    analytic   d f / d x_i from backward()
+    numeric    (f(x + h) - f(x - h)) / 2h
+    worst      the index of the input with the largest error
+    error      |analytic - numeric| / max(1, |numeric|) at that input
+    tolerance  the largest error that passes
+    """
+
+    __slots__ = ("analytic", "numeric", "worst", "error", "tolerance")
+
+    def __init__(self, analytic, numeric, worst, error, tolerance):
+        self.analytic = analytic
+        self.numeric = numeric
+        self.worst = worst
+        self.error = error
+        self.tolerance = tolerance
 
     @property
     def ok(self):
@@ -29,16 +36,20 @@ class GradReport:
             f"central difference {self.numeric[i]!r}, error {self.error:.3g} (tolerance {self.tolerance:g})"
         )
 
+    def __repr__(self):
+        return f"<GradReport: {self}>"
+
 
 def gradcheck(f, *inputs, h=1e-6, tolerance=1e-5):
-    """Compare f's grads from backward() with central differences at `inputs` (numbers).
+    """Compare f's grads from backward() with central differences at `inputs`.
 
-    f takes Values and returns a Value. Returns a GradReport; `bool(report)` is True when
-    every grad agrees within `tolerance` (relative for large grads, absolute for small ones).
+    inputs: numbers or Values (their data is used; their grads are left alone). f takes
+    Values and returns a Value. Returns a GradReport; `bool(report)` is True when every grad
+    agrees within `tolerance` (relative for large grads, absolute for small ones).
     """
     if not inputs:
         raise ValueError("gradcheck needs at least one input")
-    xs = [Value(x).data for x in inputs]
+    xs = [x.data if isinstance(x, Value) else Value(x).data for x in inputs]
     leaves = [Value(x) for x in xs]
     out = f(*leaves)
     if not isinstance(out, Value):

@@ -1,33 +1,61 @@
-"""Value: a scalar that records how it was computed, so backward() can apply the chain rule."""
-import math
-from contextlib import contextmanager
-from numbers import Real
-from operator import attrgetter
+"""Value: a scalar that records how it was computed, so backward() can apply the chain rule.
 
-from .primitives import PRIMITIVES
+Value's op methods are not written out one by one: the loop at the end of this file gives
+Value the methods each row of the table (primitives.py) names, so a new row is a new method.
+"""
+import gc
+import math
+from _thread import get_ident
+from numbers import Real
+from operator import attrgetter, ge, gt, le, lt
+
+from .primitives import PRIMITIVES, weighted_sum
 
 P = PRIMITIVES
 INPUT, PARAM, CONST = P["input"], P["param"], P["const"]
-ADD, SUB, MUL = P["add"], P["sub"], P["mul"]
+POW, POWC, SUM, DOT = P["pow"], P["powc"], P["sum"], P["dot"]
 
-_recording = True  # False inside `with no_grad():`
+# thread id -> how many `with no_grad():` blocks are open in it. Empty (the usual case), ops
+# pay one truth test for it; only while some thread is inside no_grad do they ask whose it is.
+_paused = {}
+
+MANY = object()  # in a Value's _b: its _a holds all its inputs, as a tuple (sum, dot)
 
 
-class ZeroDivision(ValueError, ZeroDivisionError):
-    """Division by a Value that is zero (a ValueError and a ZeroDivisionError)."""
+class DomainError(ValueError):
+    """An op given an input outside its domain: log(0), sqrt(-1), 1 / 0, (-2) ** Value(0.5)."""
 
 
 class Value:
-    """A float with a grad, the op that made it and the inputs it was made from."""
+    """A float with a grad, the op that made it and the inputs it was made from.
 
-    __slots__ = ("data", "grad", "inputs", "op", "_label")
+    Ops (+ - * / **, exp, log, tanh, ...: the table in primitives.py) make new Values that
+    remember their inputs; backward() fills in the grads. float(v), v.item(), round(v, n),
+    format(v, ".3f") and the comparisons < <= > >= (with Values or numbers) read `data` and
+    record nothing. `==` and hash() are by identity, as for any object, because graphs key
+    Values by identity: compare `a.data == b.data` for equal numbers.
+
+    The inputs are kept in two slots, not a tuple: a Value made by an op with one or two
+    inputs is then one object for the cyclic garbage collector to look at instead of two, and
+    48 bytes smaller.
+    """
+
+    __slots__ = ("data", "grad", "op", "_a", "_b", "_label")
 
     def __init__(self, data, label="", *, param=False):
         self.data = _real(data, "Value()")
         self.grad = 0.0
-        self.inputs = ()
         self.op = PARAM if param else INPUT
+        self._a = self._b = None
         self._label = str(label)
+
+    @property
+    def inputs(self):
+        """The values this one was made from, in order, as a tuple (`a*a` has a twice)."""
+        a, b = self._a, self._b
+        if b is None:
+            return () if a is None else (a,)
+        return a if b is MANY else (a, b)
 
     @property
     def label(self):
@@ -50,30 +78,26 @@ class Value:
         name = f"{self.label}: " if self.label else ""
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
-    # a op b, with numbers on either side (add, sub, mul: see _fast_binary below the class)
-    def __truediv__(self, other):
-        return _binary("div", self, other)
+    def __float__(self):
+        return self.data
 
-    def __pow__(self, other):  # self ** n for a number n; self ** b for a Value b
-        return _binary("pow" if type(other) is Value else "powc", self, other)
+    def item(self):
+        """The data as a float (PyTorch's tensor.item())."""
+        return self.data
 
-    def __rtruediv__(self, other):  # other / self
-        return _binary("div", other, self)
+    def __round__(self, ndigits=None):
+        return round(self.data, ndigits)
 
-    def __rpow__(self, other):  # other ** self, other > 0
-        return _binary("pow", other, self)
+    def __format__(self, spec):
+        """format(v, ".3f") formats the data; f"{v}" with no spec is repr(v)."""
+        return format(self.data, spec) if spec else repr(self)
+
+    def __pow__(self, other):
+        """self ** n for a number n (powc: any base); self ** b for a Value b (pow: positive base)."""
+        return _checked(POW if type(other) is Value else POWC, self, other)
 
     def __pos__(self):
         return self
-
-    def exp(self):
-        return _apply("exp", self)
-
-    def log(self):
-        return _apply("log", self)
-
-    def sqrt(self):
-        return _apply("sqrt", self)
 
     def detach(self):
         """A new leaf with the same data and label, cut from this value's history."""
@@ -83,66 +107,184 @@ class Value:
         """Fill in d self / d v for every v this value was computed from.
 
         Leaves accumulate into their grad across calls (reset with `v.grad = 0.0`);
-        intermediate values get this pass's grads.
+        intermediate values get this pass's grads. Every grad it writes is finite, or it
+        raises ValueError naming the value where the chain rule left the floats (then the
+        grads are incomplete: reset them before the next pass). The cyclic garbage collector
+        is kept out of it (there is nothing for it to find: graphs have no cycles).
         """
-        _propagate(_seed(self))
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            _propagate(_seed(self))
+        finally:
+            if collecting:
+                gc.enable()
 
 
-def _fast_binary(op, reflected=False):
-    """self op other (other op self if reflected): the hot path of every graph, kept lean."""
-    forward = op.forward
-
+def _comparison(compare, symbol):
     def method(self, other):
-        if type(other) is not Value and (other := _const(other)) is None:
+        if type(other) is Value:
+            other = other.data
+        elif not _is_operand(other):
             return NotImplemented
-        if reflected:
-            self, other = other, self
-        if not _recording:
-            return _node(op, forward(self.data, other.data), (self, other))
-        out = _new(Value)  # _node's work, written out: a call less on the hottest path
-        out.data = forward(self.data, other.data)
-        out.grad = 0.0
-        out.inputs = (self, other)
-        out.op = op
-        return out
+        return compare(self.data, other)
 
+    method.__name__ = method.__qualname__ = f"__{compare.__name__}__"
+    method.__doc__ = f"self {symbol} other, on data: a bool; records nothing."
     return method
 
 
-def _fast_unary(op):
-    """self.op() for a primitive that is finite and defined everywhere: no checks needed."""
-    forward = op.forward
-
-    def method(self):
-        if not _recording:
-            return _node(op, forward(self.data), (self,))
-        out = _new(Value)
-        out.data = forward(self.data)
-        out.grad = 0.0
-        out.inputs = (self,)
-        out.op = op
-        return out
-
-    method.__doc__ = f"{op.name}(self); {op.rule}"
-    return method
+for _compare, _symbol in ((lt, "<"), (le, "<="), (gt, ">"), (ge, ">=")):
+    setattr(Value, f"__{_compare.__name__}__", _comparison(_compare, _symbol))
 
 
-Value.__add__, Value.__radd__ = _fast_binary(ADD), _fast_binary(ADD, reflected=True)
-Value.__mul__, Value.__rmul__ = _fast_binary(MUL), _fast_binary(MUL, reflected=True)
-Value.__sub__, Value.__rsub__ = _fast_binary(SUB), _fast_binary(SUB, reflected=True)
-Value.__neg__, Value.__abs__ = _fast_unary(P["neg"]), _fast_unary(P["abs"])
-Value.tanh, Value.sigmoid, Value.relu = (_fast_unary(P[name]) for name in ("tanh", "sigmoid", "relu"))
+# ---- making nodes
 
 
-def backward_steps(root):
-    """backward() one node at a time: yields each value after passing its grad to its inputs.
+_new = object.__new__
+_data = attrgetter("data")
 
-    Seeds d root / d root = 1, then walks the values that have inputs in backward_order;
-    a demo can stop after any step and show the grads filled in so far.
+
+def _node(op, data, a, b=None):
+    """The one place a Value is made by an op: the row, its output, its inputs (a, or a and b,
+    or all of them in a with b = MANY).
+
+    Inside `with no_grad():` in this thread it records nothing: a leaf holding the output.
     """
-    for v in _seed(root):
-        _propagate((v,))
-        yield v
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    if _paused and get_ident() in _paused:
+        out.op = INPUT
+        out._a = out._b = None
+    else:
+        out.op = op
+        out._a = a
+        out._b = b
+    return out
+
+
+def constant(x):
+    """A number written in an expression (2 in `2*x`), as a constant leaf: drawn as a small box."""
+    out = _node(CONST, _real(x, "a constant"), None)
+    out.op = CONST
+    return out
+
+
+def _method(op, reflected):
+    """The Value method for a row: checks only what the row says can go wrong.
+
+    A row with a domain checks its inputs and one that can overflow its output, except the
+    operators + - *: checking their result on the hot path would cost a tenth of every
+    forward, and their overflow (to inf; they never raise) is refused by backward instead.
+    """
+    if op.domain is not None or (op.overflows and op.arity != 2):
+        method = _checked_method(op, reflected)
+    else:
+        method = _fast_method(op, reflected)
+    operands = ("self",) if op.arity == 1 else ("other", "self") if reflected else ("self", "other")
+    method.__doc__ = f"{op.name}({', '.join(operands)}); {op.rule}"
+    return method
+
+
+def _fast_method(op, reflected):
+    forward = op.forward
+    if op.arity == 1:
+
+        def method(self):
+            return _node(op, forward(self.data), self)
+
+    else:
+
+        def method(self, other):
+            if type(other) is not Value:
+                if not _is_operand(other):
+                    return NotImplemented
+                other = constant(other)
+            if reflected:
+                self, other = other, self
+            return _node(op, forward(self.data, other.data), self, other)
+
+    return method
+
+
+def _checked_method(op, reflected):
+    if op.arity == 1:
+
+        def method(self):
+            return _checked(op, self)
+
+    else:
+
+        def method(self, other):
+            return _checked(op, other, self) if reflected else _checked(op, self, other)
+
+    return method
+
+
+def _checked(op, *operands):
+    """op on Values or numbers, refusing what its row says it cannot take; NotImplemented (so
+    that Python raises its own TypeError) when an operand is neither."""
+    if not all(type(x) is Value or _is_operand(x) for x in operands):
+        return NotImplemented
+    return _apply(op, operands)
+
+
+def _apply(op, operands):
+    """Run op forward on the operands (Values or numbers), check it, and record the node."""
+    for x in operands:
+        if type(x) is not Value and not _is_operand(x):
+            raise TypeError(f"{op.name} takes Values or real numbers, not {type(x).__name__} {x!r}")
+    inputs = tuple(x if type(x) is Value else constant(x) for x in operands)
+    xs = [x.data for x in inputs]
+    if op.domain is not None and not op.domain[0](*xs):
+        raise DomainError(f"{_show(op, xs)}: {op.domain[1]}")
+    try:
+        data = op.forward(*xs)
+    except OverflowError:
+        data = math.inf
+    except (ArithmeticError, ValueError) as e:  # an edge of the domain its test does not name
+        raise DomainError(f"{_show(op, xs)} failed: {e}") from None
+    if not math.isfinite(data):
+        raise ValueError(f"{_show(op, xs)} overflows a float (largest: about 1.8e308)")
+    return _node(op, data, inputs, MANY) if op.arity is None else _node(op, data, *inputs)
+
+
+def sum_values(values):
+    """x1 + x2 + ... as one node with many inputs."""
+    values = tuple(values)
+    if not values:
+        raise ValueError("sum needs at least one value; got none")
+    try:
+        data = SUM.forward(*map(_data, values))
+    except AttributeError:  # numbers among the inputs, or something else
+        return _apply(SUM, values)
+    return _n_ary(SUM, data, values)
+
+
+def dot(ws, xs, bias=None):
+    """w1*x1 + w2*x2 + ... + bias as one node with many inputs (w..., x..., bias)."""
+    ws = ws if isinstance(ws, (list, tuple)) else tuple(ws)
+    xs = xs if isinstance(xs, (list, tuple)) else tuple(xs)
+    n = len(ws)
+    if n != len(xs) or not n:
+        raise ValueError(f"dot needs as many weights as inputs, at least one; got {n} and {len(xs)}")
+    inputs = (*ws, *xs) if bias is None else (*ws, *xs, bias)
+    try:  # its row's forward, on the data as it is read (the hot path of every network)
+        data = weighted_sum(map(_data, ws), map(_data, xs), None if bias is None else bias.data)
+    except AttributeError:  # numbers among the inputs, or something else
+        return _apply(DOT, inputs)
+    return _n_ary(DOT, data, inputs)
+
+
+def _n_ary(op, data, inputs):
+    """The node of sum or dot over Values, unless the result overflowed: then _apply says where."""
+    if data - data != 0.0:  # inf or nan
+        return _apply(op, inputs)
+    return _node(op, data, inputs, MANY)
+
+
+# ---- backward
 
 
 def _seed(root):
@@ -157,25 +299,91 @@ def _seed(root):
 
 
 def _propagate(nodes):
-    """The chain rule, node by node: grad x (d node / d input) added to each input's grad."""
+    """The chain rule, node by node: grad x (d node / d input) added to each input's grad.
+
+    dot, most of a network's backward, reads its local derivatives (x_i for w_i, w_i for x_i,
+    1 for the bias) straight from its inputs instead of building the tuple its row's `local`
+    returns: the same floats added in the same order (so compile's replay matches it bit for
+    bit), in about half the time.
+
+    Every grad written is also added to `written`: a sum stays inf or nan once a term is, so
+    a finite sum at the end means every grad written was finite (one addition instead of a
+    test per grad). A sum that is not finite sends _not_finite looking for the value to name.
+    """
+    written = 0.0
     for v in nodes:
-        inputs = v.inputs
+        a, b = v._a, v._b
         g = v.grad
         try:
-            if len(inputs) == 2:
-                a, b = inputs
-                da, db = v.op.local(v.data, a.data, b.data)
-                a.grad += da * g
-                b.grad += db * g
-            elif len(inputs) == 1:
-                (a,) = inputs
+            if b is None:
                 (da,) = v.op.local(v.data, a.data)
-                a.grad += da * g
+                a.grad = ga = a.grad + da * g
+                written += ga
+            elif b is not MANY:
+                da, db = v.op.local(v.data, a.data, b.data)
+                a.grad = ga = a.grad + da * g
+                b.grad = gb = b.grad + db * g
+                written += ga + gb
+            elif v.op is DOT:  # its row's local derivatives, read straight from the inputs, in order
+                n = len(a) // 2
+                ws, xs = a[:n], a[n : 2 * n]
+                for w, x in zip(ws, xs):  # d/dw_i = x_i
+                    w.grad = gw = w.grad + x.data * g
+                    written += gw
+                for w, x in zip(ws, xs):  # d/dx_i = w_i
+                    x.grad = gx = x.grad + w.data * g
+                    written += gx
+                if len(a) % 2:  # d/db = 1
+                    b = a[-1]
+                    b.grad = gb = b.grad + g
+                    written += gb
             else:
-                for x, d in zip(inputs, v.op.local(v.data, *map(_data, inputs))):
-                    x.grad += d * g
+                for x, d in zip(a, v.op.local(v.data, *map(_data, a))):
+                    x.grad = gx = x.grad + d * g
+                    written += gx
         except ArithmeticError as e:
-            raise _derivative_error(v) from e
+            raise _backward_error(v, "is not finite") from e
+    if written - written != 0.0:
+        _not_finite(nodes)
+
+
+def _not_finite(nodes):
+    """Raise naming the first value (in backward order) that wrote a grad that is not finite.
+
+    Values come before their inputs, so a value's grad is complete when it is reached. Returns
+    if every grad is finite after all (the check's sum itself overflowed).
+    """
+    leaves = []
+    for v in nodes:
+        g = v.grad
+        if not math.isfinite(g):
+            raise _backward_error(v, f"cannot be taken: the grads it got add up to {g!r}")
+        for i, (x, d) in enumerate(zip(v.inputs, v.op.local(v.data, *map(_data, v.inputs)))):
+            if not math.isfinite(d * g):
+                raise _backward_error(v, f"times its grad is not finite: input {i + 1} gets "
+                                         f"{d!r} x {g!r} = {d * g!r}")
+            if x._a is None:
+                leaves.append(x)
+    for x in leaves:
+        if not math.isfinite(x.grad):
+            raise ValueError(f"backward: the grad of {_show_leaf(x)} adds up to {x.grad!r}, past the largest float")
+
+
+def _backward_error(v, what):
+    """backward: the derivative of <the op on its inputs' data> <what> (at <label>)."""
+    at = f" (at {v.label})" if v.label else ""
+    return ValueError(f"backward: the derivative of {_show(v.op, [x.data for x in v.inputs])} {what}{at}")
+
+
+def backward_steps(root):
+    """backward() one node at a time: yields each value after passing its grad to its inputs.
+
+    Seeds d root / d root = 1, then walks the values that have inputs in backward_order;
+    a demo can stop after any step and show the grads filled in so far.
+    """
+    for v in _seed(root):
+        _propagate((v,))
+        yield v
 
 
 def backward_order(root):
@@ -198,162 +406,100 @@ def backward_order(root):
 def _interior_order(root):
     """The values with inputs that root depends on, root first, each before its inputs.
 
-    Depth-first with an explicit stack (no recursion limit): a value is finished once all
-    its inputs are, and the reverse of the finishing order is a topological order. Leaves
-    are left out (they pass nothing on). Each edge is looked at once.
+    Depth-first with an explicit stack (no recursion limit), holding values and, under a
+    value whose inputs are being explored, a None: popping the None finishes the value, and
+    the reverse of the finishing order is a topological order. Leaves are left out (they pass
+    nothing on). A value's inputs are pushed first to last, so the first is explored last and
+    comes first in the end.
     """
-    if not root.inputs:
+    if root._a is None:
         return []
     finished = []
-    seen = {root}  # Values hash by identity
-    stack = [(root, reversed(root.inputs))]  # last input first, so the first comes first in the end
+    seen = set()  # Values hash by identity
+    stack = [root]
     while stack:
-        v, inputs = stack[-1]
-        for x in inputs:
-            if x.inputs and x not in seen:
-                seen.add(x)
-                stack.append((x, reversed(x.inputs)))
-                break
-        else:
-            stack.pop()
-            finished.append(v)
+        v = stack.pop()
+        if v is None:
+            finished.append(stack.pop())
+        elif v not in seen:
+            seen.add(v)
+            stack.append(v)
+            stack.append(None)
+            a, b = v._a, v._b
+            for x in a if b is MANY else (a,) if b is None else (a, b):
+                if x._a is not None and x not in seen:  # x has inputs, and is not met yet
+                    stack.append(x)
     finished.reverse()
     return finished
 
 
-@contextmanager
-def no_grad():
-    """Inside this block ops record no inputs: results are plain leaves (inference)."""
-    global _recording
-    before, _recording = _recording, False
-    try:
-        yield
-    finally:
-        _recording = before
+class no_grad:
+    """`with no_grad():` ops in this thread record nothing: their results are plain leaves.
+
+    For inference: no graph is kept. Per thread (other threads go on recording), and blocks
+    nest.
+    """
+
+    __slots__ = ("_thread",)
+
+    def __enter__(self):
+        self._thread = thread = get_ident()
+        _paused[thread] = _paused.get(thread, 0) + 1
+
+    def __exit__(self, *error):
+        thread = self._thread
+        if _paused[thread] == 1:
+            del _paused[thread]
+        else:
+            _paused[thread] -= 1
 
 
-def sum_values(values):
-    """x1 + x2 + ... as one node with many inputs."""
-    values = tuple(values)
-    if not values:
-        raise ValueError("sum needs at least one value; got none")
-    return _n_ary("sum", values)
+# ---- numbers
 
 
-def dot(ws, xs, bias=None):
-    """w1*x1 + w2*x2 + ... + bias as one node with many inputs (w..., x..., bias)."""
-    ws = ws if isinstance(ws, (list, tuple)) else tuple(ws)
-    xs = xs if isinstance(xs, (list, tuple)) else tuple(xs)
-    inputs = (*ws, *xs) if bias is None else (*ws, *xs, bias)
-    n = len(ws)
-    if n != len(xs) or not n:
-        raise ValueError(f"dot needs as many weights as inputs, at least one; got {n} and {len(xs)}")
-    return _n_ary("dot", inputs)
+def _show(op, xs):
+    if len(xs) == 2 and op.kind == "operator":
+        return f"{xs[0]!r} {op.symbol} {xs[1]!r}"
+    if len(xs) == 1 and op.kind == "operator":
+        return f"{op.symbol}{xs[0]!r}"
+    return f"{op.name}({', '.join(map(repr, xs))})"
 
 
-def _n_ary(name, inputs):
-    """One node over many inputs: the fast path when they are all Values and the result is finite."""
-    op = P[name]
-    try:
-        data = op.forward(*map(_data, inputs))
-    except (AttributeError, TypeError):  # numbers among the inputs, or no inputs at all
-        return _apply(name, *inputs)
-    if data - data != 0.0:  # inf or nan: let _apply say what went wrong
-        return _apply(name, *inputs)
-    return _node(op, data, inputs)
-
-
-_data = attrgetter("data")
-
-
-_new = object.__new__
-
-
-def _node(op, data, inputs):
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    if _recording:
-        out.inputs = inputs
-        out.op = op
-    else:
-        out.inputs = ()
-        out.op = INPUT
-    return out
-
-
-def _binary(name, a, b):
-    """a op b for the operator methods: NotImplemented (so Python raises TypeError) for non-numbers."""
-    if not (_is_operand(a) and _is_operand(b)):
-        return NotImplemented
-    return _apply(name, a, b)
-
-
-def _apply(name, *operands):
-    """Run primitive `name` forward on the operands (Values or numbers) and record the node."""
-    op = P[name]
-    inputs = tuple(x if type(x) is Value else _const(x) for x in operands)
-    if None in inputs:
-        bad = operands[inputs.index(None)]
-        raise TypeError(f"{name} takes Values or real numbers, not {type(bad).__name__} {bad!r}")
-    xs = [x.data for x in inputs]
-    _check_domain(name, xs)
-    try:
-        data = op.forward(*xs)
-    except ZeroDivisionError:
-        raise ZeroDivision(f"{_show(name, xs)}: division by zero") from None
-    except OverflowError:
-        raise ValueError(f"{_show(name, xs)} overflows a float (largest: about 1.8e308)") from None
-    except (ArithmeticError, ValueError) as e:
-        raise ValueError(f"{_show(name, xs)} failed: {e}") from None
-    if type(data) is not float or not math.isfinite(data):
-        raise ValueError(f"{_show(name, xs)} is {data!r}, not a finite real number")
-    return _node(op, data, inputs)
-
-
-def _check_domain(name, xs):
-    a = xs[0]
-    if name == "log" and a <= 0.0:
-        raise ValueError(f"log({a!r}): log needs a positive input")
-    if name == "sqrt" and a < 0.0:
-        raise ValueError(f"sqrt({a!r}): sqrt needs a non-negative input")
-    if name == "pow" and a <= 0.0:
-        raise ValueError(
-            f"{_show(name, xs)}: Value ** Value needs a positive base; "
-            f"for a constant exponent write a number (x ** 2)"
-        )
-
-
-def _show(name, xs):
-    symbol = P[name].symbol
-    if len(xs) == 2 and not symbol.isalpha():
-        return f"{xs[0]!r} {symbol} {xs[1]!r}"
-    return f"{name}({', '.join(map(repr, xs))})"
-
-
-def _derivative_error(v):
-    xs = [x.data for x in v.inputs]
-    return ValueError(f"backward: the derivative of {_show(v.op.name, xs)} is not finite")
+def _show_leaf(x):
+    return f"{x.label} = {x.data!r}" if x.label else f"the leaf {x.data!r}"
 
 
 def _is_operand(x):
-    return type(x) is Value or (isinstance(x, Real) and not isinstance(x, bool))
-
-
-def _const(x):
-    """A number written in an expression, as a constant leaf; None if x is not a number."""
-    if not _is_operand(x):
-        return None
-    out = _node(CONST, _real(x, "a constant"), ())
-    out.op = CONST
-    return out
+    """A number a Value can take: a real number, not a bool."""
+    return type(x) is float or type(x) is int or (isinstance(x, Real) and not isinstance(x, bool))
 
 
 def _real(x, where):
     if type(x) is not float:
-        if isinstance(x, bool) or not isinstance(x, Real):
+        if type(x) is not int and (isinstance(x, bool) or not isinstance(x, Real)):
             raise TypeError(f"{where} takes a real number (int or float), not {type(x).__name__} {x!r}")
-        x = float(x)
+        try:
+            x = float(x)
+        except OverflowError:
+            raise ValueError(f"{where} takes a finite number; this {type(x).__name__} is too large for a "
+                             f"float (largest: about 1.8e308)") from None
     if not math.isfinite(x):
         raise ValueError(f"{where} takes a finite number, not {x!r}")
     return x
+
+
+# ---- Value's op methods, from the table
+
+
+def _bind(op):
+    """Give Value the methods a row of the table names (this loop's body; a test adds a row)."""
+    for name, reflected in zip(op.methods, (False, True)):
+        if name is not None:
+            method = _method(op, reflected)
+            method.__name__ = name
+            method.__qualname__ = f"Value.{name}"
+            setattr(Value, name, method)
+
+
+for _op in PRIMITIVES.values():
+    _bind(_op)

@@ -5,8 +5,9 @@ from ..engine import PRIMITIVES, Value, dot
 
 from .module import Module, read_parameter_file
 
-# activation name -> the Value method that applies it (None: y = z, no node)
-ACTIVATIONS = {"tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu, "linear": None}
+# activation name -> the Value method that applies it, from the engine's table (linear: y = z, no node)
+ACTIVATIONS = {**{op.name: getattr(Value, op.methods[0]) for op in PRIMITIVES.values() if op.kind == "activation"},
+               "linear": None}
 
 
 class Neuron(Module):

@@ -3,13 +3,14 @@ bookkeeping (repeated operands, accumulation, no_grad), depth, memory, and bad i
 import gc
 import math
 import sys
+import threading
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule import engine
-from chainrule.engine import PRIMITIVES, Value, backward_order, backward_steps, gradcheck, no_grad
+from chainrule.engine import PRIMITIVES, DomainError, Value, backward_order, backward_steps, gradcheck, no_grad
 
 
 def reals(lo, hi):
@@ -86,24 +87,28 @@ BINARY = {
     "dot": lambda a, b: engine.dot([a, b], [b, a], a),
     "sum": lambda a, b: engine.sum([a, b, a]),
 }
-trees = st.recursive(
-    st.integers(0, 2),
-    lambda sub: st.one_of(
-        st.tuples(st.sampled_from(sorted(UNARY)), sub),
-        st.tuples(st.sampled_from(sorted(BINARY)), sub, sub),
-        sub.map(lambda t: ("*", t, t)),  # the same subtree used twice
-    ),
-    max_leaves=8,
-)
+def expression_trees(unary, binary, max_leaves, shared=False):
+    """Random expressions over three variables: 0, 1, 2, or (op name, subtree, ...); shared=True
+    also uses one subtree twice, ("*", t, t)."""
+
+    def grow(sub):
+        options = [st.tuples(st.sampled_from(sorted(unary)), sub), st.tuples(st.sampled_from(sorted(binary)), sub, sub)]
+        return st.one_of(*options, *([sub.map(lambda t: ("*", t, t))] if shared else []))
+
+    return st.recursive(st.integers(0, 2), grow, max_leaves=max_leaves)
 
 
-def evaluate(tree, xs):
+def evaluate(tree, xs, unary=UNARY, binary=BINARY, squash=True):
+    """The tree on Values xs; squash=True keeps each subresult in (-2, 2), where floats are honest."""
     if isinstance(tree, int):
         return xs[tree]
     op, *args = tree
-    values = [evaluate(a, xs) for a in args]
-    # squash each subresult so that deep trees stay in a range where floats are honest
-    return (UNARY[op](*values) if op in UNARY else BINARY[op](*values)).tanh() * 2
+    values = [evaluate(a, xs, unary, binary, squash) for a in args]
+    out = (unary[op] if op in unary else binary[op])(*values)
+    return out.tanh() * 2 if squash else out
+
+
+trees = expression_trees(UNARY, BINARY, max_leaves=8, shared=True)
 
 
 @given(trees, st.tuples(reals(-2, 2), reals(-2, 2), reals(-2, 2)))
@@ -272,15 +277,19 @@ def test_repr_and_label():
         (lambda: Value(-2.0) ** Value(2.0), ValueError, ["positive base", "-2.0"]),
         (lambda: Value(0.0).log(), ValueError, ["log", "0.0"]),
         (lambda: Value(-1.0).sqrt(), ValueError, ["sqrt", "-1.0"]),
-        (lambda: Value(1.0) / Value(0.0), ZeroDivisionError, ["1.0 / 0.0", "division by zero"]),
+        (lambda: Value(1.0) / Value(0.0), DomainError, ["1.0 / 0.0", "division by zero"]),
         (lambda: Value(1.0) / 0, ValueError, ["1.0 / 0.0", "division by zero"]),
         (lambda: Value(800.0).exp(), ValueError, ["exp(800.0)", "overflows"]),
-        (lambda: Value(-8.0) ** (1 / 3), ValueError, ["-8.0 **", "not a finite real"]),
+        (lambda: Value(-8.0) ** (1 / 3), DomainError, ["-8.0 **", "whole exponent"]),
+        (lambda: Value(0.0) ** -1, ValueError, ["0.0 ** -1.0", "negative power"]),
+        (lambda: Value(10**400), ValueError, ["Value()", "too large for a float"]),
+        (lambda: Value(2.0) ** "a", TypeError, ["**", "'Value' and 'str'"]),
+        (lambda: Value(2.0) < "a", TypeError, ["<", "'Value' and 'str'"]),
         (lambda: Value(1.0) + "a", TypeError, ["+", "'Value' and 'str'"]),
         (lambda: engine.sum([Value(1.0), "a"]), TypeError, ["sum", "str"]),
         (lambda: engine.dot([1, 2], [3]), ValueError, ["dot", "2 and 1"]),
         (lambda: engine.sum([]), ValueError, ["sum", "none"]),
-        (lambda: engine.dot([Value(1e200)], [Value(1e200)]), ValueError, ["dot", "not a finite"]),
+        (lambda: engine.dot([Value(1e200)], [Value(1e200)]), ValueError, ["dot(1e+200, 1e+200)", "overflows"]),
         (lambda: (Value(0.0) ** 0.5).backward(), ValueError, ["backward", "0.0 ** 0.5"]),
         (lambda: (Value(1e200) * 1e200).backward(), ValueError, ["backward from inf", "overflowed"]),
     ],
@@ -314,3 +323,207 @@ def test_fused_dot_is_bit_identical_to_the_chain():
         v.grad = 0.0
     fused.backward()
     assert [v.grad for v in ws + xs + [b]] == grads
+
+
+# ---- the habits users bring from floats and PyTorch
+
+
+def test_float_item_round_and_format_read_the_data():
+    v = Value(2.375, "v")
+    assert float(v) == 2.375 and v.item() == 2.375 and type(v.item()) is float
+    assert round(v) == 2 and type(round(v)) is int
+    assert round(v, 2) == 2.38
+    assert format(v, ".3f") == "2.375" and f"{v:.1f}" == "2.4" and f"{v:+.2e}" == "+2.38e+00"
+    assert f"{v}" == repr(v) == "Value(v: data=2.375, grad=0)"
+    assert math.exp(v) == math.exp(2.375)  # anything that takes a float
+
+
+def test_comparisons_read_the_data_and_record_nothing():
+    a, b = Value(1.0), Value(2.0)
+    results = [a < b, a <= 1, b > a, b >= 2.5, 3 > a, 0.5 >= a, a < True + 1.5]
+    assert results == [True, True, True, False, True, False, True]
+    assert all(type(r) is bool for r in results)
+    assert a.inputs == () and a.grad == 0.0 and b.grad == 0.0
+    assert sorted([b, a]) == [a, b] and max(a, b) is b
+
+
+def test_equality_and_hash_stay_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a == a and a != b and not (a == 1.0)
+    assert len({a, b}) == 2 and {a: "a"}[a] == "a"
+    assert "identity" in Value.__doc__
+
+
+def test_comparisons_refuse_what_is_not_a_number():
+    for other in ("1", None, [1.0], True):
+        with pytest.raises(TypeError):
+            Value(1.0) < other
+
+
+def test_gradcheck_takes_values_and_leaves_their_grads_alone():
+    x = Value(2.0, "x")
+    x.grad = 7.0
+    report = gradcheck(lambda a, b: a * b.exp(), x, 0.5)
+    assert report.ok and report.analytic == (math.exp(0.5), 2.0 * math.exp(0.5))
+    assert x.grad == 7.0 and x.data == 2.0
+
+
+# ---- no_grad per thread
+
+
+def test_no_grad_in_one_thread_leaves_another_thread_recording():
+    inside, leave = threading.Event(), threading.Event()
+
+    def infer():
+        with no_grad():
+            inside.set()
+            leave.wait(10)
+
+    other = threading.Thread(target=infer)
+    other.start()
+    assert inside.wait(10)
+    x = Value(2.0)
+    y = x * 3 + 1  # this thread never entered no_grad
+    leave.set()
+    other.join()
+    assert y.inputs[0].inputs[0] is x
+
+
+def test_no_grad_blocks_that_end_out_of_order_in_two_threads_leave_recording_on():
+    steps = [threading.Event() for _ in range(4)]
+
+    def block(enter_after, entered, exit_after, exited):
+        if enter_after:
+            steps[enter_after].wait(10)
+        with no_grad():
+            assert Value(1.0).exp().inputs == ()  # nothing recorded inside
+            steps[entered].set()
+            steps[exit_after].wait(10)
+        if exited is not None:
+            steps[exited].set()
+
+    # A enters, B enters, A exits, B exits: the order a single global flag gets wrong
+    a = threading.Thread(target=block, args=(0, 1, 2, 3))
+    b = threading.Thread(target=block, args=(1, 2, 3, None))
+    a.start()
+    b.start()
+    a.join(10)
+    b.join(10)
+    assert all(step.is_set() for step in steps[1:])
+    x = Value(2.0)
+    assert (x * x).inputs == (x, x)
+
+
+def test_no_grad_nests():
+    x = Value(2.0)
+    with no_grad():
+        with no_grad():
+            assert (x * 2).inputs == ()
+        assert (x * 2).inputs == ()
+    assert (x * 2).inputs[0] is x
+
+
+# ---- every grad backward writes is finite, or it raises naming the value
+
+
+@pytest.mark.parametrize("inputs, build, words", [
+    ([1e200], lambda x: ((x * x) * (x * x)).tanh(), ["inf * inf", "nan"]),  # tanh' = 0, times inf
+    ([5e-324], lambda x: x.log(), ["log(5e-324)", "inf"]),  # 1/a past the largest float
+    ([1e-300, 5e-324], lambda a, b: (a / b).named("q"), ["1e-300 / 5e-324", "(at q)"]),
+])
+def test_backward_raises_naming_the_value_where_a_grad_stops_being_finite(inputs, build, words):
+    leaves = [Value(x) for x in inputs]
+    out = build(*leaves)
+    assert math.isfinite(out.data)
+    with pytest.raises(ValueError) as caught:
+        out.backward()
+    for word in ["backward: the derivative of", "not finite", *words]:
+        assert word in str(caught.value)
+
+
+EXTREMES = st.sampled_from([0.0, 5e-324, -5e-324, 1e-300, 1e-160, 0.5, -2.0, 1e160, 1e200, 1e300, -1e300])
+EXTREME_UNARY = {
+    "exp": Value.exp, "log": lambda e: abs(e).log() if e.data else e, "sqrt": lambda e: abs(e).sqrt(),
+    "tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu, "neg": lambda e: -e,
+    "square": lambda e: e**2, "cube_root": lambda e: abs(e) ** (1 / 3), "zeroth": lambda e: e**0,
+}
+EXTREME_BINARY = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b if b.data else a, "dot": lambda a, b: engine.dot([a, b], [b, a], a),
+    "sum": lambda a, b: engine.sum([a, b, a]),
+}
+extreme_trees = expression_trees(EXTREME_UNARY, EXTREME_BINARY, max_leaves=6)
+
+
+@given(extreme_trees, st.tuples(EXTREMES, EXTREMES, EXTREMES))
+@settings(max_examples=400, deadline=None)
+def test_every_grad_backward_writes_is_finite_or_it_raises(tree, xs):
+    """Every op the same way: near the ends of the floats a forward may refuse, and a backward
+    may raise ValueError; if it does not, every grad it wrote is a finite number."""
+    leaves = [Value(x) for x in xs]
+    try:
+        out = evaluate(tree, leaves, EXTREME_UNARY, EXTREME_BINARY, squash=False)
+        out.backward()
+    except ValueError:
+        return
+    assert all(math.isfinite(v.grad) for v in backward_order(out)), tree
+
+
+def test_x_to_the_zero_at_zero_has_grad_zero_and_the_square_root_there_stays_an_error():
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == 0.0
+    for root in (Value(0.0) ** 0.5, Value(0.0).sqrt()):
+        with pytest.raises(ValueError, match="not finite"):
+            root.backward()
+
+
+# ---- the cyclic garbage collector is kept out of backward
+
+
+def collections_during(action):
+    """The collections the cyclic collector starts while action() runs, with its threshold at 1
+    (so any allocation of a container would start one)."""
+    started = []
+
+    def count(phase, info):
+        if phase == "start":
+            started.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(1)
+    gc.callbacks.append(count)
+    try:
+        action()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*threshold)
+    return started
+
+
+def chain(n):
+    x = Value(0.5)
+    y = x
+    for _ in range(n):
+        y = (y * 1.0001).tanh() + x
+    return x, y
+
+
+def test_backward_keeps_the_garbage_collector_out_and_restores_it():
+    x, y = chain(2000)
+    assert gc.isenabled()
+    assert collections_during(y.backward) == []
+    assert gc.isenabled() and x.grad != 0.0
+
+
+def test_backward_restores_the_collector_after_an_error_and_leaves_it_off_if_it_was():
+    root = Value(0.0).sqrt()
+    with pytest.raises(ValueError):
+        root.backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        chain(10)[1].backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -10,9 +10,10 @@ value comes before the values it was made from. Those numbers are also the DOT i
 import math
 
 from ..formula import describe
+from ..primitives import PRIMITIVES
 from ..value import backward_order
 
-ACTIVATIONS = frozenset({"tanh", "sigmoid", "relu"})
+ACTIVATIONS = frozenset(op.name for op in PRIMITIVES.values() if op.kind == "activation")  # from the table
 FORMULA_SIZE = 16  # values a formula may spell out before a value is named by its op alone
 FORMULA_LENGTH = 60  # characters of formula a name may have
 CAPTION_FORMULA = 32  # characters of formula that may name a value in a caption
