@@ -8,7 +8,7 @@ import chainrule
 from chainrule import Value, walkthrough
 from chainrule.demos.stepper import ESM, WIDGET_CSS, Walkthrough
 from chainrule.nn import MLP, datasets, mse
-from test_html import Chromium, Page, chromium_binary
+from test_html import Page, browser  # noqa: F401 (browser: a fixture)
 from test_stepper import terminal  # noqa: F401 (a fixture)
 
 
@@ -122,13 +122,6 @@ def test_the_page_and_the_svgs(tmp_path):
 
 
 # --- in Chromium: the page, and the notebook widget around it ---------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = Chromium(chromium_binary())
-    yield chromium
-    chromium.close()
-
 
 LIT = ("[...document.querySelectorAll('.step.current figure.graph g.node')]"
        ".filter(g => g.querySelector('[stroke=\"#d62728\"]')).map(g => g.name).sort()")
