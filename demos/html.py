@@ -413,8 +413,9 @@ def _numbers(numbers):
     rows = [f'<table class="numbers"><thead><tr><th>number</th>{heads}</tr></thead><tbody>']
     for number in numbers:
         kind, mark = MARKS[number.verdict]
-        cells = (f'<td>{escape(number.tutorial or "—")}</td><td>{escape(number.shown)}</td><td class="mark">{mark}</td>'
-                 if printed else f"<td>{escape(number.shown)}</td>")
+        cells = f"<td>{escape(number.shown)}</td>"
+        if printed:
+            cells = f'<td>{escape(number.tutorial or "—")}</td>{cells}<td class="mark">{mark}</td>'
         rows.append(f'<tr class="{kind}"><td>{escape(number.name)}</td>{cells}</tr>')
         if number.note:
             rows.append(f'<tr class="note"><td colspan="4">{escape(number.note)}</td></tr>')

@@ -97,8 +97,8 @@ WIDGET_CSS = f"""
 .chainrule-walk-bar button:disabled {{ opacity: .35; cursor: default; }}
 .chainrule-walk-bar .slider {{ flex: 1; min-width: 80px; }}
 .chainrule-walk-bar .where {{ min-width: 8em; text-align: right; font-variant-numeric: tabular-nums; }}
-.chainrule-walk-page {{ display: block; box-sizing: border-box; width: 100%; height: {FRAME_HEIGHT}px; border: 1px solid #e3e6ec;
-                       border-radius: 8px; background: #fbfbfd; }}
+.chainrule-walk-page {{ display: block; box-sizing: border-box; width: 100%; height: {FRAME_HEIGHT}px;
+                       border: 1px solid #e3e6ec; border-radius: 8px; background: #fbfbfd; }}
 """
 
 
@@ -120,10 +120,8 @@ def walkthrough(root, highlight=None, **draw_options):
     draw_options.setdefault("max_nodes", MAX_NODES)
     try:
         steps = walkthrough_steps(root, highlight=highlight, forward=True, **draw_options)
-    except ValueError as e:  # draw()'s words for a graph too big: the walk draws it at every step
-        message = str(e)
-        raise ValueError(f"walkthrough: {message.removeprefix('draw: ')}" if message.startswith("draw: ") else message) \
-            from None
+    except ValueError as e:  # draw()'s too: a graph past max_nodes, which the walk draws at every step
+        raise ValueError(f"walkthrough: {str(e).removeprefix('draw: ')}") from None
     return Walkthrough(root, steps, draw_options.get("digits", 4))
 
 
@@ -136,8 +134,8 @@ class Walkthrough:
 
     def __init__(self, root, steps, digits=4):
         names = Names(root)
-        formula = names.graph.made_of(0)
-        title = f"{names(root)} = {formula}" if root.label else names(root)
+        name = names(root)  # y, or the formula when it is short, else out
+        title = name if name == names.graph.formulas[0] else f"{name} = {names.graph.made_of(0)}"
         leaves = names.leaves()
         given = ", ".join(f"{names(v)} = {fmt(v.data, digits)}" for v in leaves) if len(leaves) <= 6 else \
             f"{len(leaves)} inputs and parameters"
@@ -180,8 +178,11 @@ class Walkthrough:
 
         return write_demo(self.demo, self.steps, folder, pictures=self.pictures())
 
-    def step_through(self, *, interactive=None, hints=None, svg_paths=None, read=input):
-        """The terminal stepper: one screen per step, keys to move (straight through off a terminal)."""
+    def step_through(self, *, interactive=None, hints=None, read=input):
+        """The terminal stepper: one screen per step, keys to move (straight through off a terminal).
+
+        hints and read are the command line's (terminal.Hints; how to read a line where keys cannot be).
+        """
         import sys
 
         from .terminal import Hints, step_through
@@ -190,7 +191,7 @@ class Walkthrough:
             interactive = sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
         hints = hints or Hints(".save_html(path) draws every step's graph on a page",
                                (self.grads_line() + ".",))
-        step_through(self.demo, self.steps, interactive=interactive, svg_paths=svg_paths, read=read, hints=hints)
+        step_through(self.demo, self.steps, interactive=interactive, read=read, hints=hints)
 
     def grads_line(self):
         """'The grads: dy/dx = -0.8399, dy/dw = 0.42, dy/db = 0.42' (the first LISTED)."""
@@ -199,7 +200,8 @@ class Walkthrough:
         return f"The grads: {shown}{more}" if shown else "No inputs or parameters to get a grad"
 
     def widget(self):
-        """The notebook stepper, an anywidget (ImportError without the `notebook` extra); `.step` is the step shown."""
+        """The notebook stepper: an anywidget (ImportError without the `notebook` extra) whose `.step` is the
+        step shown, 0-based."""
         return _widget_class()(page=self.html(), count=len(self.steps), title=self.demo.title)
 
     def __repr__(self):
@@ -224,8 +226,8 @@ class Walkthrough:
         if not _in_notebook():
             return bundle
         bundle["text/html"] = (f'<iframe srcdoc="{escape(self.html())}" title="{escape(self.demo.title)}" '
-                               f'style="box-sizing:border-box;width:100%;height:{FRAME_HEIGHT}px;border:1px solid #e3e6ec;'
-                               f'border-radius:8px"></iframe>')
+                               f'style="box-sizing:border-box;width:100%;height:{FRAME_HEIGHT}px;'
+                               f'border:1px solid #e3e6ec;border-radius:8px"></iframe>')
         try:
             widget = self.widget()
         except ImportError:

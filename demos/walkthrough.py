@@ -226,7 +226,8 @@ def _walk_lines(names, unit, passes, inside, complete, step, total, digits):
             line += f", added to what it had: now {fmt(x.grad, digits)}"
         lines.append(line + ".")
         if x in complete and not x.inputs:
-            lines.append(f"    {names.partial(root, x)} is complete: every node that uses {names(x)} has passed its share.")
+            lines.append(f"    {names.partial(root, x)} is complete: every node that uses {names(x)} "
+                         "has passed its share.")
     if inside:
         lines.append("Inside the box, its parameters' grads are complete: "
                      + ", ".join(f"{names.partial(root, p)} = {fmt(p.grad, digits)}" for p in inside) + ".")

@@ -148,7 +148,8 @@ def test_an_executed_notebook_shows_the_walkthrough_as_a_widget_with_the_page_as
 def test_the_fallback_page_steps_inside_the_notebook_output(walked, tmp_path):
     with in_a_cell(tmp_path, walked[0]["data"]["text/html"], 900) as browser:
         inside = "document.querySelector('iframe').contentDocument"
-        shown = f"[{inside}.querySelector('.step.current h2').textContent, {inside}.getElementById('counter').textContent]"
+        shown = (f"[{inside}.querySelector('.step.current h2').textContent, "
+                 f"{inside}.getElementById('counter').textContent]")
         browser.send("Runtime.evaluate", expression="new Promise(done => setTimeout(done, 200))", awaitPromise=True)
         assert browser.js(shown) == ["1/4Forward: y = 0", "Step 1 of 4"]
         browser.js(f"{inside}.getElementById('next').click()")
