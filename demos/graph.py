@@ -119,7 +119,7 @@ def _check_steps(args):
     if args.steps and args.output:
         raise Mistake("-o draws one graph; --steps writes its steps with --out DIR (one SVG each) "
                       "or --html FILE (one page)")
-    for option, value, what in (("--html", args.html, "FILE"), ("--out", args.out, "DIR")):
+    for option, value in (("--html", args.html), ("--out", args.out)):
         if value is not None and not args.steps:
             raise Mistake(f"{option} {value} writes the steps of --steps: add --steps"
                           + (", or use -o FILE for one drawing" if option == "--out" else ""))
@@ -134,7 +134,6 @@ def _steps(args, out, leaves, target):
     from ..engine.drawing import number
     from ..engine.drawing.render import RenderError
     from .cli import is_terminal, read_line
-    from .files import prepare_out
     from .stepper import MAX_NODES, walkthrough
     from .terminal import Hints
 
@@ -145,14 +144,14 @@ def _steps(args, out, leaves, target):
         raise _mistake(e) from None
     if args.html is None and args.out is None:
         wrt = next((name for name, v in leaves.items() if v.op.name == "param"), next(iter(leaves), None))
-        quiz = shlex.join([PROG.split()[0], "quiz", args.expression, *args.values] + ["--wrt", wrt] * bool(wrt))
+        quiz = shlex.join([PROG.split()[0], "quiz", args.expression, *args.values] + (["--wrt", wrt] if wrt else []))
         hints = Hints("add --out DIR for one SVG per step, --html FILE for a page",
                       (f"{walk.grads_line()}.", f"Next: add --html page.html to explore every step's graph in a "
                                                 f"browser; `{quiz}` asks you for the chain rule, factor by factor."))
         walk.step_through(interactive=is_terminal(sys.stdin) and sys.stdout.isatty(), hints=hints, read=read_line)
         return 0
     try:
-        written = [f"{len(walk.save_svgs(prepare_out(args.out)).svgs)} SVGs to {args.out}{os.sep}"] if args.out else []
+        written = [f"{len(walk.save_svgs(args.out).svgs)} SVGs to {args.out}{os.sep}"] if args.out else []
         if args.html is not None:
             written.append(str(walk.save_html(args.html)))
     except RenderError as e:

@@ -222,14 +222,14 @@ def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=Non
         out.flush()
         return
     if keys is not None:
-        _walk(demo, steps, svg_paths, out, style, (width, rows), keys, hints)
+        _walk(demo, steps, svg_paths, out, style, width, rows, keys, hints)
         return
     with SingleKeys(sys.stdin, read) as typed:
-        _walk(demo, steps, svg_paths, out, style, (width, rows), typed, hints)
+        _walk(demo, steps, svg_paths, out, style, width, rows, typed, hints)
 
 
-def _walk(demo, steps, svg_paths, out, style, size, keys, hints):
-    (width, rows), k, page, message = size, 0, 0, ""
+def _walk(demo, steps, svg_paths, out, style, width, rows, keys, hints):
+    k, page, message = 0, 0, ""
     while True:
         top = head(demo, steps, k, width, style)
         screens = pages(body(demo, steps, k, width, style, svg_paths[k], hints), rows - len(top) - 2)  # 2: the prompt
