@@ -87,6 +87,7 @@ def test_past_the_node_limit_a_models_loss_is_walked_neuron_by_neuron():
     fresh = MLP(2, [2, 1], activation="tanh", seed=0)
     gender_loss(fresh).backward()
     assert [p.grad for p in model.parameters()] == [p.grad for p in fresh.parameters()]  # exactly backward's
+    assert dict(boxes.grads) == {f"dout/d{p.label}": p.grad for p in model.parameters()}  # not each person's x1
     neuron_steps = [s for s in boxes if "Its neuron is one box here" in s.text]
     assert len(neuron_steps) == 8  # two tanh neurons for each of four people (the linear output is one node)
     assert boxes[0].text.endswith("(Each neuron is one box in this big graph, so one step passes the grad through "
