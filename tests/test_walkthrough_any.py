@@ -1,6 +1,8 @@
 """walkthrough(root): any expression or model, stepped through in Python, on a page, in a widget and in a terminal."""
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -38,6 +40,16 @@ def test_an_expression_walks_forward_then_node_by_node_to_backwards_grads():
     assert (x.grad, w.grad, b.grad) == tuple(v.grad for v in leaves) == (-2.0, 0.5, 1.0)
     assert walk.grads == [("dy/dw", 0.5), ("dy/dx", -2.0), ("dy/db", 1.0)]  # as the expression is written
     assert "to w: local 0.5 × grad 1 = 0.5." in walk[-1].text and "That was the last node" in walk[-1].text
+
+
+def test_import_chainrule_stays_lean_until_walkthrough_is_asked_for():
+    code = ("import sys, chainrule\n"
+            "print(sorted(m for m in sys.modules if m.startswith('chainrule.demos') or m == 'graphviz'))\n"
+            "chainrule.walkthrough\n"
+            "print('chainrule.demos.stepper' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.splitlines() == ["[]", "True"]
+    assert "walkthrough" in chainrule.__all__
 
 
 def test_printed_it_is_a_short_summary():
