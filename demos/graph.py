@@ -15,7 +15,7 @@ stdout.
 --steps shows the forward values, then backward() one node at a time: the grads filling in,
 the path from the output to the node reached lit (Enter, Space or Right: next; b or Left:
 back; q: quit). With --html FILE the same steps are written as one page to open in a browser,
-with --out DIR as one SVG per step. A graph past --max-nodes boxes (150 for --steps) has each
+with --out DIR as one SVG per step. A graph past --max-nodes boxes (100 for --steps) has each
 neuron grouped into one box, and one step; past it grouped too, it is refused.
 
 Exit codes: 0 done, 2 a mistake in the command, 1 the drawing could not be rendered.

@@ -21,9 +21,10 @@ from .model import Demo
 from .parts import fmt
 from .walkthrough import Names, walkthrough_steps
 
-MAX_NODES = 150  # boxes a walk draws at every step before it groups neurons, and then before it refuses:
-# the page renders each step's drawing several times to find a readable view (a 2-4-1 network's loss over
-# four samples, 126 boxes and 47 steps, takes about 25 s); the terminal only writes their DOT text
+MAX_NODES = 100  # boxes a walk draws at every step before it groups neurons, and then before it refuses:
+# the page renders each step's drawing several times to find a readable view. A 2-2-1 network's loss over four
+# samples (86 boxes, 31 steps) takes 9-11 s; a 2-4-1's (126 boxes) 28-32 s node by node, 10 s neuron by
+# neuron (31 steps). The terminal only writes their DOT text.
 FRAME_HEIGHT = 720  # CSS px of notebook output the page gets; it scrolls inside
 LISTED = 12  # steps a printed summary names, and grads it gives
 
