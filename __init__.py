@@ -12,11 +12,15 @@ on it, `chainrule.demos` the worked examples and the `chainrule` command.
 from .engine import Value, compile, draw, gradcheck, no_grad  # compile: an attribute, not in __all__
 
 __version__ = "0.2.0"
-__all__ = ["Value", "draw", "no_grad", "gradcheck", "quiz"]
+__all__ = ["Value", "draw", "no_grad", "gradcheck", "walkthrough", "quiz"]
 
 
 def __getattr__(name):
-    """quiz(root, wrt=w) is imported when first asked for, so `import chainrule` stays lean."""
+    """walkthrough(root) and quiz(root, wrt=w) are imported when first asked for, so `import chainrule` stays lean."""
+    if name == "walkthrough":
+        from .demos.stepper import walkthrough
+
+        return walkthrough
     if name == "quiz":
         from .demos.quiz import quiz
 

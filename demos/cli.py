@@ -209,13 +209,16 @@ def catalog():
 
 
 def run_list():
+    """One line per demo: its name, what comes out of it, and whom (or what text) it follows."""
     demos = catalog()
     if not demos:
         print("no demos yet", file=sys.stderr)
         return 0
     width = max(len(name) for name in demos)
     for name, demo in demos.items():
-        print(f"{name:<{width}}  seed {demo.seed}  {demo.summary}")
+        tutorial = demo.tutorial
+        source = f" (follows {tutorial.author or f'“{tutorial.title}”'})" if tutorial else ""
+        print(f"{name:<{width}}  {demo.summary}{source}")
     return 0
 
 

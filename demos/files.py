@@ -136,13 +136,14 @@ class Written:
         return ", ".join(parts)
 
 
-def write_demo(demo, steps, folder, *, html=False, index_href=None):
+def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=None):
     """Write the demo's files into `folder`: NN-step.svg per step, loss.png, NAME.html with html=True.
 
-    `index_href` links the page back to an index of every demo.
+    `index_href` links the page back to an index of every demo; `pictures` are the steps' graphs
+    when they were rendered already (render_pictures).
     """
     folder = prepare_out(folder)
-    pictures = render_pictures(steps)
+    pictures = pictures or render_pictures(steps)
     written = Written(folder)
     for name, picture in zip(svg_names(steps), pictures):
         path = None

@@ -1,6 +1,7 @@
-"""Draw the graph of an expression, with the chain rule on its edges.
+"""Draw the graph of an expression, with the chain rule on its edges, or step through its backward pass.
 
 Example: chainrule graph "sigmoid(w1*x1 + w2*x2 + b)" x1=2 x2=3 w1=0 w2=1 b=4 -o neuron.svg --highlight w1
+         chainrule graph "tanh(w*x + b)" x=0.5 w=-2 b=1 --steps [--html page.html] [--out DIR]
 
 EXPR may use numbers, names, + - * / **, parentheses and the functions exp, log, tanh,
 sigmoid, relu, abs, sqrt; nothing else is accepted (it is never run as Python). "L = EXPR"
@@ -9,16 +10,25 @@ or b are parameters (drawn orange), the others inputs (blue); --param NAME (repe
 the parameters instead. The graph is computed, backward() runs, and the drawing is written
 to -o FILE in the format of its suffix: .svg (no system Graphviz needed), .dot or .gv (the DOT
 text), .png or .pdf (Graphviz's `dot`; PNG also through resvg). Without -o the DOT text goes to
-stdout. Exit codes: 0 done, 2 a mistake in the command, 1 the drawing could not be rendered.
+stdout.
+
+--steps shows the forward values, then backward() one node at a time: the grads filling in,
+the path from the output to the node reached lit (Enter, Space or Right: next; b or Left:
+back; q: quit). With --html FILE the same steps are written as one page to open in a browser,
+with --out DIR as one SVG per step. A graph past --max-nodes boxes (100 for --steps) has each
+neuron grouped into one box, and one step; past it grouped too, it is refused.
+
+Exit codes: 0 done, 2 a mistake in the command, 1 the drawing could not be rendered.
 """
 import argparse
 import keyword
 import math
 import os
+import shlex
 import sys
 
 PROG = "chainrule graph"
-DEFAULT = object()  # --max-nodes not given: engine.drawing.MAX_NODES
+DEFAULT = object()  # --max-nodes not given: engine.drawing.MAX_NODES, or stepper.MAX_NODES with --steps
 FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
 
@@ -43,6 +53,10 @@ def add_arguments(parser):
                         help="layout direction (default LR: inputs left, output right)")
     parser.add_argument("--max-nodes", type=_limit, default=DEFAULT, metavar="N",
                         help="boxes drawn before neurons are grouped and then refused; 'none' for no limit")
+    parser.add_argument("--steps", action="store_true",
+                        help="step through the forward pass and backward(), one node at a time")
+    parser.add_argument("--html", metavar="FILE", help="with --steps: write the steps as one page to FILE")
+    parser.add_argument("--out", metavar="DIR", help="with --steps: write one SVG per step into DIR")
     return parser
 
 
@@ -70,15 +84,18 @@ def _run(args):
     from ..engine.drawing import MAX_NODES, draw
     from ..engine.drawing.render import RenderError
 
+    _check_steps(args)
     format = _format(args.output) if args.output else None
     out, leaves = build_expression(args.expression, args.values, params=args.param, prog=PROG)
     target = None if args.highlight is None else leaf(leaves, args.highlight, "--highlight")
+    if args.steps:
+        return _steps(args, out, leaves, target)
     try:
         out.backward()
         drawing = draw(out, highlight=target, rankdir=args.rankdir, digits=args.digits,
                        max_nodes=MAX_NODES if args.max_nodes is DEFAULT else args.max_nodes)
     except ValueError as e:
-        raise Mistake(e) from None
+        raise _mistake(e) from None
     if args.output is None:
         sys.stdout.write(drawing.source)
         return 0
@@ -95,6 +112,63 @@ def _run(args):
     _summary(out, leaves, drawing, args.digits)
     print(f"wrote {args.output}")
     return 0
+
+
+def _check_steps(args):
+    """--html and --out write steps: they need --steps, which -o (one drawing) does not go with."""
+    if args.steps and args.output:
+        raise Mistake("-o draws one graph; --steps writes its steps with --out DIR (one SVG each) "
+                      "or --html FILE (one page)")
+    for option, value in (("--html", args.html), ("--out", args.out)):
+        if value is not None and not args.steps:
+            raise Mistake(f"{option} {value} writes the steps of --steps: add --steps"
+                          + (", or use -o FILE for one drawing" if option == "--out" else ""))
+    if args.html is not None:
+        folder = os.path.dirname(os.path.abspath(args.html))
+        if not os.path.isdir(folder):
+            raise Mistake(f"--html {args.html}: the folder {folder} does not exist")
+
+
+def _steps(args, out, leaves, target):
+    """`--steps`: the walkthrough in the terminal, or written to --html FILE and --out DIR."""
+    from ..engine.drawing import number
+    from ..engine.drawing.render import RenderError
+    from .cli import is_terminal, read_line
+    from .stepper import MAX_NODES, walkthrough
+    from .terminal import Hints
+
+    try:
+        walk = walkthrough(out, highlight=target, rankdir=args.rankdir, digits=args.digits,
+                           max_nodes=MAX_NODES if args.max_nodes is DEFAULT else args.max_nodes)
+    except ValueError as e:
+        raise _mistake(e) from None
+    if args.html is None and args.out is None:
+        wrt = next((name for name, v in leaves.items() if v.op.name == "param"), next(iter(leaves), None))
+        quiz = shlex.join([PROG.split()[0], "quiz", args.expression, *args.values] + (["--wrt", wrt] if wrt else []))
+        hints = Hints("add --out DIR for one SVG per step, --html FILE for a page",
+                      (f"{walk.grads_line()}.", f"Next: add --html page.html to explore every step's graph in a "
+                                                f"browser; `{quiz}` asks you for the chain rule, factor by factor."))
+        walk.step_through(interactive=is_terminal(sys.stdin) and sys.stdout.isatty(), hints=hints, read=read_line)
+        return 0
+    try:
+        written = [f"{len(walk.save_svgs(args.out).svgs)} SVGs to {args.out}{os.sep}"] if args.out else []
+        if args.html is not None:
+            written.append(str(walk.save_html(args.html)))
+    except RenderError as e:
+        print(f"{PROG}: could not render the steps' graphs: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        raise Mistake(f"cannot write {e.filename or args.out}: {e.strerror or e}") from None
+    print(f"{out.label} = {number(out.data, args.digits)}: {len(walk)} steps")
+    print(f"{walk.grads_line()}.")
+    print(f"wrote {' and '.join(written)}")
+    return 0
+
+
+def _mistake(error):
+    """A ValueError from drawing, as a Mistake in the command's words (--max-nodes N, not max_nodes=N)."""
+    message = str(error).removeprefix("draw: ").removeprefix("walkthrough: ")
+    return Mistake(message.replace("max_nodes=", "--max-nodes "))
 
 
 def build_expression(expression, pairs, params=None, prog=PROG):

@@ -142,7 +142,9 @@ SCRIPT = """
     prev.disabled = current === 0;
     next.disabled = current === steps.length - 1;
     bar.style.width = (100 * (current + 1) / steps.length) + "%";
-    if (location.hash !== "#" + (current + 1)) history.replaceState(null, "", "#" + (current + 1));
+    // the whole URL: "#3" alone would resolve against the parent's URL in an iframe's srcdoc (a notebook)
+    var here = location.href.split("#")[0] + "#" + (current + 1);
+    if (location.href !== here) history.replaceState(null, "", here);
   }
   prev.addEventListener("click", function () { show(current - 1); });
   next.addEventListener("click", function () { show(current + 1); });
@@ -404,12 +406,17 @@ def _paragraphs(text):
 
 
 def _numbers(numbers):
-    rows = ['<table class="numbers"><thead><tr><th>number</th><th>tutorial</th><th>engine</th><th></th></tr>'
-            '</thead><tbody>']
+    """The numbers as a table: name, tutorial, engine, mark; name and value where no number has a
+    tutorial's value beside it (a walk through any graph)."""
+    printed = any(n.tutorial for n in numbers)
+    heads = "<th>tutorial</th><th>engine</th><th></th>" if printed else "<th>value</th>"
+    rows = [f'<table class="numbers"><thead><tr><th>number</th>{heads}</tr></thead><tbody>']
     for number in numbers:
         kind, mark = MARKS[number.verdict]
-        rows.append(f'<tr class="{kind}"><td>{escape(number.name)}</td><td>{escape(number.tutorial or "—")}</td>'
-                    f'<td>{escape(number.shown)}</td><td class="mark">{mark}</td></tr>')
+        cells = f"<td>{escape(number.shown)}</td>"
+        if printed:
+            cells = f'<td>{escape(number.tutorial or "—")}</td>{cells}<td class="mark">{mark}</td>'
+        rows.append(f'<tr class="{kind}"><td>{escape(number.name)}</td>{cells}</tr>')
         if number.note:
             rows.append(f'<tr class="note"><td colspan="4">{escape(number.note)}</td></tr>')
     rows.append("</tbody></table>")

@@ -14,6 +14,7 @@ import select
 import shutil
 import sys
 import textwrap
+from dataclasses import dataclass
 
 from .text import BARS, agreement, paragraphs, sparkline
 
@@ -76,26 +77,31 @@ def wrap_text(text, width):
 
 
 def numbers_table(numbers, width, style):
-    """The numbers as rows: name | tutorial | engine | mark, and the note under a row that has one.
+    """The numbers as rows: name | tutorial | engine | mark, and the note under a row that has one;
+    name | value where no number has a tutorial's value beside it (a walk through any graph).
 
     A name too long for the columns left wraps onto lines of its own under the row's values.
     """
     if not numbers:
         return []
-    rows = [(n.name, n.tutorial or style.none, n.shown, n) for n in numbers]
-    tutorial_w = max(len("tutorial"), *(len(r[1]) for r in rows))
-    engine_w = max(len("engine"), *(len(r[2]) for r in rows))
-    values_w = 2 + tutorial_w + 2 + engine_w + 2 + len("note")  # the widest mark
+    printed = any(n.tutorial for n in numbers)
+    heads = ("tutorial", "engine") if printed else ("value",)
+    rows = [(n.name, (n.tutorial or style.none, n.shown) if printed else (n.shown,), n) for n in numbers]
+    widths = [max(len(h), *(len(r[1][c]) for r in rows)) for c, h in enumerate(heads)]
+    values_w = sum(2 + w for w in widths) + (2 + len("note") if printed else 0)  # the widest mark
     name_w = max(len("number"), min(max(len(r[0]) for r in rows), width - 2 - values_w))
-    lines = [style.dim(f"  {'number':<{name_w}}  {'tutorial':>{tutorial_w}}  {'engine':>{engine_w}}")]
-    for name, tutorial, engine, number in rows:
+
+    def row(name, values, mark=""):
+        return f"  {name:<{name_w}}" + "".join(f"  {v:>{w}}" for v, w in zip(values, widths)) + f"  {mark}".rstrip()
+
+    lines = [style.dim(row("number", heads))]
+    for name, values, number in rows:
         names = textwrap.wrap(style.plain(name), name_w) or [""]
-        mark = mark_of(number, style)
-        lines.append(f"  {names[0]:<{name_w}}  {tutorial:>{tutorial_w}}  {engine:>{engine_w}}  {mark}".rstrip())
+        lines.append(row(names[0], values, mark_of(number, style)).rstrip())
         lines += [f"    {more}" for more in names[1:]]
         if number.note:
             indent = " " * min(4 + name_w, 24, width // 3)
-            lines += [indent + style.dim(row) for row in textwrap.wrap(style.plain(number.note), width - len(indent))]
+            lines += [indent + style.dim(part) for part in textwrap.wrap(style.plain(number.note), width - len(indent))]
     return lines
 
 
@@ -142,9 +148,25 @@ def _cut(text, width, style):
     return text if len(text) <= width else text[: width - 1] + ("…" if style.unicode else ".")
 
 
-def body(demo, steps, k, width, style, svg_path=None):
+@dataclass(frozen=True)
+class Hints:
+    """What the stepper says where it cannot show a graph, and after the last step (one paragraph each)."""
+
+    graph: str
+    closing: tuple
+
+
+def demo_hints(demo, steps):
+    """A demo's: how to draw its graphs, what matched its tutorial, what to try next."""
+    return Hints("add --out DIR for its SVG, --html for a page",
+                 (f"{agreement(steps)}.", f"Next: `chainrule demo {demo.name} --out out --html` draws every step's "
+                                          f"graph on a page you can explore; `chainrule list` shows the other demos."))
+
+
+def body(demo, steps, k, width, style, svg_path=None, hints=None):
     """The lines of step k under its head: text, numbers, chain rule, loss, graph file, and after
-    the last step what matched and what to try next."""
+    the last step what matched and what to try next (`hints`, the demo's by default)."""
+    hints = hints or demo_hints(demo, steps)
     step = steps[k]
     lines = [style.plain(line) for line in wrap_text(step.text, width)]
     for block in (numbers_table(step.numbers, width, style), chain_rule_lines(step.graph, width, style)):
@@ -155,31 +177,38 @@ def body(demo, steps, k, width, style, svg_path=None):
     if svg_path is not None:
         lines += ["", f"  graph {style.arrow} {svg_path}"]
     elif step.graph is not None:
-        lines += ["", style.dim("  graph: add --out DIR for its SVG, --html for a page")]
+        lines += ["", style.dim(f"  graph: {hints.graph}")]
     if k == len(steps) - 1:
-        lines += ["", style.bold("That was the last step."),
-                  *textwrap.wrap(f"{agreement(steps)}.", width),
-                  *textwrap.wrap(f"Next: `chainrule demo {demo.name} --out out --html` draws every step's graph "
-                                 f"on a page you can explore; `chainrule list` shows the other demos.", width)]
+        lines += ["", style.bold("That was the last step.")]
+        lines += [line for paragraph in hints.closing for line in textwrap.wrap(style.plain(paragraph), width)]
     return lines
 
 
-def screen(demo, steps, k, *, width, style, svg_path=None):
+def screen(demo, steps, k, *, width, style, svg_path=None, hints=None):
     """The whole text of step k (0-based) of the demo, wrapped to `width` columns."""
-    return "\n".join(head(demo, steps, k, width, style) + body(demo, steps, k, width, style, svg_path))
+    return "\n".join(head(demo, steps, k, width, style) + body(demo, steps, k, width, style, svg_path, hints))
 
 
 def pages(lines, rows):
-    """The lines cut into pages of `rows` lines (at least one page)."""
-    return [lines[i:i + rows] for i in range(0, len(lines), rows)] or [[]]
+    """The lines cut into pages of `rows` lines (at least one page), none starting with a blank line."""
+    found, page = [], []
+    for line in lines:
+        if len(page) == rows:
+            found.append(page)
+            page = []
+        if page or line or not found:
+            page.append(line)
+    return found + [page] if page or not found else found
 
 
-def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=None, read=input):
+def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=None, read=input, hints=None):
     """Show the steps one screen at a time; interactive=False prints them all straight through.
 
     keys: an iterator of actions ("next", "back", "quit") instead of the terminal's keys.
     read: reads a line (prompt) -> str, where single keys cannot be read (no termios).
+    hints: what to say about the graphs and after the last step (Hints); a demo's by default.
     """
+    hints = hints or demo_hints(demo, steps)
     out = out or sys.stdout
     style = Style(out)
     svg_paths = svg_paths or [None] * len(steps)
@@ -189,21 +218,21 @@ def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=Non
         return
     if not interactive:
         for k in range(len(steps)):
-            out.write(screen(demo, steps, k, width=width, style=style, svg_path=svg_paths[k]) + "\n\n")
+            out.write(screen(demo, steps, k, width=width, style=style, svg_path=svg_paths[k], hints=hints) + "\n\n")
         out.flush()
         return
     if keys is not None:
-        _walk(demo, steps, svg_paths, out, style, width, rows, keys)
+        _walk(demo, steps, svg_paths, out, style, width, rows, keys, hints)
         return
     with SingleKeys(sys.stdin, read) as typed:
-        _walk(demo, steps, svg_paths, out, style, width, rows, typed)
+        _walk(demo, steps, svg_paths, out, style, width, rows, typed, hints)
 
 
-def _walk(demo, steps, svg_paths, out, style, width, rows, keys):
+def _walk(demo, steps, svg_paths, out, style, width, rows, keys, hints):
     k, page, message = 0, 0, ""
     while True:
         top = head(demo, steps, k, width, style)
-        screens = pages(body(demo, steps, k, width, style, svg_paths[k]), rows - len(top) - 2)  # 2: the prompt
+        screens = pages(body(demo, steps, k, width, style, svg_paths[k], hints), rows - len(top) - 2)  # 2: the prompt
         page = min(page, len(screens) - 1)
         more = page < len(screens) - 1
         last = k == len(steps) - 1 and not more

@@ -6,10 +6,12 @@ Each step pauses backward at one node and says what happened there: the grad the
 the local derivatives its op reads from the engine's table of primitives, and the share
 (local × grad) that each input receives. The drawing of the step highlights the path from the
 root to that node. Nothing here knows about any one demo: a tutorial's network, an expression
-typed on the command line or a model's loss are walked alike.
+typed on the command line or a model's loss are walked alike. Values are named as the drawing
+names them. Where the drawing groups each neuron into one box (a graph past its node limit),
+the walk steps box by box too: a box's step comes when every node inside it has passed its grad.
 """
 from ..engine import backward_order, backward_steps, draw
-from ..engine.formula import describe
+from ..engine.drawing.snapshot import Snapshot
 
 from .model import Number, Step
 from .parts import fmt, zero_grads
@@ -28,8 +30,9 @@ def backward_walk(root):
         yield v, passes
 
 
-def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, **draw_options):
-    """One Step per node of backward() from `root`, the grads filling in on the drawing.
+def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forward=False, **draw_options):
+    """One Step per node of backward() from `root` (per neuron box where the drawing groups them),
+    the grads filling in on the drawing.
 
     Every grad in root's graph is set to 0 first, so each number shown is d root / d that value.
     Each step is written while the walk is paused at its node: its text, numbers and drawing
@@ -42,58 +45,155 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, **dr
     highlight: a value of the graph (or its label) whose chain rule matters: the step where its
         grad is complete draws every path from the root to it, with the product in the caption,
         instead of the path to the node the walk has reached.
+    forward: start with a step that shows the forward pass: every value, before any grad.
     draw_options: passed on to draw() (rankdir, digits, max_nodes, group); `digits` also sets
-        the significant figures of the text.
+        the significant figures of the text. draw()'s ValueError for a graph past max_nodes
+        comes before any step is made.
     """
     if not root.inputs:
-        raise ValueError(f"nothing to walk through: {describe(root)} was not computed from other values")
+        raise ValueError(f"nothing to walk through: {_label(root)} was not computed from other values")
     remarks, tutorial = remarks or {}, tutorial or {}
-    unknown = sorted((set(remarks) | set(tutorial)) - {v.label for v in backward_order(root)})
+    names = Names(root)
+    unknown = sorted((set(remarks) | set(tutorial)) - {v.label for v in names.order})
     if unknown:
-        raise ValueError(f"no value of the graph of {describe(root)} is labelled {', '.join(map(repr, unknown))}")
+        raise ValueError(f"no value of the graph of {names(root)} is labelled {', '.join(map(repr, unknown))}")
     digits = draw_options.get("digits", 4)
-    target = None if highlight is None else _find(root, highlight)
+    target = None if highlight is None else _find(names, highlight)
     zero_grads(root)
-    uses = _uses(root)
-    total = sum(1 for v in backward_order(root) if v.inputs)
-    steps = []
-    for i, (v, passes) in enumerate(backward_walk(root), 1):
-        complete = set()  # inputs whose last user just passed: their grad is final
-        for x, _, _ in passes:
-            uses[x] -= 1
-            if uses[x] == 0:
-                complete.add(x)
-        lines = _walk_lines(root, v, passes, complete, i, digits)
-        lines += ["\n" + remarks[x.label] for x, _, _ in passes if x.label in remarks]
-        numbers = tuple(_number(root, x, x in complete and tutorial.get(x.label)) for x, _, _ in passes)
-        focus = target if target in complete else v  # else the path from the root to where the walk is now
-        graph = draw(root, highlight=focus, **draw_options)
-        steps.append(Step(f"Backward {i}/{total}: {describe(v)}", "\n".join(lines), numbers, graph))
+    before = draw(root, **draw_options)  # the graph before backward: it groups neurons or not, and the walk with it
+    box = names.graph.neurons() if before.grouped else {}
+    units = _units(names, box)
+    steps = [_forward_step(root, names, units, before, digits)] if forward else []
+    waiting = _uses(root)  # uses of each value whose user has not passed its grad yet
+    done = set()  # values whose grad is complete and was said so
+    k = 0
+    for v, passes in backward_walk(root):
+        for x in v.inputs:
+            waiting[x] -= 1
+        unit = units.get(v)
+        if unit is None:  # inside a neuron's box, not the last of it to pass
+            continue
+        k += 1
+        if len(unit) > 1:
+            passes = _box_passes(names, unit)
+        inside = [x for x in unit[1:] if not x.inputs and x.op.name != "const"]  # a box's own parameters: complete now
+        complete = {x for x, _, _ in passes if waiting[x] == 0 and x not in done} | set(inside)
+        done |= complete
+        lines = _walk_lines(names, unit, passes, inside, complete, k, len(units), digits)
+        lines += ["\n" + remarks[x.label] for x in [*(x for x, _, _ in passes), *inside] if x.label in remarks]
+        numbers = tuple(_number(names, x, x in complete and tutorial.get(x.label))
+                        for x in [*(x for x, _, _ in passes), *inside])
+        focus = target if target in complete else unit[0]  # else the path from the root to where the walk is now
+        graph = draw(root, highlight=focus, **{**draw_options, "group": before.grouped})
+        steps.append(Step(f"Backward {k}/{len(units)}: {names(unit[0])}", "\n".join(lines), numbers, graph))
     return steps
 
 
-def partial(y, x):
-    """'dL/dw1' for Values y and x, or 'dL/d(w1*x1 + b1)' where one is named by a formula."""
-    return f"d{_name(y)}/d{_name(x)}"
+class Names:
+    """What the walk calls the values of root's graph: what its drawing calls them (a label, a
+    formula when it is short, else the op), and the root "out" when it has neither label nor
+    short formula, as the chain rule under the drawing does."""
+
+    def __init__(self, root):
+        self.graph = Snapshot(root)
+        self.order = backward_order(root)  # the snapshot's numbering: order[i] is its value i
+
+    def index(self, v):
+        return self.graph.position[id(v)]
+
+    def __call__(self, v):
+        i, g = self.index(v), self.graph
+        if i == 0 and not (g.labels[0] or g.formulas[0]):
+            return "out"
+        return g.name(i)
+
+    def partial(self, y, x):
+        """'dL/dw1' for Values y and x, or 'dL/d(w1*x1 + b1)' where one is named by a formula."""
+        return f"d{_bracketed(self(y))}/d{_bracketed(self(x))}"
+
+    def leaves(self):
+        """The inputs and parameters (not the constants), left to right as the expression is written."""
+        found, seen, stack = [], set(), [self.order[0]]
+        while stack:
+            v = stack.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            if not v.inputs and v.op.name != "const":
+                found.append(v)
+            stack.extend(reversed(v.inputs))
+        return found
 
 
-def _name(v):
-    name = describe(v)
+def _bracketed(name):
     return name if name.isidentifier() else f"({name})"
 
 
-def _find(root, wanted):
+def _label(v):
+    return v.label or f"the value {v.data:.4g}"
+
+
+def _find(names, wanted):
     """The value of root's graph that is `wanted` or is labelled so; ValueError if there is none."""
-    found = [v for v in backward_order(root) if v is wanted or (isinstance(wanted, str) and v.label == wanted)]
+    found = [v for v in names.order if v is wanted or (isinstance(wanted, str) and v.label == wanted)]
     if not found:
-        raise ValueError(f"highlight: {wanted!r} is not a value of the graph of {describe(root)}")
+        raise ValueError(f"highlight: {wanted!r} is not a value of the graph of {names(names.order[0])}")
     return found[0]
 
 
-def _number(root, x, printed):
+def _units(names, box):
+    """{the node whose pass completes a step: [the step's node or box head, the box's other members]}.
+
+    Without boxes every node with inputs is its own step. A neuron's box is one step, made when
+    the last of its nodes has passed its grad: the walk reaches the box's inputs then.
+    """
+    g, order = names.graph, names.order
+    members = g.members(box)
+    units = {}
+    for i in range(g.interior):
+        head = box.get(i)
+        if head is None:
+            units[order[i]] = [order[i]]
+        elif head == i:
+            last = max(m for m in members[i] if g.inputs[m])
+            units[order[last]] = [order[m] for m in members[i]]
+    return units
+
+
+def _box_passes(names, unit):
+    """(input, d head / d input through the box, that × the head's grad) for each input into a neuron's box."""
+    g, head = names.graph, unit[0]
+    inside = [names.index(m) for m in unit]
+    return [(names.order[x], d, d * head.grad) for x, d in g.into_box(inside) if g.kinds[x] != "const"]
+
+
+def _forward_step(root, names, units, drawing, digits):
+    """The forward pass: each value the walk will visit, computed from the inputs up, before any grad."""
+    g = names.graph
+    leaves = names.leaves()
+    made = [unit[0] for unit in reversed(units.values())]  # the inputs' side first
+    start = _list([names(v) for v in leaves]) if len(leaves) <= 6 else f"its {len(leaves)} inputs and parameters"
+    lines = [f"The forward pass computes every value from {start or 'its numbers'}, each from its inputs "
+             "(the table, in that order). No grads yet: every grad is 0.",
+             "",
+             f"Then backward() starts at {names(root)} with {names.partial(root, root)} = 1 and passes the grad back, "
+             f"one node at a time: {len(units)} step{'s' * (len(units) != 1)}."]
+    if len(units) < g.interior:
+        lines.append("(Each neuron is one box in this big graph, so one step passes the grad through its whole box.)")
+    numbers = tuple(Number(f"{names(v)} = {g.made_of(names.index(v))}" if v.label else names(v), v.data)
+                    for v in made)
+    return Step(f"Forward: {names(root)} = {fmt(root.data, digits)}", "\n".join(lines), numbers, drawing)
+
+
+def _list(words):
+    """'x', 'x and w', 'x, w and b'."""
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def _number(names, x, printed):
     """The Number d root / d x; `printed` is (tutorial's string, note) or falsy."""
     tutorial, note = printed or ("", "")
-    return Number(partial(root, x), x.grad, tutorial=tutorial, note=note)
+    return Number(names.partial(names.order[0], x), x.grad, tutorial=tutorial, note=note)
 
 
 def _uses(root):
@@ -105,23 +205,35 @@ def _uses(root):
     return uses
 
 
-def _walk_lines(root, v, passes, complete, step, digits):
-    """What one backward step did, in words: the grad the node holds and what it passed on."""
+def _walk_lines(names, unit, passes, inside, complete, step, total, digits):
+    """What one backward step did, in words: the grad the node (or box) holds and what it passed on."""
+    root, v = names.order[0], unit[0]
     if step == 1:
-        lines = [f"Backward starts at {describe(root)}: {partial(root, v)} = 1."]
+        lines = [f"Backward starts at {names(root)}: {names.partial(root, v)} = 1."]
     else:
-        lines = [f"{describe(v)} holds its whole grad now: {partial(root, v)} = {fmt(v.grad, digits)}."]
+        lines = [f"{names(v)} holds its whole grad now: {names.partial(root, v)} = {fmt(v.grad, digits)}."]
     if step == 2:
         lines.append("(Whole, because every node that uses it has passed its share: that is why backward\n"
                      "visits the nodes in reverse topological order.)")
-    lines.append(f"Its local derivatives, from the engine's table of primitives ({v.op.name}): {v.op.rule}.")
+    if len(unit) > 1:
+        lines.append(f"Its neuron is one box here: backward passes the grad through the box's nodes, and each "
+                     f"input receives d{_bracketed(names(v))}/d(input) × grad.")
+    else:
+        lines.append(f"Its local derivatives, from the engine's table of primitives ({v.op.name}): {v.op.rule}.")
     for x, d, share in passes:
-        line = f"  to {describe(x)}: local {fmt(d, digits)} × grad {fmt(v.grad, digits)} = {fmt(share, digits)}"
+        line = f"  to {names(x)}: local {fmt(d, digits)} × grad {fmt(v.grad, digits)} = {fmt(share, digits)}"
         if x.grad != share:
             line += f", added to what it had: now {fmt(x.grad, digits)}"
         lines.append(line + ".")
         if x in complete and not x.inputs:
-            lines.append(f"    {partial(root, x)} is complete: every node that uses {describe(x)} has passed its share.")
+            lines.append(f"    {names.partial(root, x)} is complete: every node that uses {names(x)} "
+                         "has passed its share.")
+    if inside:
+        lines.append("Inside the box, its parameters' grads are complete: "
+                     + ", ".join(f"{names.partial(root, p)} = {fmt(p.grad, digits)}" for p in inside) + ".")
     if any(share == 0.0 for _, _, share in passes):
-        lines.append(f"A share of 0 means that input cannot move {describe(root)} along this path.")
+        lines.append(f"A share of 0 means that input cannot move {names(root)} along this path.")
+    if step == total:
+        lines.append(f"\nThat was the last node: every grad is complete, as one call of {names(root)}.backward() "
+                     "leaves them.")
     return lines

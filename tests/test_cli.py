@@ -6,6 +6,7 @@ import subprocess
 import sys
 import types
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 import chainrule
 from chainrule.demos import cli
-from chainrule.demos.model import Demo, Number, Step
+from chainrule.demos.model import Demo, Number, Step, Tutorial
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,14 +75,18 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_list_shows_one_line_per_demo(fake_catalog, capsys):
+def test_list_shows_one_line_per_demo_with_the_tutorial_it_follows(monkeypatch, capsys):
+    zhou = Tutorial("Machine Learning for Beginners", "Victor Zhou", seed="002")
+    untitled = Tutorial("How to program neural networks", seed="001")
+    monkeypatch.setattr(cli, "catalog", lambda: {"gender": replace(GENDER, tutorial=zhou),
+                                                 "neuron": replace(NEURON, tutorial=untitled), "bare": NEURON})
     code, out, err = run(capsys, "list")
     assert code == 0 and err == ""
-    lines = out.splitlines()
-    assert len(lines) == 2
-    assert lines[0].split()[:3] == ["gender", "seed", "002"]
-    assert "Backprop by hand through a 2-2-1 network" in lines[0]
-    assert lines[1].startswith("neuron")
+    assert out.splitlines() == [
+        "gender  Backprop by hand through a 2-2-1 network (follows Victor Zhou)",
+        "neuron  w = [0, 1], b = 4, x = [2, 3] gives 0.999 (follows “How to program neural networks”)",
+        "bare    w = [0, 1], b = 4, x = [2, 3] gives 0.999",
+    ]  # the tutorial, never the seed file it is kept in
 
 
 def test_no_command_prints_help(capsys):

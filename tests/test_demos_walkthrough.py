@@ -3,7 +3,7 @@ import pytest
 
 from chainrule.demos import gender
 from chainrule.demos.parts import pre_activation
-from chainrule.demos.walkthrough import backward_walk, partial, walkthrough_steps
+from chainrule.demos.walkthrough import Names, backward_walk, walkthrough_steps
 from chainrule.engine import Value, backward_order
 from chainrule.engine.formula import describe
 
@@ -122,4 +122,4 @@ def test_describe_and_partial_name_nodes_like_the_tutorial():
     assert describe(z) == "w1*x1 + w2*x2 + b1"
     assert describe(L.inputs[0]) == "y_true - y_pred"
     assert describe(Value(2.0) * (Value(1.0, "a") + Value(3.0, "b"))) == "2*(a + b)"
-    assert partial(L, z) == "dL/d(w1*x1 + w2*x2 + b1)"
+    assert Names(L).partial(L, z) == "dL/d(w1*x1 + w2*x2 + b1)"

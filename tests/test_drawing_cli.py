@@ -1,5 +1,7 @@
 """`chainrule graph`: demos.graph.main / add_arguments + run, without the CLI wiring."""
 import argparse
+import os
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -59,6 +61,11 @@ def test_as_a_subcommand_of_another_parser(tmp_path):
     (EXAMPLE[:-1], "b has no value"),
     (["open('f')"], "calling open() is not allowed"),
     (["sqrt(x)", "x=0"], "the derivative of sqrt(0.0) is not finite"),
+    (EXAMPLE + ["--html", "page.html"], "--html page.html writes the steps of --steps: add --steps"),
+    (EXAMPLE + ["--out", "n.svg"], "--out n.svg writes the steps of --steps: add --steps, or use -o FILE for one"),
+    (EXAMPLE + ["--steps", "-o", "n.svg"], "-o draws one graph; --steps writes its steps with --out DIR"),
+    (EXAMPLE + ["--steps", "--html", "/no/such/folder/p.html"], "the folder /no/such/folder does not exist"),
+    (["x", "x=1", "--steps"], "nothing to walk through: x was not computed from other values"),
 ])
 def test_mistakes_give_one_clear_message_and_exit_code_2(argv, message, capsys):
     assert graph.main(argv) == 2
@@ -75,10 +82,37 @@ def test_an_unwritable_output_file(tmp_path, capsys):
     assert err.startswith(f"chainrule graph: cannot write {folder}") and len(err.splitlines()) == 1
 
 
-def test_unused_names_are_noted_and_too_big_graphs_refused(capsys):
-    assert graph.main(["x*2", "x=1", "q=3"]) == 0
+@pytest.mark.parametrize("steps", [[], ["--steps"]])
+def test_unused_names_are_noted_and_too_big_graphs_refused_with_how_to_lift_the_limit(capsys, steps):
+    assert graph.main(["x*2", "x=1", "q=3"] + steps) == 0
     assert "not in the expression, ignored: q" in capsys.readouterr().err
     long_sum = "+".join(f"x{i}" for i in range(60))
     values = [f"x{i}=1" for i in range(60)]
-    assert graph.main([long_sum] + values + ["--max-nodes", "40"]) == 2
-    assert "max_nodes=40" in capsys.readouterr().err
+    assert graph.main([long_sum] + values + steps + ["--max-nodes", "40"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule graph: this graph has 119 values") and "more than --max-nodes 40." in err
+    lifted = re.search(r"Pass --max-nodes (\d+) \(or --max-nodes None for no limit\)", err).group(1)
+    assert graph.main([long_sum] + values + steps + ["--max-nodes", lifted]) == 0
+
+
+def test_steps_off_a_terminal_print_every_step_straight_through(capsys):
+    assert graph.main(["tanh(w*x + b)", "x=0.5", "w=-2", "b=1", "--steps"]) == 0
+    printed = capsys.readouterr()
+    assert printed.err == "" and "\033[" not in printed.out
+    titles = ["Forward: y = 0", "Backward 1/3: y", "Backward 2/3: w*x + b", "Backward 3/3: w*x"]
+    for k, title in enumerate(titles, 1):
+        assert f"step {k}/4" in printed.out and f"\n{title}\n" in printed.out
+    assert "  to x: local -2 × grad 1 = -2." in printed.out
+    assert printed.out.count("graph: add --out DIR for one SVG per step, --html FILE for a page") == 4
+    assert "The grads: dy/dw = 0.5, dy/dx = -2, dy/db = 1." in printed.out
+
+
+def test_steps_written_as_a_page_and_one_svg_each(tmp_path, capsys):
+    page, folder = tmp_path / "page.html", tmp_path / "steps"
+    assert graph.main(["L = (1 - y)**2", "y=0.5", "--steps", "--html", str(page), "--out", str(folder)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "L = 0.25: 3 steps", "The grads: dL/dy = -1.", f"wrote 3 SVGs to {folder}{os.sep} and {page}"]
+    assert sorted(p.name for p in folder.iterdir()) == ["01-forward-l-0-25.svg", "02-backward-1-2-l.svg",
+                                                        "03-backward-2-2-1-y.svg"]
+    html = page.read_text(encoding="utf-8")
+    assert html.count('<section class="step"') == 3 and "L = (1 - y)**2" in html

@@ -1,4 +1,5 @@
 """In Jupyter, as a learner runs it: a notebook executed by `jupyter nbconvert --execute` in a real kernel."""
+import contextlib
 import subprocess
 import sys
 
@@ -85,15 +86,24 @@ def test_an_executed_notebook_shows_the_drawing(drawn):
     assert "dy/dw1 = dy/dh1 × dh1/dw1 = " in html
 
 
-def test_the_drawing_fits_the_cell_and_opens_full_size(drawn, tmp_path):
+@contextlib.contextmanager
+def in_a_cell(tmp_path, html, width):
+    """An output's HTML on a page, in a cell `width` px wide, opened in headless Chromium."""
     from test_html import Chromium, chromium_binary
 
     page = tmp_path / "cell.html"
-    page.write_text(f'<!doctype html><body style="margin:0"><div id="cell" style="width:600px">'
-                    f'{drawn["data"]["text/html"]}</div>', encoding="utf-8")
+    page.write_text(f'<!doctype html><body style="margin:0"><div id="cell" style="width:{width}px">{html}</div>',
+                    encoding="utf-8")
     browser = Chromium(chromium_binary())
     try:
         browser.open(page)
+        yield browser
+    finally:
+        browser.close()
+
+
+def test_the_drawing_fits_the_cell_and_opens_full_size(drawn, tmp_path):
+    with in_a_cell(tmp_path, drawn["data"]["text/html"], 600) as browser:
         widths = ("[...document.querySelectorAll('#cell svg')]"
                   ".map(s => s.checkVisibility() ? Math.round(s.getBoundingClientRect().width) : 0)")
         scaled, hidden = browser.js(widths)
@@ -103,5 +113,46 @@ def test_the_drawing_fits_the_cell_and_opens_full_size(drawn, tmp_path):
         natural = float(browser.js("document.querySelectorAll('#cell svg')[1].getAttribute('width')").rstrip("pt"))
         assert full == round(natural * 4 / 3) > 600  # at its natural size, scrolled inside the cell
         assert browser.problems() == []
-    finally:
-        browser.close()
+
+
+WALK = """\
+from chainrule import Value, walkthrough
+x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.0, "b", param=True)
+y = (w * x + b).tanh().named("y")
+"""
+
+
+@pytest.fixture(scope="module")
+def walked(tmp_path_factory):
+    """A walkthrough shown without anywidget (the page in a frame), then with it (the widget, and the frame)."""
+    pytest.importorskip("anywidget")
+    notebook = execute(tmp_path_factory.mktemp("walk"), WALK,
+                       'import sys\nsys.modules["anywidget"] = None  # not installed\nwalkthrough(y)',
+                       'del sys.modules["anywidget"]\nwalkthrough(y)')
+    (without,), (with_widget,) = (cell["outputs"] for cell in notebook["cells"][1:])
+    return without, with_widget, notebook["metadata"]
+
+
+def test_an_executed_notebook_shows_the_walkthrough_as_a_widget_with_the_page_as_fallback(walked):
+    without, with_widget, metadata = walked
+    assert set(without["data"]) == {"text/html", "text/plain"}
+    assert set(with_widget["data"]) == {"application/vnd.jupyter.widget-view+json", "text/html", "text/plain"}
+    assert with_widget["data"]["text/html"] == without["data"]["text/html"]
+    assert without["data"]["text/plain"].startswith("Walkthrough of y = tanh(w*x + b): 4 steps")
+    model = with_widget["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+    state = metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"][model]["state"]
+    assert (state["count"], state["step"], state["title"]) == (4, 0, "y = tanh(w*x + b)")
+    assert state["page"].count('<section class="step"') == 4 and "render({ model, el })" in state["_esm"]
+
+
+def test_the_fallback_page_steps_inside_the_notebook_output(walked, tmp_path):
+    with in_a_cell(tmp_path, walked[0]["data"]["text/html"], 900) as browser:
+        inside = "document.querySelector('iframe').contentDocument"
+        shown = (f"[{inside}.querySelector('.step.current h2').textContent, "
+                 f"{inside}.getElementById('counter').textContent]")
+        browser.send("Runtime.evaluate", expression="new Promise(done => setTimeout(done, 200))", awaitPromise=True)
+        assert browser.js(shown) == ["1/4Forward: y = 0", "Step 1 of 4"]
+        browser.js(f"{inside}.getElementById('next').click()")
+        assert browser.js(shown) == ["2/4Backward 1/3: y", "Step 2 of 4"]
+        assert browser.js("document.querySelector('iframe').getBoundingClientRect().width") == 900
+        assert browser.problems() == []

@@ -153,11 +153,11 @@ PROGRAM = textwrap.dedent("""
 class Terminal:
     """The program on a pseudo-terminal: type keys, read what the screen shows since it was last cleared."""
 
-    def __init__(self, *argv):
+    def __init__(self, *argv, program=PROGRAM):
         self.master, slave = os.openpty()
         env = {**os.environ, "COLUMNS": "80", "LINES": "24", "TERM": "xterm"}
         env.pop("NO_COLOR", None)
-        self.process = subprocess.Popen([sys.executable, "-c", PROGRAM, *argv], cwd=ROOT, env=env,
+        self.process = subprocess.Popen([sys.executable, "-c", program, *argv], cwd=ROOT, env=env,
                                         stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
                                         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))  # so Ctrl-C signals
         self.modes = termios.tcgetattr(slave)  # as the program finds the terminal
@@ -204,8 +204,8 @@ class Terminal:
 def terminal():
     terminals = []
 
-    def start(*argv):
-        terminals.append(Terminal(*argv))
+    def start(*argv, **options):
+        terminals.append(Terminal(*argv, **options))
         return terminals[-1]
 
     yield start

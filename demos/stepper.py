@@ -1,0 +1,264 @@
+"""walkthrough(root): watch backward() go through any graph, one node at a time.
+
+    from chainrule import Value, walkthrough
+    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.0, "b", param=True)
+    y = (w * x + b).tanh().named("y")
+    walk = walkthrough(y)        # in Jupyter: a stepper with buttons, a slider and the arrow keys
+    print(walk)                  # anywhere: the steps and the grads in a few lines
+    walk.step_through()          # in a terminal: one screen per step
+    walk.save_html("walk.html")  # one self-contained page to step through in a browser
+
+The steps are the forward pass, then one per node of backward() (demos.walkthrough), each with
+its drawing; a model's loss too: past the node limit each neuron is one box and one step. In
+Jupyter the stepper is a widget (anywidget, the optional `notebook` extra) around the same page
+the browser shows; without anywidget, or where widgets are not shown, the page itself in a frame.
+"""
+import functools
+from html import escape
+from pathlib import Path
+
+from .model import Demo
+from .parts import fmt
+from .walkthrough import Names, walkthrough_steps
+
+MAX_NODES = 100  # boxes a walk draws at every step before it groups neurons, and then before it refuses:
+# the page renders each step's drawing several times to find a readable view. A 2-2-1 network's loss over four
+# samples (86 boxes, 31 steps) takes 9-11 s; a 2-4-1's (126 boxes) 28-32 s node by node, 10 s neuron by
+# neuron (31 steps). The terminal only writes their DOT text.
+FRAME_HEIGHT = 720  # CSS px of notebook output the page gets; it scrolls inside
+LISTED = 12  # steps a printed summary names, and grads it gives
+
+ESM = """
+function render({ model, el }) {
+  const bar = document.createElement("div");
+  bar.className = "chainrule-walk-bar";
+  bar.innerHTML = '<button type="button" class="back">\\u2190 Back</button>' +
+    '<input type="range" class="slider" min="1" step="1" aria-label="step">' +
+    '<button type="button" class="next">Next \\u2192</button><span class="where"></span>';
+  const [back, slider, next, where] = [".back", ".slider", ".next", ".where"].map(s => bar.querySelector(s));
+  const frame = document.createElement("iframe");
+  frame.className = "chainrule-walk-page";
+  frame.title = model.get("title");
+  el.classList.add("chainrule-walk");
+  el.tabIndex = 0;
+  el.append(bar, frame);
+  let loaded = false;
+  const count = () => model.get("count");
+  function go(k) {
+    k = Math.max(0, Math.min(count() - 1, k));
+    if (k !== model.get("step")) { model.set("step", k); model.save_changes(); }
+  }
+  function keys(event) {  // the arrow keys, on the widget or inside its page
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const move = {ArrowLeft: -1, ArrowRight: 1}[event.key];
+    if (!move) return;
+    go(model.get("step") + move);
+    event.preventDefault();
+    event.stopPropagation();
+  }
+  function show() {
+    const k = model.get("step");
+    slider.max = count();
+    slider.value = k + 1;
+    where.textContent = "Step " + (k + 1) + " of " + count();
+    back.disabled = k === 0;
+    next.disabled = k === count() - 1;
+    if (loaded) frame.contentWindow.location.hash = "#" + (k + 1);  // the page shows the step its hash names
+  }
+  back.addEventListener("click", () => go(model.get("step") - 1));
+  next.addEventListener("click", () => go(model.get("step") + 1));
+  slider.addEventListener("input", () => go(slider.valueAsNumber - 1));
+  el.addEventListener("keydown", keys);
+  frame.addEventListener("load", () => {
+    loaded = true;
+    const page = frame.contentDocument;
+    if (page) {  // the page's own bar gives way to the widget's
+      const style = page.createElement("style");
+      style.textContent = ".bar { display: none; }";
+      page.head.append(style);
+      page.addEventListener("keydown", keys, true);
+    }
+    show();
+  });
+  model.on("change:step", show);
+  frame.srcdoc = model.get("page");
+  show();
+  return () => model.off("change:step", show);
+}
+export default { render };
+"""
+
+WIDGET_CSS = f"""
+.chainrule-walk {{ outline: none; }}
+.chainrule-walk-bar {{ display: flex; align-items: center; gap: 10px; margin: 4px 0 8px;
+                      font: 14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }}
+.chainrule-walk-bar button {{ font: inherit; padding: 4px 14px; border-radius: 8px; cursor: pointer;
+                             border: 1px solid #2f6fdf; background: #2f6fdf; color: #fff; }}
+.chainrule-walk-bar button.back {{ background: transparent; color: #2f6fdf; }}
+.chainrule-walk-bar button:disabled {{ opacity: .35; cursor: default; }}
+.chainrule-walk-bar .slider {{ flex: 1; min-width: 80px; }}
+.chainrule-walk-bar .where {{ min-width: 8em; text-align: right; font-variant-numeric: tabular-nums; }}
+.chainrule-walk-page {{ display: block; box-sizing: border-box; width: 100%; height: {FRAME_HEIGHT}px;
+                       border: 1px solid #e3e6ec; border-radius: 8px; background: #fbfbfd; }}
+"""
+
+
+def walkthrough(root, highlight=None, **draw_options):
+    """The steps of backward() through root's graph: a Walkthrough (see the module docstring).
+
+    highlight: a value of the graph (or its label) whose chain rule is drawn in full where its
+        grad is complete; else each step lights the path from root to the node it reached.
+    draw_options: rankdir, digits, group, and max_nodes (default MAX_NODES boxes, fewer than a
+        single drawing's: past it each neuron is one box and one step; past it grouped too,
+        ValueError says how to lift it).
+    The grads of root's graph are those of one backward() from root when it returns.
+    """
+    from ..engine import Value
+
+    if not isinstance(root, Value):
+        hint = " (a model: walk through its loss, walkthrough(loss))" if hasattr(root, "parameters") else ""
+        raise TypeError(f"walkthrough takes the Value whose backward() to watch, not {type(root).__name__}{hint}")
+    draw_options.setdefault("max_nodes", MAX_NODES)
+    try:
+        steps = walkthrough_steps(root, highlight=highlight, forward=True, **draw_options)
+    except ValueError as e:  # draw()'s too: a graph past max_nodes, which the walk draws at every step
+        raise ValueError(f"walkthrough: {str(e).removeprefix('draw: ')}") from None
+    return Walkthrough(root, steps, draw_options.get("digits", 4))
+
+
+class Walkthrough:
+    """The steps of one walk: a list of demos.model.Step that shows itself.
+
+    `.steps` (also walk[k], len(walk)), `.save_html(path)`, `.step_through()`, `.widget()`;
+    print() gives a summary; Jupyter shows the stepper.
+    """
+
+    def __init__(self, root, steps, digits=4):
+        names = Names(root)
+        name = names(root)  # y, or the formula when it is short, else out
+        title = name if name == names.graph.formulas[0] else f"{name} = {names.graph.made_of(0)}"
+        leaves = names.leaves()
+        given = ", ".join(f"{names(v)} = {fmt(v.data, digits)}" for v in leaves) if len(leaves) <= 6 else \
+            f"{len(leaves)} inputs and parameters"
+        summary = f"{given}: the forward pass, then backward() one node at a time"
+        self.steps = steps
+        self.demo = Demo("walkthrough", title, "", summary, lambda: steps)  # what the pages and the stepper read
+        named = [names(v) for v in leaves]  # a model's inputs: one x1 per sample, whose grads say little
+        self.grads = [(names.partial(root, v), v.grad) for v, name in zip(leaves, named) if named.count(name) == 1]
+        self.digits = digits
+        self._pictures = None
+
+    def __len__(self):
+        return len(self.steps)
+
+    def __getitem__(self, k):
+        return self.steps[k]
+
+    def pictures(self):
+        """Each step's graph rendered (files.Picture), once: the page, the widget and the SVG files share them."""
+        if self._pictures is None:
+            from .files import render_pictures
+
+            self._pictures = render_pictures(self.steps)
+        return self._pictures
+
+    def html(self):
+        """The walk as one self-contained HTML page."""
+        from .html import demo_page
+
+        return demo_page(self.demo, self.steps, self.pictures())
+
+    def save_html(self, path):
+        """Write the page to `path`; the Path written."""
+        path = Path(path)
+        path.write_text(self.html(), encoding="utf-8")
+        return path
+
+    def save_svgs(self, folder):
+        """One SVG per step into `folder` (made if needed): a files.Written listing them."""
+        from .files import write_demo
+
+        return write_demo(self.demo, self.steps, folder, pictures=self.pictures())
+
+    def step_through(self, *, interactive=None, hints=None, read=input):
+        """The terminal stepper: one screen per step, keys to move (straight through off a terminal).
+
+        hints and read are the command line's (terminal.Hints; how to read a line where keys cannot be).
+        """
+        import sys
+
+        from .terminal import Hints, step_through
+
+        if interactive is None:
+            interactive = sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
+        hints = hints or Hints(".save_html(path) draws every step's graph on a page",
+                               (self.grads_line() + ".",))
+        step_through(self.demo, self.steps, interactive=interactive, read=read, hints=hints)
+
+    def grads_line(self):
+        """'The grads: dy/dx = -0.8399, dy/dw = 0.42, dy/db = 0.42' (the first LISTED)."""
+        shown = ", ".join(f"{name} = {fmt(grad, self.digits)}" for name, grad in self.grads[:LISTED])
+        more = f" and {len(self.grads) - LISTED} more" if len(self.grads) > LISTED else ""
+        return f"The grads: {shown}{more}" if shown else "No inputs or parameters to get a grad"
+
+    def widget(self):
+        """The notebook stepper: an anywidget (ImportError without the `notebook` extra) whose `.step` is the
+        step shown, 0-based."""
+        return _widget_class()(page=self.html(), count=len(self.steps), title=self.demo.title)
+
+    def __repr__(self):
+        return f"<Walkthrough of {self.demo.title}: {len(self.steps)} steps>"
+
+    def __str__(self):
+        titles = [f"  {k:>2}. {step.title}" for k, step in enumerate(self.steps[:LISTED], 1)]
+        if len(self.steps) > LISTED:
+            titles.append(f"      ... {len(self.steps) - LISTED} more")
+        return "\n".join([f"Walkthrough of {self.demo.title}: {len(self.steps)} steps, "
+                          "the forward pass, then backward() one node at a time",
+                          *titles, f"{self.grads_line()}.",
+                          ".step_through() shows each step here; .save_html(path) writes a page; "
+                          "Jupyter shows a stepper"])
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Jupyter: the widget, with the page in a frame for where widgets are not shown (or anywidget is
+        missing); elsewhere (a terminal IPython) the summary alone, without rendering a graph."""
+        from ..nn.train import _in_notebook
+
+        bundle = {"text/plain": str(self)}
+        if not _in_notebook():
+            return bundle
+        bundle["text/html"] = (f'<iframe srcdoc="{escape(self.html())}" title="{escape(self.demo.title)}" '
+                               f'style="box-sizing:border-box;width:100%;height:{FRAME_HEIGHT}px;'
+                               f'border:1px solid #e3e6ec;border-radius:8px"></iframe>')
+        try:
+            widget = self.widget()
+        except ImportError:
+            return bundle
+        view, metadata = widget._repr_mimebundle_(include=include, exclude=exclude)  # anywidget's: (data, metadata)
+        return {**view, **bundle}, metadata
+
+
+@functools.cache
+def _widget_class():
+    """The anywidget class, defined when first asked for (anywidget is optional)."""
+    try:
+        import anywidget
+        import traitlets
+    except ImportError:
+        raise ImportError("the notebook stepper needs anywidget: pip install 'chainrule[notebook]'") from None
+
+    class WalkthroughWidget(anywidget.AnyWidget):
+        """Back, a slider, Next and the arrow keys around the walk's page; `step` is the step shown (0-based)."""
+
+        _esm = ESM
+        _css = WIDGET_CSS
+        page = traitlets.Unicode().tag(sync=True)
+        title = traitlets.Unicode().tag(sync=True)
+        count = traitlets.Int(1).tag(sync=True)
+        step = traitlets.Int(0).tag(sync=True)
+
+        @traitlets.validate("step")
+        def _within(self, proposal):
+            return max(0, min(self.count - 1, proposal["value"]))
+
+    return WalkthroughWidget
