@@ -255,7 +255,7 @@ def _apply(op, operands):
         raise ValueError(f"{_show(op, xs)} overflows a float (largest: about 1.8e308)")
     if op.arity is not None:
         return _node(op, data, *inputs)
-    if op is DOT:
+    if op is DOT:  # (w..., x..., bias) kept as engine.dot keeps them
         n = len(inputs) // 2
         return _node(op, data, (inputs[:n], inputs[n : 2 * n], inputs[-1] if len(inputs) % 2 else None), WEIGHTED)
     return _node(op, data, inputs, MANY)
@@ -285,7 +285,7 @@ def dot(ws, xs, bias=None):
     n = len(ws)
     if n != len(xs) or not n:
         raise ValueError(f"dot needs as many weights as inputs, at least one; got {n} and {len(xs)}")
-    try:  # its row's forward, on the inputs' data as it is read (the hot path of every network)
+    try:  # its row's weighted sum, read straight from the inputs' data (the hot path of every network)
         total = -0.0  # adds nothing (-0.0 + x is x for every float), so this is exactly w1*x1 + w2*x2 + ...
         for w, x in zip(ws, xs):  # a loop, not reduce(add, map(mul, ...)): a third faster in CPython 3.11+
             total += w.data * x.data
