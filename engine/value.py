@@ -287,7 +287,7 @@ def dot(ws, xs, bias=None):
         raise ValueError(f"dot needs as many weights as inputs, at least one; got {n} and {len(xs)}")
     try:  # its row's weighted sum, read straight from the inputs' data (the hot path of every network)
         total = -0.0  # adds nothing (-0.0 + x is x for every float), so this is exactly w1*x1 + w2*x2 + ...
-        for w, x in zip(ws, xs):  # a loop, not reduce(add, map(mul, ...)): a third faster in CPython 3.11+
+        for w, x in zip(ws, xs):  # a loop, not reduce(add, map(mul, ...)): a third faster in CPython 3.11
             total += w.data * x.data
         if bias is not None:
             total += bias.data
