@@ -33,8 +33,9 @@ def compile(fn, *, check=False):
 
     The guarantee: the loss and every grad are the same floats, bit for bit, as
     `L = fn(); L.backward()` computes on the same parameters (the same operations in the same
-    order, the table's own forward and derivative rules), unless you set a grad to -0.0
-    yourself, where a zero may come out as 0.0.
+    order, the table's own forward and derivative rules; the replay also adds the zero terms
+    that backward skips, which change nothing), unless you set a grad to -0.0 yourself, where
+    a zero may come out as 0.0.
 
     What cannot be replayed: Python that looks at numbers while fn() runs. `if x.data > 0:`,
     `max(...)` over Values, `w * w.data`, `v.detach()` or `no_grad()` inside fn, a random
