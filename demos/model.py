@@ -4,13 +4,14 @@ A step has a title, a short explanation, the numbers (the tutorial's printed val
 engine's) and the graph at that step. The numbers are computed by the engine when the demo is
 built; nothing here is typed in by hand except what the tutorial printed.
 """
-from dataclasses import dataclass, field
+from collections import namedtuple
 from decimal import Decimal
-from typing import Callable
+
+# Records are named tuples, not dataclasses: `chainrule list` reads the catalog of Demos, and
+# importing dataclasses (with inspect and typing) took 16 of its 40 ms start-up budget.
 
 
-@dataclass(frozen=True)
-class Number:
+class Number(namedtuple("Number", "name engine tutorial note", defaults=("", ""))):
     """One number of a step: `engine` came out of our engine; `tutorial` is what the text prints.
 
     `tutorial` is the printed string ("0.7216", "-0.0904", "" when the tutorial prints none).
@@ -18,10 +19,7 @@ class Number:
     Where the tutorial's hand arithmetic differs on purpose, `note` says why in one sentence.
     """
 
-    name: str
-    engine: float
-    tutorial: str = ""
-    note: str = ""
+    __slots__ = ()
 
     @property
     def decimals(self):
@@ -56,38 +54,34 @@ class Number:
         return "explained" if self.note else "differs"
 
 
-@dataclass(frozen=True)
-class Step:
-    """What one screen of a demo shows."""
+class Step(namedtuple("Step", "title text numbers graph history", defaults=((), None, ()))):
+    """What one screen of a demo shows: a title, a short explanation, its Numbers, the graph
+    (engine.draw(...) made when the step was built: a snapshot of that moment) and, for a
+    training step, the loss curve (floats)."""
 
-    title: str
-    text: str
-    numbers: tuple = ()  # Number, ...
-    graph: object = None  # engine.draw(...) made when the step was built: a snapshot of that moment
-    history: tuple = ()  # a loss curve (floats) for training steps
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Tutorial:
+class Tutorial(namedtuple("Tutorial", "title author link seed", defaults=("", "", ""))):
     """The text a demo follows, as a reader would look it up: title, author, and a link where the
-    text names one ("" where it names none)."""
+    text names one ("" where it names none); `seed` is which file of the project's seeds folder
+    holds its text, e.g. "002"."""
 
-    title: str
-    author: str = ""
-    link: str = ""
-    seed: str = ""  # which file of the project's seeds folder holds its text, e.g. "002"
+    __slots__ = ()
 
     def __str__(self):
         return f"“{self.title}”" + (f" by {self.author}" if self.author else "")
 
 
-@dataclass(frozen=True)
-class Demo:
-    """A worked example: `build()` runs the engine and returns the steps."""
+class Demo(namedtuple("Demo", "name title seed summary build tutorial", defaults=(None,))):
+    """A worked example: `build()` runs the engine and returns the steps.
 
-    name: str  # what `chainrule demo NAME` takes
-    title: str
-    seed: str  # which file of the seeds folder holds its tutorial, e.g. "002": for maintainers; screens show `tutorial`
-    summary: str  # one line for `chainrule list`
-    build: Callable[[], list] = field(repr=False)
-    tutorial: Tutorial = None  # the text it follows: title, author, link
+    `name` is what `chainrule demo NAME` takes; `seed` which file of the seeds folder holds its
+    tutorial, e.g. "002" (for maintainers: screens show `tutorial`, the Tutorial it follows);
+    `summary` is its line in `chainrule list`.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"Demo({self.name!r}, {self.title!r})"

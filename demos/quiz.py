@@ -31,9 +31,11 @@ from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
 from ..engine.formula import describe
+from ..engine.primitives import PRIMITIVES
 from ..engine.value import backward_order
 
-ACTIVATIONS = ("tanh", "sigmoid", "relu")  # the factor learners most often leave out
+# the factor learners most often leave out: the table's activations (tanh, sigmoid, relu)
+ACTIVATIONS = tuple(op.name for op in PRIMITIVES.values() if op.kind == "activation")
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
 TRIES = 2
 ORDINALS = ("first", "second", "third", "fourth")

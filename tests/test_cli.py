@@ -6,7 +6,6 @@ import subprocess
 import sys
 import types
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from html import escape
 from pathlib import Path
 
@@ -78,8 +77,8 @@ def run(capsys, *argv):
 def test_list_shows_one_line_per_demo_with_the_tutorial_it_follows(monkeypatch, capsys):
     zhou = Tutorial("Machine Learning for Beginners", "Victor Zhou", seed="002")
     untitled = Tutorial("How to program neural networks", seed="001")
-    monkeypatch.setattr(cli, "catalog", lambda: {"gender": replace(GENDER, tutorial=zhou),
-                                                 "neuron": replace(NEURON, tutorial=untitled), "bare": NEURON})
+    monkeypatch.setattr(cli, "catalog", lambda: {"gender": GENDER._replace(tutorial=zhou),
+                                                 "neuron": NEURON._replace(tutorial=untitled), "bare": NEURON})
     code, out, err = run(capsys, "list")
     assert code == 0 and err == ""
     assert out.splitlines() == [
