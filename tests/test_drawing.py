@@ -399,11 +399,11 @@ def test_dot_program_missing_says_how_to_install(monkeypatch, tmp_path):
         render.dot_program("digraph{}", "svg")
 
 
-def test_importing_engine_does_not_import_graphviz():
+def test_importing_chainrule_does_not_import_graphviz():
     import subprocess
     import sys
 
-    code = "import sys, engine; engine.Value(1.0); print('graphviz' in sys.modules, 'wasmtime' in sys.modules)"
+    code = "import sys, chainrule; chainrule.Value(1.0); print('graphviz' in sys.modules, 'wasmtime' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.stdout.split() == ["False", "False"]
