@@ -311,7 +311,8 @@ def _rule(chain, head, index):
     inputs = head.inputs
     text = f"The table's rule for {op.name}: {op.rule}"
     if len(inputs) <= 2:
-        roles = ", ".join(f"{role} = {chain.name(x)} = {_number(x.data)}" for role, x in zip("ab", inputs))
+        roles = ", ".join(" = ".join(dict.fromkeys([role, chain.name(x), _number(x.data)]))  # no "b = b = 1"
+                          for role, x in zip("ab", inputs))
         text += f", with {roles}"
         if len(inputs) == 2:
             text += f"; here you want d/d{'ab'[index]}"

@@ -107,6 +107,13 @@ def test_a_wrong_local_derivative_names_the_factor_and_shows_the_tables_rule(mon
                       "you want d/da.")
 
 
+
+def test_the_rule_names_each_input_once_where_its_name_is_the_rules_letter_or_its_number(monkeypatch, capsys):
+    _, out, _ = run_quiz(monkeypatch, capsys, ["2*a + b", "a=3", "b=1", "--wrt", "a"], ["0", "1", "0", "2"])
+    add, times = verdicts(out)[0], verdicts(out)[2]
+    assert add.endswith("with a = u1 = 6, b = 1; here you want d/da.")  # not "b = b = 1"
+    assert times.endswith("with a = 2, b = a = 3; here you want d/db.")  # the constant 2: not "a = 2 = 2"
+
 # y = u3*w with u3 = tanh(u2), u2 = u1 + b, u1 = w*x. Path 1: ∂y/∂u3 = w = -2, ∂u3/∂u2 = 1 - tanh(0.5)^2,
 # ∂u2/∂u1 = 1, ∂u1/∂w = x = 0.5; path 2: ∂y/∂w = u3 = tanh(0.5).
 TANH_D = 1 - math.tanh(0.5) ** 2
