@@ -14,6 +14,7 @@ import math
 import re
 from html import escape
 
+from ..engine.drawing.views import SMALLEST, svg_size
 from .text import paragraphs
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -84,7 +85,8 @@ figure { margin: 14px 0; }
 figure.graph { background: #fff; color: #1d2330; border: 1px solid var(--line); border-radius: 10px; padding: 10px;
                box-sizing: border-box; margin: 10px 0 0;
                /* wider than the text: a graph needs the room */
-               width: min(96vw, 1800px); position: relative; left: 50%; transform: translateX(-50%); }
+               width: min(96vw, 1800px); position: relative; left: 50%; transform: translateX(-50%);
+               overflow-x: auto; /* a phone: the graph keeps readable text and scrolls sideways */ }
 figure.graph svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
 figure.graph figcaption { text-align: left; font-size: 14px; color: #5b6475; margin: 8px 4px 0; }
 .info { min-height: 1.4em; margin: 6px 4px 0; white-space: pre-wrap; font-size: 14px; line-height: 1.45;
@@ -381,7 +383,7 @@ def _graph(k, picture):
     shown = (f"<figcaption>Shown: the part of the graph this step is about, {escape(picture.omitted)}."
              f"</figcaption>" if picture.omitted else "")
     hint = "Point at a box or an edge to read it; click or tap a value to light up its paths to the root."
-    parts.append(f'<figure class="graph">{_inline_svg(picture.shown, f"s{k}-")}{shown}'
+    parts.append(f'<figure class="graph">{_readable_svg(_inline_svg(picture.shown, f"s{k}-"))}{shown}'
                  f'<div class="info">{hint}</div></figure>')
     parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'
                  '<div class="tools"><button type="button" class="fit">Fit</button>'
@@ -432,6 +434,16 @@ def _inline_svg(svg, prefix):
     svg = re.sub(r'\bid="([^"]*)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
     svg = re.sub(r'url\(#([^)]*)\)', lambda m: f"url(#{prefix}{m.group(1)})", svg)
     return re.sub(r'href="#([^"]*)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
+
+
+def _readable_svg(svg):
+    """The SVG never shrunk below the width where its smallest text is SMALLEST px: in a narrow
+    window (a phone) the figure scrolls sideways instead of drawing 3 px text."""
+    width, _, smallest = svg_size(svg)
+    if not smallest:
+        return svg
+    least = min(width, width * SMALLEST / smallest)
+    return svg.replace("<svg ", f'<svg style="min-width: {least:.0f}px" ', 1)
 
 
 def _loss_chart(history, width=640, height=180, left=70, right=16):

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -105,7 +104,7 @@ def test_text_is_escaped():
 def test_the_index_and_pages_name_the_tutorial_each_demo_follows():
     zhou = Tutorial("Machine Learning for Beginners: An Introduction to Neural Networks", "Victor Zhou")
     gupta = Tutorial("DL01: Neural networks theory", "Sarthak Gupta", "https://hackernoon.com/dl01-theory")
-    demos = [replace(GENDER, tutorial=zhou), replace(GENDER, name="descent", tutorial=gupta)]
+    demos = [GENDER._replace(tutorial=zhou), GENDER._replace(name="descent", tutorial=gupta)]
     html = index_page([(demo, 3, f"{demo.name}/{demo.name}.html") for demo in demos])
     page = Page(html)
     assert ("a", {"href": "gender/gender.html"}) in page.tags

@@ -112,13 +112,16 @@ def test_every_step_graph_of_every_demo_is_readable_at_1400x900(browser, demo_pa
     assert sum(len(rows) for rows in measured.values()) > 30  # the steps were really reached
 
 
-def test_pages_fit_a_phone(browser, demo_pages):
+def test_pages_fit_a_phone_and_their_graphs_scroll_sideways_at_a_readable_size(browser, demo_pages):
     window(browser, PHONE, mobile=True)
     for name in ("gender", "xor"):
         browser.open(demo_pages / name / f"{name}.html")
         for _ in range(browser.js("document.querySelectorAll('.step').length")):
             wide = browser.js("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert wide <= 1, f"{name}: the page is {wide} px wider than a phone"
+            shown = browser.js(MEASURE % STEP)
+            share = readable_share(shown["sizes"])
+            assert share >= SHARE, f"{name}, step {shown['title']!r}: {share:.0%} of its text at >= {SMALLEST:g} px"
             browser.press("ArrowRight", 39)
 
 
