@@ -187,6 +187,40 @@ def test_backward_order_is_deterministic_and_topological():
             assert position[id(x)] > position[id(v)]  # every consumer comes before its inputs
 
 
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_backward_order_is_topological_where_dots_share_their_tuples(picks):
+    """engine.dot keeps a tuple it is given as it is (a layer's neurons share their inputs'): with
+    tuples shared every which way (weights that are computed, a bias that is itself a dot of the
+    same tuples, explored first), the order has each value once, before its inputs."""
+    values = [Value(0.5, "x0"), Value(-1.0, "x1")]
+    tuples = [tuple(values)]
+    for i, j, k in picks:
+        kind = k % 3
+        if kind == 0:  # a dot over two pairs made before; its bias, if any, maybe a dot of the same pairs
+            ws, xs = tuples[i % len(tuples)], tuples[j % len(tuples)]
+            bias = values[(i + j) % len(values)] if k % 2 else None
+            values.append(engine.dot(ws, xs, bias))
+        elif kind == 1:
+            values.append((values[i % len(values)] * values[j % len(values)]).tanh())
+        else:  # a new pair of values made so far, for later dots to share
+            tuples.append(tuple(values[-1 - (m % len(values))] for m in (i, j)))
+    root = engine.sum(values[2:] or values)
+    order = backward_order(root)
+    position = {id(v): n for n, v in enumerate(order)}
+    assert len(position) == len(order) and order[0] is root
+    for v in order:
+        for x in v.inputs:
+            assert position[id(x)] > position[id(v)]  # every consumer before its inputs
+    expected = set()  # every value root depends on, found the slow way
+    todo = [root]
+    while todo:
+        v = todo.pop()
+        if id(v) not in expected:
+            expected.add(id(v))
+            todo.extend(v.inputs)
+    assert set(position) == expected
+
 def test_backward_steps_fill_grads_one_node_at_a_time():
     x, w = Value(2.0, "x"), Value(-1.0, "w", param=True)
     y = (w * x + 1).sigmoid()
