@@ -285,6 +285,7 @@ def demo_page(demo, steps, pictures, *, index_href=None):
         crumb = f'<a href="{escape(index_href)}">chainrule · all demos</a>'
     sections = "\n".join(_step(k, len(steps), step, picture)
                          for k, (step, picture) in enumerate(zip(steps, pictures), 1))
+    esc = ', <kbd>Esc</kbd> closes the full graph' if 'class="full"' in sections else ""
     body = f"""<header><div class="column">
 <p class="crumb">{crumb}</p>
 <h1>{escape(demo.title)}</h1>
@@ -299,7 +300,7 @@ def demo_page(demo, steps, pictures, *, index_href=None):
 <main class="column">
 {sections}
 </main>
-<footer class="column">Keys: <kbd>←</kbd> back, <kbd>→</kbd> next, <kbd>Esc</kbd> closes the full graph.
+<footer class="column">Keys: <kbd>←</kbd> back, <kbd>→</kbd> next{esc}.
 Every number in the engine column was computed by chainrule when this page was made.</footer>
 <script>{SCRIPT}</script>"""
     return _page(f"{demo.title} · chainrule", body)
@@ -374,7 +375,8 @@ def _step(k, n, step, picture):
 
 
 def _graph(k, picture):
-    """The step's graph: its chain rule as text, the part that reads here, the whole one click away."""
+    """The step's graph: its chain rule as text, the part that reads here, the whole one click away
+    (when the part is not the whole)."""
     parts = []
     if picture.caption:
         parts.append('<div class="chain">' + "".join(f"<p>{escape(line)}</p>" for line in picture.caption) + "</div>")
@@ -385,6 +387,8 @@ def _graph(k, picture):
     hint = "Point at a box or an edge to read it; click or tap a value to light up its paths to the root."
     parts.append(f'<figure class="graph">{_readable_svg(_inline_svg(picture.shown, f"s{k}-"))}{shown}'
                  f'<div class="info">{hint}</div></figure>')
+    if picture.shown == picture.full:  # the whole graph is what the figure shows: no second copy
+        return "\n".join(parts)
     parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'
                  '<div class="tools"><button type="button" class="fit">Fit</button>'
                  '<button type="button" class="out" aria-label="zoom out">−</button>'

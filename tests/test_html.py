@@ -74,7 +74,8 @@ def test_the_page_parses_and_holds_every_step():
     assert "0.0214" in text and "✓" in text and "The tutorial leaves out the error factor." in text
     assert '<td class="mark">note</td>' in html and "✗" not in text  # explained, not marked wrong
     assert len(page.ids) == len(set(page.ids)), "ids must be unique across the inlined SVGs"
-    assert sum(tag == "svg" for tag, _ in page.tags) == 5  # two graphs, each as shown and full size; a loss chart
+    # two small graphs, each once (what the figure shows is the whole graph: no pan-and-zoom copy); a loss chart
+    assert sum(tag == "svg" for tag, _ in page.tags) == 3 and "Full graph" not in html and "<kbd>Esc</kbd>" not in html
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html
 
 
@@ -359,6 +360,7 @@ def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser,
 def test_the_full_graph_pans_zooms_and_fits(browser, tmp_path):
     demo = neuron_demo()
     written = write_demo(demo, demo.build(), tmp_path, html=True)
+    assert "<kbd>Esc</kbd> closes the full graph" in written.page.read_text(encoding="utf-8")
     browser.open(written.page)
     browser.click("details.full > summary")
     browser.send("Runtime.evaluate", expression="new Promise(done => setTimeout(done, 50))", awaitPromise=True)
