@@ -2,13 +2,13 @@
 from .compile import compile  # engine.compile(fn): record once, replay on floats
 from .gradcheck import GradReport, gradcheck
 from .primitives import PRIMITIVES, Primitive
-from .value import DomainError, Value, backward_order, backward_steps, dot, no_grad
+from .value import DivisionByZero, DomainError, Value, backward_order, backward_steps, dot, no_grad
 from .value import sum_values as sum  # engine.sum(values): one node with many inputs
 
 # `sum` and `compile` stay attributes (engine.sum, engine.compile), out of __all__: `import *` must
 # not shadow the builtins.
 __all__ = ["Value", "no_grad", "gradcheck", "GradReport", "draw", "dot", "backward_order", "backward_steps",
-           "PRIMITIVES", "Primitive", "DomainError"]
+           "PRIMITIVES", "Primitive", "DomainError", "DivisionByZero"]
 
 
 def draw(root, highlight=None, rankdir="LR", max_nodes=800, digits=4, group=None):

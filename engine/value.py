@@ -13,7 +13,7 @@ from .primitives import PRIMITIVES
 
 P = PRIMITIVES
 INPUT, PARAM, CONST = P["input"], P["param"], P["const"]
-POW, POWC, SUM, DOT = P["pow"], P["powc"], P["sum"], P["dot"]
+POW, POWC, SUM, DOT, DIV = P["pow"], P["powc"], P["sum"], P["dot"], P["div"]
 
 # thread id -> how many `with no_grad():` blocks are open in it. Empty (the usual case), ops
 # pay one truth test for it; only while some thread is inside no_grad do they ask whose it is.
@@ -26,6 +26,11 @@ WEIGHTED = object()  # dot: _a is (ws, xs, bias), the weights and the inputs as 
 
 class DomainError(ValueError):
     """An op given an input outside its domain: log(0), sqrt(-1), 1 / 0, (-2) ** Value(0.5)."""
+
+
+class DivisionByZero(DomainError, ZeroDivisionError):
+    """x / 0 or 0 ** -1: a DomainError that `except ZeroDivisionError` catches too, as it would
+    for the same floats."""
 
 
 class Value:
@@ -244,13 +249,14 @@ def _apply(op, operands):
     inputs = tuple(x if type(x) is Value else constant(x) for x in operands)
     xs = [x.data for x in inputs]
     if op.domain is not None and not op.domain[0](*xs):
-        raise DomainError(f"{_show(op, xs)}: {op.domain[1]}")
+        raise (DivisionByZero if op is DIV else DomainError)(f"{_show(op, xs)}: {op.domain[1]}")
     try:
         data = op.forward(*xs)
     except OverflowError:
         data = math.inf
     except (ArithmeticError, ValueError) as e:  # an edge of the domain its test does not name
-        raise DomainError(f"{_show(op, xs)} failed: {e}") from None
+        error = DivisionByZero if isinstance(e, ZeroDivisionError) else DomainError
+        raise error(f"{_show(op, xs)} failed: {e}") from None
     if not math.isfinite(data):
         raise ValueError(f"{_show(op, xs)} overflows a float (largest: about 1.8e308)")
     if op.arity is not None:

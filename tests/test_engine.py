@@ -335,6 +335,19 @@ def test_bad_input_raises_a_clear_error(make, error, words):
         assert word in str(caught.value)
 
 
+@pytest.mark.parametrize("make, by_zero", [
+    (lambda: Value(1.0) / 0, True), (lambda: 1 / Value(0.0), True), (lambda: Value(0.0) ** -1, True),
+    (lambda: Value(0.0).log(), False), (lambda: Value(-1.0).sqrt(), False), (lambda: Value(-8.0) ** (1 / 3), False),
+])
+def test_a_division_by_zero_is_caught_as_the_same_floats_would_be(make, by_zero):
+    """Every op outside its domain raises DomainError (a ValueError); where Python's floats
+    raise ZeroDivisionError (1.0 / 0, 0.0 ** -1), `except ZeroDivisionError` catches ours too."""
+    with pytest.raises(DomainError) as caught:
+        make()
+    assert isinstance(caught.value, ZeroDivisionError) is by_zero
+    assert isinstance(caught.value, engine.DivisionByZero) is by_zero
+
+
 def test_gradcheck_catches_a_wrong_derivative(monkeypatch):
     tanh = PRIMITIVES["tanh"]
     assert gradcheck(lambda x: x.tanh(), 0.3)
