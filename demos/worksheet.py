@@ -47,6 +47,7 @@ table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 .blanks tr.path td { border-top: none; padding: 10px 0 0; font-weight: 600; }
 .blanks td.k, .blanks td.where { color: var(--soft); }
 .blanks td.ask { text-align: right; }
+.factor { white-space: nowrap; }
 .blank { display: inline-block; width: 7em; border-bottom: 1px solid var(--ink); height: 1.2em; }
 .key { break-before: page; page-break-before: always; margin-top: 36px; }
 .key .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0 14px; }
@@ -148,7 +149,8 @@ def _blanks(k, values, chain):
             shown = question.path
             rows.append(f'<tr class="path"><td colspan="4">Path {shown + 1} of {len(chain.paths)}: '
                         f"{escape(chain.describe_path(chain.paths[shown]))}</td></tr>")
-        rows.append(f'<tr><td class="k">{n}.</td><td class="where">{escape(question.where)}</td>'
+        where = escape(question.where) if question.kind == "local" else _factors(question.where)
+        rows.append(f'<tr><td class="k">{n}.</td><td class="where">{where}</td>'
                     f'<td class="ask math">{escape(question.ask)} =</td>'
                     '<td class="fill"><span class="blank"></span></td></tr>')
     return (f'<section class="variant" data-variant="{k}">'
@@ -158,11 +160,16 @@ def _blanks(k, values, chain):
             f'</colgroup>{"".join(rows)}</table></section>')
 
 
+def _factors(product):
+    """'∂y/∂u2 × ∂u2/∂u1' as HTML whose lines break only between factors, never inside ∂u2/∂u1."""
+    return " × ".join(f'<span class="factor">{escape(factor)}</span>' for factor in product.split(" × "))
+
+
 def _key(k, values, chain):
     rows = []
     for n, question in enumerate(chain.questions, 1):
         rows.append(f'<tr data-kind="{question.kind}" data-exact="{question.exact!r}"><td class="k">{n}.</td>'
-                    f'<td class="math">{escape(question.where if question.kind == "product" else question.ask)}</td>'
+                    f'<td class="math">{_factors(question.where) if question.kind == "product" else escape(question.ask)}</td>'
                     f'<td class="value math">{_key_number(question.exact)}</td></tr>')
     return (f'<section class="variant" data-variant="{k}" data-values="{escape(json.dumps(values))}">'
             f'<h2>Variant {k}</h2><p class="given math">{escape(_given(values))}</p>'

@@ -289,6 +289,9 @@ def test_the_worksheet_is_self_contained_printable_and_reproducible():
     assert html == worksheet("tanh(w*x + b)", {"x": 0.5, "w": -2.0, "b": 1.0}, "w", variants=2, seed=11)
     assert html != worksheet("tanh(w*x + b)", {"x": 0.5, "w": -2.0, "b": 1.0}, "w", variants=2, seed=12)
     assert "--variants 2 --seed 11" in html and html.count('class="blank"') == 2 * 4
+    # the chain rule's line breaks between factors, never inside one ("∂u2/" | "∂u1")
+    assert '<span class="factor">∂u2/∂u1</span> × <span class="factor">∂u1/∂w</span>' in html
+    assert ".factor { white-space: nowrap; }" in CSS
 
 
 def test_the_worksheet_from_the_command_line(monkeypatch, capsys, tmp_path):
