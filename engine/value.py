@@ -13,7 +13,7 @@ from .primitives import PRIMITIVES
 
 P = PRIMITIVES
 INPUT, PARAM, CONST = P["input"], P["param"], P["const"]
-POW, POWC, SUM, DOT, DIV = P["pow"], P["powc"], P["sum"], P["dot"], P["div"]
+POW, POWC, SUM, DOT = P["pow"], P["powc"], P["sum"], P["dot"]
 
 # thread id -> how many `with no_grad():` blocks are open in it. Empty (the usual case), ops
 # pay one truth test for it; only while some thread is inside no_grad do they ask whose it is.
@@ -29,8 +29,8 @@ class DomainError(ValueError):
 
 
 class DivisionByZero(DomainError, ZeroDivisionError):
-    """x / 0 or 0 ** -1: a DomainError that `except ZeroDivisionError` catches too, as it would
-    for the same floats."""
+    """Where Python's floats raise ZeroDivisionError (x / 0, 0 ** -1): a DomainError that
+    `except ZeroDivisionError` catches too."""
 
 
 class Value:
@@ -248,15 +248,16 @@ def _apply(op, operands):
             raise TypeError(f"{op.name} takes Values or real numbers, not {type(x).__name__} {x!r}")
     inputs = tuple(x if type(x) is Value else constant(x) for x in operands)
     xs = [x.data for x in inputs]
-    if op.domain is not None and not op.domain[0](*xs):
-        raise (DivisionByZero if op is DIV else DomainError)(f"{_show(op, xs)}: {op.domain[1]}")
+    refused = op.domain is not None and not op.domain[0](*xs)  # the row says what it needs
     try:
         data = op.forward(*xs)
     except OverflowError:
         data = math.inf
-    except (ArithmeticError, ValueError) as e:  # an edge of the domain its test does not name
+    except (ArithmeticError, ValueError) as e:  # the floats refuse too: a ZeroDivisionError stays one
         error = DivisionByZero if isinstance(e, ZeroDivisionError) else DomainError
-        raise error(f"{_show(op, xs)} failed: {e}") from None
+        raise error(f"{_show(op, xs)}: {op.domain[1]}" if refused else f"{_show(op, xs)} failed: {e}") from None
+    if refused:  # where the floats give an answer all the same: (-8.0) ** (1/3) is complex
+        raise DomainError(f"{_show(op, xs)}: {op.domain[1]}")
     if not math.isfinite(data):
         raise ValueError(f"{_show(op, xs)} overflows a float (largest: about 1.8e308)")
     if op.arity is not None:
