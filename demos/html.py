@@ -285,7 +285,7 @@ def demo_page(demo, steps, pictures, *, index_href=None):
         crumb = f'<a href="{escape(index_href)}">chainrule · all demos</a>'
     sections = "\n".join(_step(k, len(steps), step, picture)
                          for k, (step, picture) in enumerate(zip(steps, pictures), 1))
-    esc = ', <kbd>Esc</kbd> closes the full graph' if 'class="full"' in sections else ""
+    esc = ', <kbd>Esc</kbd> closes the full graph' if any(p and p.omitted for p in pictures) else ""
     body = f"""<header><div class="column">
 <p class="crumb">{crumb}</p>
 <h1>{escape(demo.title)}</h1>
@@ -387,7 +387,7 @@ def _graph(k, picture):
     hint = "Point at a box or an edge to read it; click or tap a value to light up its paths to the root."
     parts.append(f'<figure class="graph">{_readable_svg(_inline_svg(picture.shown, f"s{k}-"))}{shown}'
                  f'<div class="info">{hint}</div></figure>')
-    if picture.shown == picture.full:  # the whole graph is what the figure shows: no second copy
+    if not picture.omitted:  # the figure shows the whole graph: no second copy
         return "\n".join(parts)
     parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'
                  '<div class="tools"><button type="button" class="fit">Fit</button>'

@@ -310,6 +310,20 @@ def neuron_demo():
                 lambda: [Step("The chain rule for w1", "Follow the red path.", graph=draw(y, highlight=w1))])
 
 
+def network_demo():
+    """A drawing too big to read whole: a 2-4-4-1 network's loss, w1 highlighted, so the step
+    shows the part about w1 and the whole graph waits in the pan-and-zoom viewer."""
+    from chainrule.engine import draw
+    from chainrule.nn import MLP
+
+    model = MLP(2, [4, 4, 1], seed=0).label_parameters()
+    loss = ((model([0.5, -1.0]) - 1.0) ** 2).named("L")
+    loss.backward()
+    w1 = model.parameters()[0]
+    return Demo("network", "A 2-4-4-1 network", "002", "its loss",
+                lambda: [Step("The chain rule for w1", "Follow the red path.", graph=draw(loss, highlight=w1))])
+
+
 def centre(browser, selector):
     return browser.js(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
                       ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
@@ -357,8 +371,14 @@ def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser,
     assert browser.problems() == []
 
 
+def test_a_step_that_shows_its_whole_graph_carries_no_second_copy(tmp_path):
+    for demo, copies in ((neuron_demo(), 1), (network_demo(), 2)):
+        page = write_demo(demo, demo.build(), tmp_path / demo.name, html=True).page.read_text(encoding="utf-8")
+        assert page.count("<svg") == copies and (copies == 2) == ("<kbd>Esc</kbd>" in page), demo.name
+
+
 def test_the_full_graph_pans_zooms_and_fits(browser, tmp_path):
-    demo = neuron_demo()
+    demo = network_demo()
     written = write_demo(demo, demo.build(), tmp_path, html=True)
     assert "<kbd>Esc</kbd> closes the full graph" in written.page.read_text(encoding="utf-8")
     browser.open(written.page)
