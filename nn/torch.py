@@ -11,9 +11,8 @@
 torch is imported only inside these functions: `import chainrule.nn` never loads it.
 """
 import math
-from functools import reduce
 
-from ..engine import backward_order
+from ..engine import PRIMITIVES, backward_order
 from ..engine.formula import describe
 
 RTOL = 1e-9  # torch_check flags a grad that differs from torch's by more than this, relative ...
@@ -23,22 +22,15 @@ ATOL = 1e-12  # ... or by more than this, absolute (for grads near 0)
 def torch_ops(torch):
     """{primitive name: its torch function}, one for every op row of engine.PRIMITIVES.
 
-    The n-ary ops add left to right as the engine does, so both sides compute the same floats.
-    A powc exponent is a number, not a variable: torch gets it detached (the engine's local
+    sum and dot are the table's own forwards (written with + and *, which tensors take): they
+    add left to right as the engine does, so both sides compute the same floats. A powc
+    exponent is a number, not a variable: torch gets it detached (the engine's local
     derivative for it is 0 too).
     """
-    def add_all(*xs):
-        return reduce(torch.add, xs)
-
-    def dot(*args):
-        n = len(args) // 2
-        total = add_all(*map(torch.mul, args[:n], args[n:2 * n]))
-        return total + args[-1] if len(args) % 2 else total
-
     return {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "neg": torch.neg,
             "powc": lambda a, n: torch.pow(a, n.detach()), "pow": torch.pow, "exp": torch.exp, "log": torch.log,
             "sqrt": torch.sqrt, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "abs": torch.abs,
-            "sum": add_all, "dot": dot}
+            "sum": PRIMITIVES["sum"].forward, "dot": PRIMITIVES["dot"].forward}
 
 
 def to_torch(model):
