@@ -19,7 +19,8 @@ class Primitive:
     """One row of the table.
 
     name        how the op is known: `v.op.name`, the parser's function name
-    symbol      what a drawing writes in the op's node, and a formula between or before operands
+    symbol      how a formula writes the op, between or before its operands, and what a drawing
+                writes in the op's node (where * is printed ×)
     forward     floats -> float
     local       (out, *inputs) -> tuple of d out / d input, floats in and out
     rule        the local derivatives as a reader would write them
