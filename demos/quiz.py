@@ -30,7 +30,7 @@ from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
-from ..engine.formula import describe
+from ..engine.formula import describe, number
 from ..engine.primitives import PRIMITIVES
 from ..engine.value import backward_order
 
@@ -421,8 +421,8 @@ def _nth(head, index):
 
 
 def _number(x, digits=6):
-    """A number as a learner reads it: 6 significant digits, no trailing zeros, -0 as 0."""
-    return f"{x + 0.0:.{digits}g}"
+    """A number as a learner reads it: engine.formula.number, with 6 significant digits rather than 4."""
+    return number(x, digits)
 
 
 PROG = "chainrule quiz"

@@ -1,12 +1,29 @@
-"""describe(v): a node as the formula that made it (`w1*x1 + w2*x2 + b1`), for text and captions.
+"""describe(v): a node as the formula that made it (`w1*x1 + w2*x2 + b1`), for text and captions;
+number(x): a float as the drawings, the walkthrough and the quiz write it (`-0.952`, `1.5e-7`).
 
 How an op is written comes from its row in the table: an operator between its operands (or
 before its one operand) with its precedence deciding the parentheses, anything else as a call.
 """
+import math
+
 from .primitives import PRIMITIVES
 
 ATOM = 99  # a name, a number or a call: never needs parentheses
 NEGATIVE = PRIMITIVES["neg"].precedence  # a negative number reads like unary minus: (-2)**x
+
+
+def number(x, digits=4):
+    """x with `digits` significant digits, no trailing zeros: -0.952, 0.02147, 2, 1.5e-7; -0 as 0."""
+    x = float(x)
+    if x == 0.0:
+        return "0"
+    if not math.isfinite(x):
+        return str(x)
+    shown = f"{x:.{digits}g}"
+    if "e" in shown:
+        mantissa, exponent = shown.split("e")
+        shown = f"{mantissa}e{int(exponent)}"
+    return shown
 
 
 def describe(v, digits=4):

@@ -4,13 +4,13 @@ Ids: `v<i>` is value i's box (or its neuron's box), `op<i>` the op that made val
 is the value's position in backward order. Every box and edge has a tooltip (its formula and
 role; local × upstream = contribution), which Graphviz writes into the SVG as a link title.
 """
-import math
 import os
 import re
 
 import graphviz
 from graphviz import nohtml
 
+from ..formula import number
 from .caption import TIMES, chain_rule
 
 FILL = {"param": "#FFE1BD", "input": "#D5E6F8", "value": "#FFFFFF", "root": "#D9F0D3",
@@ -24,19 +24,6 @@ ROLES = {"param": "a parameter: training changes it", "input": "an input you giv
          "const": "a number written in the expression"}
 SIGNS = {"*": "×"}  # how an op circle writes a symbol the formulas write as code
 
-
-def number(x, digits=4):
-    """x with `digits` significant digits, no trailing zeros: -0.952, 0.02147, 2, 1.5e-7."""
-    x = float(x)
-    if x == 0.0:
-        return "0"
-    if not math.isfinite(x):
-        return str(x)
-    shown = f"{x:.{digits}g}"
-    if "e" in shown:
-        mantissa, exponent = shown.split("e")
-        shown = f"{mantissa}e{int(exponent)}"
-    return shown
 
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
