@@ -30,7 +30,7 @@ from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
-from ..engine.formula import describe, number
+from ..engine.formula import ATOM, describe, number, write
 from ..engine.primitives import PRIMITIVES
 from ..engine.value import backward_order
 
@@ -100,14 +100,9 @@ class Chain:
         return [f"{name:<{name_width}} = {formula:<{formula_width}} = {value}" for name, formula, value in rows]
 
     def formula(self, v):
-        """v one step back, in the names of its inputs: 'w*x', 'u1 + b', 'tanh(u2)'."""
-        args = [self.names[x] for x in v.inputs]
-        op = v.op
-        if op.name == "neg":
-            return f"-{args[0]}"
-        if len(args) == 2 and not op.symbol.isalpha():
-            return (f" {op.symbol} " if op.name in ("add", "sub") else op.symbol).join(args)
-        return f"{op.symbol}({', '.join(args)})"
+        """v one step back, in the names of its inputs: 'w*x', 'u1 + b', 'tanh(u2)', as describe() writes
+        the op. Every name is an atom: a label, u1, a number (a negative one in parentheses)."""
+        return write(v.op, [(self.names[x], ATOM) for x in v.inputs])[0]
 
     def describe_path(self, path):
         """'y ← u2 ← u1 ← w', and 'x (second)' where a step uses its input twice (u1 = x*x)."""

@@ -9,7 +9,7 @@ value comes before the values it was made from. Those numbers are also the DOT i
 """
 import math
 
-from ..formula import describe
+from ..formula import ATOM, NEGATIVE, describe, precedence, write
 from ..primitives import PRIMITIVES
 from ..value import backward_order
 
@@ -64,14 +64,20 @@ class Snapshot:
         return f"{self.ops[i].symbol}(…)" if self.inputs[i] else f"{self.data[i]:.4g}"
 
     def made_of(self, i):
-        """How value i was made, one op deep, its inputs by name: `sigmoid(w1*x1 + b1)`, `(1 - y)**2`."""
-        symbol, inputs = self.ops[i].symbol, self.inputs[i]
-        infix = len(inputs) == 2 and not symbol.isalpha()
-        names = [f"({self.name(x)})" if infix and self.inputs[x] and not self.labels[x] else self.name(x)
-                 for x in inputs]
-        if infix:
-            return names[0] + (symbol if "*" in symbol else f" {symbol} ") + names[1]
-        return f"{symbol}({', '.join(names)})"
+        """How value i was made, one op deep, its inputs by name: `sigmoid(w1*x1 + b1)`, `(1 - y)**2`,
+        the op written as describe() writes it (formula.write)."""
+        return write(self.ops[i], [self._operand(x) for x in self.inputs[i]])[0]
+
+    def _operand(self, x):
+        """(name, precedence) of value x as formula.write takes an operand: a label or a role holds
+        together; a formula (`w*x + b`, or one cut short, `-(…)`) binds as its op; a number as
+        describe() writes it."""
+        name = self.name(x)
+        if self.labels[x] or x in self.roles:
+            return name, ATOM
+        if not self.inputs[x]:
+            return name, NEGATIVE if self.data[x] < 0.0 else ATOM
+        return name, precedence(self.ops[x])
 
     def find(self, wanted):
         """The index of the value `highlight=` names: a Value of this graph, or the label of exactly one.
