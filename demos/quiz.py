@@ -31,11 +31,8 @@ from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
 from ..engine.formula import ATOM, describe, number, write
-from ..engine.primitives import PRIMITIVES
 from ..engine.value import backward_order
 
-# the factor learners most often leave out: the table's activations (tanh, sigmoid, relu)
-ACTIVATIONS = tuple(op.name for op in PRIMITIVES.values() if op.kind == "activation")
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
 TRIES = 2
 ORDINALS = ("first", "second", "third", "fourth")
@@ -329,10 +326,11 @@ def _agrees(typed, value):
 
 
 def _activations(chain, paths):
+    """The activations (the factor learners most often leave out) on these paths, each once, in path order."""
     seen = []
     for k in paths:
         for head, _ in chain.paths[k]:
-            if head.op.name in ACTIVATIONS and head not in seen:
+            if head.op.kind == "activation" and head not in seen:
                 seen.append(head)
     return seen
 
