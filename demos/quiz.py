@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
 from ..engine.formula import ATOM, describe, number, write
-from ..engine.value import backward_order
+from ..engine.value import backward_order, find
 
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
 TRIES = 2
@@ -67,7 +67,8 @@ class Chain:
         from .parts import derivative  # here, so that `chainrule list` (which builds the parser) stays lean
 
         order = backward_order(root)
-        self.root, self.wrt = root, _find(wrt, order)
+        position = {id(v): i for i, v in enumerate(order)}  # find() resolves wrt= as draw() does highlight=
+        self.root, self.wrt = root, order[find(wrt, [v.label for v in order], position, "wrt", "the output")]
         if self.wrt is root:
             raise ValueError("d out / d out is 1: choose a value the output was computed from")
         paths_below = _count_paths(order, self.wrt)
@@ -343,19 +344,6 @@ def _proper_subsets(n):
 def _local(head, index):
     """d head / d head.inputs[index], from the table of primitives (what backward() multiplies by)."""
     return head.op.local(head.data, *(x.data for x in head.inputs))[index]
-
-
-def _find(wrt, order):
-    if isinstance(wrt, str):
-        found = [v for v in order if v.label == wrt]
-        if len(found) != 1:
-            named = sorted({v.label for v in order if v.label})
-            raise ValueError(f"wrt={wrt!r}: {'no value' if not found else 'more than one value'} has that label "
-                             f"(the labels: {', '.join(named) or 'none'})")
-        return found[0]
-    if not any(v is wrt for v in order):
-        raise ValueError(f"wrt={wrt!r} is not in the graph of the output")
-    return wrt
 
 
 def _count_paths(order, wrt):

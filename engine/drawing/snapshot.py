@@ -11,7 +11,7 @@ import math
 
 from ..formula import ATOM, NEGATIVE, describe, precedence, write
 from ..primitives import PRIMITIVES
-from ..value import backward_order
+from ..value import backward_order, find
 
 ACTIVATIONS = frozenset(op.name for op in PRIMITIVES.values() if op.kind == "activation")  # from the table
 FORMULA_SIZE = 16  # values a formula may spell out before a value is named by its op alone
@@ -80,19 +80,11 @@ class Snapshot:
         return name, precedence(self.ops[x])
 
     def find(self, wanted):
-        """The index of the value `highlight=` names: a Value of this graph, or the label of exactly one.
+        """The index of the value `highlight=` names: a Value of this graph, or the label of exactly one
+        (engine.value.find, which the quiz's wrt= uses too).
 
         Called while the root is alive (in draw()), so an id names one Value of the graph."""
-        if isinstance(wanted, str):
-            found = [i for i, label in enumerate(self.labels) if label == wanted]
-            if len(found) != 1:
-                how = "no value" if not found else f"{len(found)} values"
-                raise ValueError(f"draw: highlight={wanted!r}: {how} in this graph has that label; "
-                                 f"pass the Value itself")
-            return found[0]
-        if id(wanted) not in self.position:
-            raise ValueError(f"draw: highlight={wanted!r} is not part of the graph of {self.name(0)}")
-        return self.position[id(wanted)]
+        return find(wanted, self.labels, self.position, "draw: highlight", self.name(0))
 
     def reaching(self, target):
         """The values on some path from the root down to target (those that depend on it), target included."""
