@@ -20,8 +20,6 @@ QUIET = "#B8B8B8"  # edges from constants: they carry nothing worth reading
 HIGHLIGHT = "#D62728"
 FONT = "Helvetica"
 SIZES = {"value": 12, "edge": 11, "caption": 13}  # points; a page shows them at 4/3 px each and smaller
-ROLES = {"param": "a parameter: training changes it", "input": "an input you give",
-         "const": "a number written in the expression"}
 SIGNS = {"*": "×"}  # how an op circle writes a symbol the formulas write as code
 
 
@@ -176,7 +174,8 @@ class Writer:
         if i == 0:
             lines.append("the value drawn: backward() starts here")
         else:
-            lines.append(ROLES.get(kind, "an intermediate value, computed in the forward pass"))
+            op = g.ops[i]  # a leaf's row says what it is: "a parameter that training changes"
+            lines.append(op.rule if op.kind == "leaf" else "an intermediate value, computed in the forward pass")
         numbers = f"data {num(g.data[i])}"
         if self.with_grads and kind != "const":
             numbers += f", grad {num(g.grads[i])}"
