@@ -1,6 +1,7 @@
 """What the demos share: labelled values, numbers written short, a derivative by a fresh backward,
 a network's forward pass with its nodes named, and gradient descent one step at a time."""
 from ..engine import Value, backward_order
+from ..engine.formula import number as fmt  # a float for the step text, as the drawings write it: -0 as 0
 from ..nn import SGD
 
 
@@ -12,11 +13,6 @@ def params(names, values):
 def inputs(names, values):
     """Labelled inputs, e.g. inputs("x1 x2", [2, 3])."""
     return [Value(v, label=name) for name, v in zip(names.split(), values)]
-
-
-def fmt(x, digits=4):
-    """A float for the step text: `digits` significant figures, no trailing noise."""
-    return f"{x:.{digits}g}"
 
 
 def zero_grads(root):

@@ -30,12 +30,9 @@ from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
-from ..engine.formula import describe
-from ..engine.primitives import PRIMITIVES
-from ..engine.value import backward_order
+from ..engine.formula import ATOM, describe, number, write
+from ..engine.value import backward_order, find
 
-# the factor learners most often leave out: the table's activations (tanh, sigmoid, relu)
-ACTIVATIONS = tuple(op.name for op in PRIMITIVES.values() if op.kind == "activation")
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
 TRIES = 2
 ORDINALS = ("first", "second", "third", "fourth")
@@ -70,7 +67,8 @@ class Chain:
         from .parts import derivative  # here, so that `chainrule list` (which builds the parser) stays lean
 
         order = backward_order(root)
-        self.root, self.wrt = root, _find(wrt, order)
+        position = {id(v): i for i, v in enumerate(order)}  # find() resolves wrt= as draw() does highlight=
+        self.root, self.wrt = root, order[find(wrt, [v.label for v in order], position, "wrt", "the output")]
         if self.wrt is root:
             raise ValueError("d out / d out is 1: choose a value the output was computed from")
         paths_below = _count_paths(order, self.wrt)
@@ -100,14 +98,9 @@ class Chain:
         return [f"{name:<{name_width}} = {formula:<{formula_width}} = {value}" for name, formula, value in rows]
 
     def formula(self, v):
-        """v one step back, in the names of its inputs: 'w*x', 'u1 + b', 'tanh(u2)'."""
-        args = [self.names[x] for x in v.inputs]
-        op = v.op
-        if op.name == "neg":
-            return f"-{args[0]}"
-        if len(args) == 2 and not op.symbol.isalpha():
-            return (f" {op.symbol} " if op.name in ("add", "sub") else op.symbol).join(args)
-        return f"{op.symbol}({', '.join(args)})"
+        """v one step back, in the names of its inputs: 'w*x', 'u1 + b', 'tanh(u2)', as describe() writes
+        the op. Every name is an atom: a label, u1, a number (a negative one in parentheses)."""
+        return write(v.op, [(self.names[x], ATOM) for x in v.inputs])[0]
 
     def describe_path(self, path):
         """'y ← u2 ← u1 ← w', and 'x (second)' where a step uses its input twice (u1 = x*x)."""
@@ -334,10 +327,11 @@ def _agrees(typed, value):
 
 
 def _activations(chain, paths):
+    """The activations (the factor learners most often leave out) on these paths, each once, in path order."""
     seen = []
     for k in paths:
         for head, _ in chain.paths[k]:
-            if head.op.name in ACTIVATIONS and head not in seen:
+            if head.op.kind == "activation" and head not in seen:
                 seen.append(head)
     return seen
 
@@ -350,19 +344,6 @@ def _proper_subsets(n):
 def _local(head, index):
     """d head / d head.inputs[index], from the table of primitives (what backward() multiplies by)."""
     return head.op.local(head.data, *(x.data for x in head.inputs))[index]
-
-
-def _find(wrt, order):
-    if isinstance(wrt, str):
-        found = [v for v in order if v.label == wrt]
-        if len(found) != 1:
-            named = sorted({v.label for v in order if v.label})
-            raise ValueError(f"wrt={wrt!r}: {'no value' if not found else 'more than one value'} has that label "
-                             f"(the labels: {', '.join(named) or 'none'})")
-        return found[0]
-    if not any(v is wrt for v in order):
-        raise ValueError(f"wrt={wrt!r} is not in the graph of the output")
-    return wrt
 
 
 def _count_paths(order, wrt):
@@ -421,8 +402,8 @@ def _nth(head, index):
 
 
 def _number(x, digits=6):
-    """A number as a learner reads it: 6 significant digits, no trailing zeros, -0 as 0."""
-    return f"{x + 0.0:.{digits}g}"
+    """A number as a learner reads it: engine.formula.number, with 6 significant digits rather than 4."""
+    return number(x, digits)
 
 
 PROG = "chainrule quiz"

@@ -17,6 +17,7 @@ import random
 import shlex
 from html import escape
 
+from ..engine.formula import number
 from .expr import parse
 from .quiz import MAX_PATHS, Chain
 
@@ -178,5 +179,5 @@ def _key(k, values, chain):
 
 def _key_number(x):
     """x to DIGITS significant digits, trailing zeros kept unless x is exactly that short (1, -1.5)."""
-    short = f"{x + 0.0:.{DIGITS}g}"
+    short = number(x, DIGITS)
     return short if float(short) == x else f"{x:#.{DIGITS}g}"

@@ -1,12 +1,31 @@
-"""describe(v): a node as the formula that made it (`w1*x1 + w2*x2 + b1`), for text and captions.
+"""describe(v): a node as the formula that made it (`w1*x1 + w2*x2 + b1`), for text and captions;
+write(op, operands): one op over operands already written, for the drawings and the quiz, which
+name an op's inputs their own way (`u1 + b`); number(x): a float as the drawings, the walkthrough
+and the quiz write it (`-0.952`, `1.5e-7`).
 
 How an op is written comes from its row in the table: an operator between its operands (or
 before its one operand) with its precedence deciding the parentheses, anything else as a call.
 """
+import math
+
 from .primitives import PRIMITIVES
 
 ATOM = 99  # a name, a number or a call: never needs parentheses
 NEGATIVE = PRIMITIVES["neg"].precedence  # a negative number reads like unary minus: (-2)**x
+
+
+def number(x, digits=4):
+    """x with `digits` significant digits, no trailing zeros: -0.952, 0.02147, 2, 1.5e-7; -0 as 0."""
+    x = float(x)
+    if x == 0.0:
+        return "0"
+    if not math.isfinite(x):
+        return str(x)
+    shown = f"{x:.{digits}g}"
+    if "e" in shown:
+        mantissa, exponent = shown.split("e")
+        shown = f"{mantissa}e{int(exponent)}"
+    return shown
 
 
 def describe(v, digits=4):
@@ -39,7 +58,17 @@ def _write(v, operands, digits):
         return v.label, ATOM
     if not operands:
         return f"{v.data:.{digits}g}", NEGATIVE if v.data < 0.0 else ATOM
-    op = v.op
+    return write(v.op, operands)
+
+
+def write(op, operands):
+    """(text, precedence) of op applied to operands given as (text, precedence): `w*x + b`, `-(a + b)`,
+    `tanh(u2)`. describe() writes every op so; the drawings and the quiz, which name an op's inputs
+    their own way, call it with those names, so that one graph is written one way.
+
+    A name (a label, or what a drawing or the quiz calls an unlabelled value: u1, h1) and a call
+    are ATOM; a formula written out binds as its op (`precedence(op)`); a negative number as NEGATIVE.
+    """
     if op.kind != "operator":
         return f"{op.symbol}({', '.join(text for text, _ in operands)})", ATOM
     prec = op.precedence
@@ -48,6 +77,11 @@ def _write(v, operands, digits):
     (left, right), right_to_left = operands, op.symbol == "**"  # Python groups ** from the right
     joint = f" {op.symbol} " if prec == 1 else op.symbol  # spaces around + and - only, as PEP 8 writes
     return _grouped(left, prec, tight=right_to_left) + joint + _grouped(right, prec, tight=not right_to_left), prec
+
+
+def precedence(op):
+    """How tightly the formula op writes holds together: an operator's precedence, ATOM for a call."""
+    return op.precedence if op.kind == "operator" else ATOM
 
 
 def _grouped(operand, prec, tight):

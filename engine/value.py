@@ -432,6 +432,26 @@ def backward_order(root):
     return order
 
 
+def find(wanted, labels, position, what, graph):
+    """The index of `wanted` among a graph's values, numbered by position ({id(value): index}) and
+    labelled `labels`: a Value of the graph, or the label of exactly one. draw()'s highlight= and
+    the quiz's wrt= take a value so.
+
+    Otherwise ValueError, its message starting `what=wanted` ("draw: highlight='w9'", "wrt='q'");
+    `graph` names the graph there (its root's name, "the output"). Call it while the graph is
+    alive, so that an id names one of its Values.
+    """
+    if isinstance(wanted, str):
+        found = [i for i, label in enumerate(labels) if label == wanted]
+        if len(found) != 1:
+            how = "no value" if not found else f"{len(found)} values"
+            raise ValueError(f"{what}={wanted!r}: {how} in this graph has that label; pass the Value itself")
+        return found[0]
+    if id(wanted) not in position:
+        raise ValueError(f"{what}={wanted!r} is not part of the graph of {graph}")
+    return position[id(wanted)]
+
+
 def _interior_order(root):
     """The values with inputs that root depends on, root first, each before its inputs.
 

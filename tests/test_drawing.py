@@ -13,6 +13,8 @@ from chainrule.engine import Value, backward_order, draw
 from chainrule.engine import drawing
 from chainrule.engine.drawing import dot, render
 from chainrule.engine.drawing import MAX_NODES, number
+from chainrule.engine.drawing.snapshot import Snapshot
+from chainrule.engine.formula import describe
 
 SVG = "{http://www.w3.org/2000/svg}"
 RED = dot.HIGHLIGHT.lower()
@@ -539,6 +541,21 @@ def test_unlabelled_parameters_are_named_by_their_place_in_their_neuron():
     assert draw(loss, highlight=w).caption[0].startswith("dL/dw1 = ")
     y = engine.dot([Value(0.5, param=True)], [Value(2.0)], Value(0.1, param=True)).sigmoid()
     assert [texts(node)[0] for node in groups(svg_of(draw(y)), "node").values()][-3:] == ["w1", "x1", "b"]
+
+
+@pytest.mark.parametrize("make, written", [
+    (lambda a, b, c: a / b, "a/b"), (lambda a, b, c: -a, "-a"), (lambda a, b, c: a * b * c, "a*b*c"),
+    (lambda a, b, c: (a + b) * c, "(a + b)*c"), (lambda a, b, c: a - (b - c), "a - (b - c)"),
+    (lambda a, b, c: (-(a * b)) ** 2, "(-(a*b))**2"), (lambda a, b, c: (a * b + c).sigmoid() * c, "sigmoid(a*b + c)*c"),
+    (lambda a, b, c: a * -2.0, "a*-2"), (lambda a, b, c: engine.sum([a, b * c]), "sum(a, b*c)"),
+])
+def test_a_labelled_value_is_made_of_what_describe_writes(make, written):
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "c")
+    v = make(a, b, c)
+    assert describe(v) == written
+    v.label = "y"
+    assert Snapshot(v).made_of(0) == written  # the tooltip's `y = ...`: one graph is written one way
+    assert f'tooltip="y = {written}\\n' in draw(v).source
 
 
 def test_grouped_neurons_keep_their_order():

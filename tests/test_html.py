@@ -352,7 +352,7 @@ def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser,
 
     move_to(node_of("w1"))
     shown = browser.js(info)
-    assert shown.startswith("w1\na parameter: training changes it\ndata 0, grad 0.00182\n")
+    assert shown.startswith("w1\na parameter that training changes\ndata 0, grad 0.00182\n")
     assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in shown
     move_to("[...document.querySelectorAll('figure.graph g.edge text')].find(t => t.textContent === 'local 2')")
     assert browser.js(info) == ("d(w1*x1)/dw1 = 2 (local)\n× dy/d(w1*x1) = 0.0009102 (upstream)\n"

@@ -42,6 +42,16 @@ def test_an_expression_walks_forward_then_node_by_node_to_backwards_grads():
     assert "to w: local 0.5 × grad 1 = 0.5." in walk[-1].text and "That was the last node" in walk[-1].text
 
 
+def test_a_share_of_zero_is_written_0_as_the_drawing_writes_it_not_minus_0():
+    w, x = Value(2.0, "w", param=True), Value(-1.0, "x")
+    walk = walkthrough(-(w * x).relu())  # relu(-2) = 0, so -relu(...) is -0.0 and its shares are -0.0
+    assert walk[0].title == "Forward: -relu(w*x) = 0"
+    text = "\n".join(step.text for step in walk)
+    assert "to w*x: local 0 × grad -1 = 0." in text and "to w: local -1 × grad 0 = 0." in text
+    assert "-0" not in re.sub(r"-0\.\d", "", text)  # no -0 left anywhere, as the drawing writes it: 0
+    assert 'label="local 0\\n0 × -1 = 0"' in walk[2].graph.source
+
+
 def test_import_chainrule_stays_lean_until_walkthrough_is_asked_for():
     code = ("import sys, chainrule\n"
             "print(sorted(m for m in sys.modules if m.startswith('chainrule.demos') or m == 'graphviz'))\n"

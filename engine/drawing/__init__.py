@@ -36,8 +36,9 @@ are positions in the backward order, so the same graph gives byte-identical DOT.
 """
 import os
 
+from ..formula import number
 from .caption import MAX_FACTORS, MAX_PATHS, chain_rule
-from .dot import Writer, number
+from .dot import Writer
 from .render import TIMEOUT, render as render_bytes
 from .snapshot import ACTIVATIONS, Snapshot
 from .views import View, readable_view

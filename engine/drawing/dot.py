@@ -4,13 +4,13 @@ Ids: `v<i>` is value i's box (or its neuron's box), `op<i>` the op that made val
 is the value's position in backward order. Every box and edge has a tooltip (its formula and
 role; local × upstream = contribution), which Graphviz writes into the SVG as a link title.
 """
-import math
 import os
 import re
 
 import graphviz
 from graphviz import nohtml
 
+from ..formula import number
 from .caption import TIMES, chain_rule
 
 FILL = {"param": "#FFE1BD", "input": "#D5E6F8", "value": "#FFFFFF", "root": "#D9F0D3",
@@ -20,23 +20,8 @@ QUIET = "#B8B8B8"  # edges from constants: they carry nothing worth reading
 HIGHLIGHT = "#D62728"
 FONT = "Helvetica"
 SIZES = {"value": 12, "edge": 11, "caption": 13}  # points; a page shows them at 4/3 px each and smaller
-ROLES = {"param": "a parameter: training changes it", "input": "an input you give",
-         "const": "a number written in the expression"}
 SIGNS = {"*": "×"}  # how an op circle writes a symbol the formulas write as code
 
-
-def number(x, digits=4):
-    """x with `digits` significant digits, no trailing zeros: -0.952, 0.02147, 2, 1.5e-7."""
-    x = float(x)
-    if x == 0.0:
-        return "0"
-    if not math.isfinite(x):
-        return str(x)
-    shown = f"{x:.{digits}g}"
-    if "e" in shown:
-        mantissa, exponent = shown.split("e")
-        shown = f"{mantissa}e{int(exponent)}"
-    return shown
 
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -189,7 +174,8 @@ class Writer:
         if i == 0:
             lines.append("the value drawn: backward() starts here")
         else:
-            lines.append(ROLES.get(kind, "an intermediate value, computed in the forward pass"))
+            op = g.ops[i]  # a leaf's row says what it is: "a parameter that training changes"
+            lines.append(op.rule if op.kind == "leaf" else "an intermediate value, computed in the forward pass")
         numbers = f"data {num(g.data[i])}"
         if self.with_grads and kind != "const":
             numbers += f", grad {num(g.grads[i])}"

@@ -9,9 +9,9 @@ value comes before the values it was made from. Those numbers are also the DOT i
 """
 import math
 
-from ..formula import describe
+from ..formula import ATOM, NEGATIVE, describe, precedence, write
 from ..primitives import PRIMITIVES
-from ..value import backward_order
+from ..value import backward_order, find
 
 ACTIVATIONS = frozenset(op.name for op in PRIMITIVES.values() if op.kind == "activation")  # from the table
 FORMULA_SIZE = 16  # values a formula may spell out before a value is named by its op alone
@@ -64,29 +64,27 @@ class Snapshot:
         return f"{self.ops[i].symbol}(…)" if self.inputs[i] else f"{self.data[i]:.4g}"
 
     def made_of(self, i):
-        """How value i was made, one op deep, its inputs by name: `sigmoid(w1*x1 + b1)`, `(1 - y)**2`."""
-        symbol, inputs = self.ops[i].symbol, self.inputs[i]
-        infix = len(inputs) == 2 and not symbol.isalpha()
-        names = [f"({self.name(x)})" if infix and self.inputs[x] and not self.labels[x] else self.name(x)
-                 for x in inputs]
-        if infix:
-            return names[0] + (symbol if "*" in symbol else f" {symbol} ") + names[1]
-        return f"{symbol}({', '.join(names)})"
+        """How value i was made, one op deep, its inputs by name: `sigmoid(w1*x1 + b1)`, `(1 - y)**2`,
+        the op written as describe() writes it (formula.write)."""
+        return write(self.ops[i], [self._operand(x) for x in self.inputs[i]])[0]
+
+    def _operand(self, x):
+        """(name, precedence) of value x as formula.write takes an operand: a label or a role holds
+        together; a formula (`w*x + b`, or one cut short, `-(…)`) binds as its op; a number as
+        describe() writes it."""
+        name = self.name(x)
+        if self.labels[x] or x in self.roles:
+            return name, ATOM
+        if not self.inputs[x]:
+            return name, NEGATIVE if self.data[x] < 0.0 else ATOM
+        return name, precedence(self.ops[x])
 
     def find(self, wanted):
-        """The index of the value `highlight=` names: a Value of this graph, or the label of exactly one.
+        """The index of the value `highlight=` names: a Value of this graph, or the label of exactly one
+        (engine.value.find, which the quiz's wrt= uses too).
 
         Called while the root is alive (in draw()), so an id names one Value of the graph."""
-        if isinstance(wanted, str):
-            found = [i for i, label in enumerate(self.labels) if label == wanted]
-            if len(found) != 1:
-                how = "no value" if not found else f"{len(found)} values"
-                raise ValueError(f"draw: highlight={wanted!r}: {how} in this graph has that label; "
-                                 f"pass the Value itself")
-            return found[0]
-        if id(wanted) not in self.position:
-            raise ValueError(f"draw: highlight={wanted!r} is not part of the graph of {self.name(0)}")
-        return self.position[id(wanted)]
+        return find(wanted, self.labels, self.position, "draw: highlight", self.name(0))
 
     def reaching(self, target):
         """The values on some path from the root down to target (those that depend on it), target included."""
