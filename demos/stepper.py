@@ -142,7 +142,7 @@ class Walkthrough:
             f"{len(leaves)} inputs and parameters"
         summary = f"{given}: the forward pass, then backward() one node at a time"
         self.steps = steps
-        self.demo = Demo("walkthrough", title, "", summary, lambda: steps)  # what the pages and the stepper read
+        self.demo = Demo("walkthrough", title, summary, lambda: steps)  # what the pages and the stepper read
         named = [names(v) for v in leaves]  # a model's inputs: one x1 per sample, whose grads say little
         self.grads = [(names.partial(root, v), v.grad) for v, name in zip(leaves, named) if named.count(name) == 1]
         self.digits = digits
