@@ -32,7 +32,8 @@ def backward_walk(root, graph=None):
         yield v, passes
 
 
-def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forward=False, **draw_options):
+def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forward=False, names=None,
+                      **draw_options):
     """One Step per node of backward() from `root` (per neuron box where the drawing groups them),
     the grads filling in on the drawing.
 
@@ -49,6 +50,7 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forw
         instead of the path to the node the walk has reached. A label that several values
         share is refused, as draw(highlight=...) refuses it.
     forward: start with a step that shows the forward pass: every value, before any grad.
+    names: Names(root), if the caller has made them already (walkthrough() keeps them).
     draw_options: passed on to draw() (rankdir, digits, max_nodes, group); `digits` also sets
         the significant figures of the text. draw()'s ValueError for a graph past max_nodes
         comes before any step is made.
@@ -56,7 +58,7 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forw
     if not root.inputs:
         raise ValueError(f"nothing to walk through: {_label(root)} was not computed from other values")
     remarks, tutorial = remarks or {}, tutorial or {}
-    names = Names(root)
+    names = Names(root) if names is None else names
     unknown = sorted((set(remarks) | set(tutorial)) - {v.label for v in names.order})
     if unknown:
         raise ValueError(f"no value of the graph of {names(root)} is labelled {', '.join(map(repr, unknown))}")
