@@ -188,10 +188,11 @@ class Walkthrough:
         """
         import sys
 
+        from .cli import is_terminal
         from .terminal import Hints, step_through
 
         if interactive is None:
-            interactive = sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
+            interactive = is_terminal(sys.stdin) and sys.stdout.isatty()
         hints = hints or Hints(".save_html(path) draws every step's graph on a page",
                                (self.grads_line() + ".",))
         step_through(self.demo, self.steps, interactive=interactive, read=read, hints=hints)
