@@ -31,7 +31,7 @@ def _steps(name):
 
 
 def _demo(name, title, tutorial, summary):
-    return Demo(name, title, tutorial.seed, summary, partial(_steps, name), tutorial)
+    return Demo(name, title, summary, partial(_steps, name), tutorial)
 
 
 DEMOS = {demo.name: demo for demo in [

@@ -27,6 +27,7 @@ is the engine's power by a constant; `2 ** x` and `x ** y` are Value ** Value (p
 """
 import ast
 import math
+import operator
 import re
 
 from ..engine.primitives import PRIMITIVES
@@ -35,7 +36,8 @@ from ..engine.value import Value, constant
 MAX_EXPONENT = 1024  # a constant exponent beyond this is refused (2**10**10 would overflow anyway)
 MAX_LENGTH = 10_000  # characters of expression text
 _NAMED = re.compile(r"\s*([^\W\d]\w*)\s*=(?!=)(.*)", re.DOTALL)  # "L = (1 - y)**2" names the output
-_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.Pow: operator.pow}  # Value's operators, so the table's checks apply
 _REFUSED = {  # what a reader would call the node types people try
     ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "a lambda",
     ast.Compare: "a comparison", ast.BoolOp: "and/or", ast.IfExp: "an if-expression",
@@ -210,13 +212,12 @@ def _apply(node, args, text, leaves):
         if isinstance(node, ast.Call):
             return _call(node.func.id, args[0])
         a, b = args
-        op = _BINARY[type(node.op)]
-        if op == "**" and not _has_name(node.right):
+        if isinstance(node.op, ast.Pow) and not _has_name(node.right):
             n = b.data
             if abs(n) > MAX_EXPONENT:
                 raise ValueError(f"the exponent {n:g} is too large (at most {MAX_EXPONENT} in size)")
             return a ** n  # the engine's power by a constant
-        return {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "/": a.__truediv__, "**": a.__pow__}[op](b)
+        return _BINARY[type(node.op)](a, b)
     except (ValueError, TypeError, ArithmeticError) as e:
         raise _error(text, node, str(e)) from None
 

@@ -133,7 +133,7 @@ def _steps(args, out, leaves, target):
     """`--steps`: the walkthrough in the terminal, or written to --html FILE and --out DIR."""
     from ..engine.drawing import number
     from ..engine.drawing.render import RenderError
-    from .cli import is_terminal, read_line
+    from .cli import read_line
     from .stepper import MAX_NODES, walkthrough
     from .terminal import Hints
 
@@ -148,7 +148,7 @@ def _steps(args, out, leaves, target):
         hints = Hints("add --out DIR for one SVG per step, --html FILE for a page",
                       (f"{walk.grads_line()}.", f"Next: add --html page.html to explore every step's graph in a "
                                                 f"browser; `{quiz}` asks you for the chain rule, factor by factor."))
-        walk.step_through(interactive=is_terminal(sys.stdin) and sys.stdout.isatty(), hints=hints, read=read_line)
+        walk.step_through(hints=hints, read=read_line)  # keys on a terminal, else straight through
         return 0
     try:
         written = [f"{len(walk.save_svgs(args.out).svgs)} SVGs to {args.out}{os.sep}"] if args.out else []

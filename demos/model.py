@@ -73,12 +73,12 @@ class Tutorial(namedtuple("Tutorial", "title author link seed", defaults=("", ""
         return f"“{self.title}”" + (f" by {self.author}" if self.author else "")
 
 
-class Demo(namedtuple("Demo", "name title seed summary build tutorial", defaults=(None,))):
+class Demo(namedtuple("Demo", "name title summary build tutorial", defaults=(None,))):
     """A worked example: `build()` runs the engine and returns the steps.
 
-    `name` is what `chainrule demo NAME` takes; `seed` which file of the seeds folder holds its
-    tutorial, e.g. "002" (for maintainers: screens show `tutorial`, the Tutorial it follows);
-    `summary` is its line in `chainrule list`.
+    `name` is what `chainrule demo NAME` takes; `summary` is its line in `chainrule list`;
+    `tutorial` the Tutorial it follows (None for a walk through any graph), whose `seed` says
+    which file of the seeds folder holds its text.
     """
 
     __slots__ = ()

@@ -119,11 +119,12 @@ def walkthrough(root, highlight=None, **draw_options):
         hint = " (a model: walk through its loss, walkthrough(loss))" if hasattr(root, "parameters") else ""
         raise TypeError(f"walkthrough takes the Value whose backward() to watch, not {type(root).__name__}{hint}")
     draw_options.setdefault("max_nodes", MAX_NODES)
+    names = Names(root)
     try:
-        steps = walkthrough_steps(root, highlight=highlight, forward=True, **draw_options)
+        steps = walkthrough_steps(root, highlight=highlight, forward=True, names=names, **draw_options)
     except ValueError as e:  # draw()'s too: a graph past max_nodes, which the walk draws at every step
         raise ValueError(f"walkthrough: {str(e).removeprefix('draw: ')}") from None
-    return Walkthrough(root, steps, draw_options.get("digits", 4))
+    return Walkthrough(root, steps, draw_options.get("digits", 4), names)
 
 
 class Walkthrough:
@@ -133,8 +134,8 @@ class Walkthrough:
     print() gives a summary; Jupyter shows the stepper.
     """
 
-    def __init__(self, root, steps, digits=4):
-        names = Names(root)
+    def __init__(self, root, steps, digits=4, names=None):
+        names = Names(root) if names is None else names  # walkthrough() passes the walk's own
         name = names(root)  # y, or the formula when it is short, else out
         title = name if name == names.graph.formulas[0] else f"{name} = {names.graph.made_of(0)}"
         leaves = names.leaves()
@@ -142,7 +143,7 @@ class Walkthrough:
             f"{len(leaves)} inputs and parameters"
         summary = f"{given}: the forward pass, then backward() one node at a time"
         self.steps = steps
-        self.demo = Demo("walkthrough", title, "", summary, lambda: steps)  # what the pages and the stepper read
+        self.demo = Demo("walkthrough", title, summary, lambda: steps)  # what the pages and the stepper read
         named = [names(v) for v in leaves]  # a model's inputs: one x1 per sample, whose grads say little
         self.grads = [(names.partial(root, v), v.grad) for v, name in zip(leaves, named) if named.count(name) == 1]
         self.digits = digits
@@ -187,10 +188,11 @@ class Walkthrough:
         """
         import sys
 
+        from .cli import is_terminal
         from .terminal import Hints, step_through
 
         if interactive is None:
-            interactive = sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
+            interactive = is_terminal(sys.stdin) and sys.stdout.isatty()
         hints = hints or Hints(".save_html(path) draws every step's graph on a page",
                                (self.grads_line() + ".",))
         step_through(self.demo, self.steps, interactive=interactive, read=read, hints=hints)

@@ -17,20 +17,23 @@ from .model import Number, Step
 from .parts import fmt, zero_grads
 
 
-def backward_walk(root):
+def backward_walk(root, graph=None):
     """backward() one node at a time: yields (node, passes) for every node that passes a grad.
 
     `passes` lists, for each input that is not a constant, (input, local derivative,
-    local × node's grad): the local derivative read from the engine's table of primitives.
-    Leaves and constants pass nothing, so backward_steps gives them no step of their own.
+    local × node's grad): the local derivative from the engine's table of primitives, as
+    `graph` (root's Snapshot, made here if not given) read it. Leaves and constants pass
+    nothing, so backward_steps gives them no step of their own.
     """
+    graph = Snapshot(root) if graph is None else graph
     for v in backward_steps(root):
-        local = v.op.local(v.data, *[x.data for x in v.inputs])
+        local = graph.local[graph.position[id(v)]]
         passes = [(x, d, d * v.grad) for x, d in zip(v.inputs, local) if x.op.name != "const"]
         yield v, passes
 
 
-def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forward=False, **draw_options):
+def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forward=False, names=None,
+                      **draw_options):
     """One Step per node of backward() from `root` (per neuron box where the drawing groups them),
     the grads filling in on the drawing.
 
@@ -44,8 +47,10 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forw
         its share); `note` says why the two differ, "" if they should not.
     highlight: a value of the graph (or its label) whose chain rule matters: the step where its
         grad is complete draws every path from the root to it, with the product in the caption,
-        instead of the path to the node the walk has reached.
+        instead of the path to the node the walk has reached. A label that several values
+        share is refused, as draw(highlight=...) refuses it.
     forward: start with a step that shows the forward pass: every value, before any grad.
+    names: Names(root), if the caller has made them already (walkthrough() keeps them).
     draw_options: passed on to draw() (rankdir, digits, max_nodes, group); `digits` also sets
         the significant figures of the text. draw()'s ValueError for a graph past max_nodes
         comes before any step is made.
@@ -53,7 +58,7 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forw
     if not root.inputs:
         raise ValueError(f"nothing to walk through: {_label(root)} was not computed from other values")
     remarks, tutorial = remarks or {}, tutorial or {}
-    names = Names(root)
+    names = Names(root) if names is None else names
     unknown = sorted((set(remarks) | set(tutorial)) - {v.label for v in names.order})
     if unknown:
         raise ValueError(f"no value of the graph of {names(root)} is labelled {', '.join(map(repr, unknown))}")
@@ -64,10 +69,10 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forw
     box = names.graph.neurons() if before.grouped else {}
     units = _units(names, box)
     steps = [_forward_step(root, names, units, before, digits)] if forward else []
-    waiting = _uses(root)  # uses of each value whose user has not passed its grad yet
+    waiting = {v: len(users) for v, users in zip(names.order, names.graph.users)}  # uses not passed yet
     done = set()  # values whose grad is complete and was said so
     k = 0
-    for v, passes in backward_walk(root):
+    for v, passes in backward_walk(root, names.graph):
         for x in v.inputs:
             waiting[x] -= 1
         unit = units.get(v)
@@ -134,11 +139,12 @@ def _label(v):
 
 
 def _find(names, wanted):
-    """The value of root's graph that is `wanted` or is labelled so; ValueError if there is none."""
-    found = [v for v in names.order if v is wanted or (isinstance(wanted, str) and v.label == wanted)]
-    if not found:
+    """The value of root's graph that is `wanted` or is labelled so, as draw(highlight=...) finds it:
+    ValueError if there is none, and draw's where several values have that label."""
+    g = names.graph
+    if not (wanted in g.labels if isinstance(wanted, str) else id(wanted) in g.position):
         raise ValueError(f"highlight: {wanted!r} is not a value of the graph of {names(names.order[0])}")
-    return found[0]
+    return names.order[g.find(wanted)]
 
 
 def _units(names, box):
@@ -194,15 +200,6 @@ def _number(names, x, printed):
     """The Number d root / d x; `printed` is (tutorial's string, note) or falsy."""
     tutorial, note = printed or ("", "")
     return Number(names.partial(names.order[0], x), x.grad, tutorial=tutorial, note=note)
-
-
-def _uses(root):
-    """How many times each value of root's graph is an input to another node."""
-    uses = {}
-    for v in backward_order(root):
-        for x in v.inputs:
-            uses[x] = uses.get(x, 0) + 1
-    return uses
 
 
 def _walk_lines(names, unit, passes, inside, complete, step, total, digits):

@@ -56,8 +56,8 @@ def gender_steps():
     ]
 
 
-GENDER = Demo("gender", "Gender, Alice only", "002", "Backprop by hand through a 2-2-1 network", gender_steps)
-NEURON = Demo("neuron", "One neuron", "002", "w = [0, 1], b = 4, x = [2, 3] gives 0.999",
+GENDER = Demo("gender", "Gender, Alice only", "Backprop by hand through a 2-2-1 network", gender_steps)
+NEURON = Demo("neuron", "One neuron", "w = [0, 1], b = 4, x = [2, 3] gives 0.999",
               lambda: [Step("Forward", "y = sigmoid(7)", numbers=(Number("y", 0.9990889488055994, "0.999"),),
                             graph=FakeGraph("y"))])
 

@@ -92,7 +92,7 @@ def test_the_page_needs_no_network():
 
 
 def test_text_is_escaped():
-    evil = Demo("evil", "<script>alert(1)</script>", "0\"0", "a & b", lambda: [
+    evil = Demo("evil", "<script>alert(1)</script>", "a & b", lambda: [
         Step("<b>bold</b>", "</p><script>x()</script>", numbers=(Number("<n>", 1.0, "1", note="<i>why</i>"),))])
     steps = evil.build()
     html = demo_page(evil, steps, render_pictures(steps))
@@ -306,7 +306,7 @@ def neuron_demo():
     w1, w2, b = Value(0.0, "w1", param=True), Value(1.0, "w2", param=True), Value(4.0, "b", param=True)
     y = (w1 * x1 + w2 * x2 + b).sigmoid().named("y")
     y.backward()
-    return Demo("neuron", "One neuron", "002", "y = sigmoid(w1*x1 + w2*x2 + b)",
+    return Demo("neuron", "One neuron", "y = sigmoid(w1*x1 + w2*x2 + b)",
                 lambda: [Step("The chain rule for w1", "Follow the red path.", graph=draw(y, highlight=w1))])
 
 

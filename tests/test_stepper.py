@@ -26,7 +26,7 @@ STEPS = [
                   Number("free", 1.23456789))),
     Step("Training", "SGD.", history=(0.5, 0.4, 0.2, 0.1)),
 ]
-DEMO = Demo("gender", "Gender, Alice only", "002", "summary", lambda: STEPS,
+DEMO = Demo("gender", "Gender, Alice only", "summary", lambda: STEPS,
             Tutorial("Machine Learning for Beginners: An Introduction to Neural Networks", "Victor Zhou"))
 
 
@@ -145,7 +145,7 @@ PROGRAM = textwrap.dedent("""
     from chainrule.demos import cli
     from chainrule.demos.model import Demo, Number, Step
     steps = [Step(f"Title {k}", f"Text of step {k}.", numbers=(Number("h1", 0.0474, "0.0474"),)) for k in (1, 2, 3)]
-    cli.catalog = lambda: {"tiny": Demo("tiny", "Tiny demo", "002", "three steps", lambda: steps)}
+    cli.catalog = lambda: {"tiny": Demo("tiny", "Tiny demo", "three steps", lambda: steps)}
     raise SystemExit(cli.main(["demo", "tiny", *__import__("sys").argv[1:]]))
 """)
 

@@ -99,6 +99,12 @@ def test_bad_input_is_refused_with_what_to_do():
     assert len(walkthrough(total, max_nodes=lifted)) == 1 + 13  # the forward pass, the sum, 12 squares
 
 
+def test_a_shared_label_is_refused_as_a_highlight_as_draw_refuses_it():
+    a = Value(2.0, "a")
+    with pytest.raises(ValueError, match="walkthrough: highlight='a': 2 values in this graph has that label"):
+        walkthrough((a * Value(3.0, "a")).named("y"), highlight="a")
+
+
 def test_past_the_node_limit_a_models_loss_is_walked_neuron_by_neuron():
     model = MLP(2, [2, 1], activation="tanh", seed=0).label_parameters()
     loss = gender_loss(model)
