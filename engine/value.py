@@ -444,8 +444,8 @@ def find(wanted, labels, position, what, graph):
     if isinstance(wanted, str):
         found = [i for i, label in enumerate(labels) if label == wanted]
         if len(found) != 1:
-            how = "no value" if not found else f"{len(found)} values"
-            raise ValueError(f"{what}={wanted!r}: {how} in this graph has that label; pass the Value itself")
+            how = "no value in this graph has" if not found else f"{len(found)} values in this graph have"
+            raise ValueError(f"{what}={wanted!r}: {how} that label; pass the Value itself")
         return found[0]
     if id(wanted) not in position:
         raise ValueError(f"{what}={wanted!r} is not part of the graph of {graph}")

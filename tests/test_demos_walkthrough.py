@@ -77,7 +77,7 @@ def test_the_highlighted_value_gets_its_chain_rule_where_its_grad_is_complete():
 def test_a_label_that_several_values_share_cannot_be_highlighted_as_draw_refuses_it():
     a = Value(2.0, "a")
     y = (a * Value(3.0, "a")).named("y")
-    with pytest.raises(ValueError, match="draw: highlight='a': 2 values in this graph has that label; "
+    with pytest.raises(ValueError, match="draw: highlight='a': 2 values in this graph have that label; "
                                          "pass the Value itself"):
         walkthrough_steps(y, highlight="a")
     assert walkthrough_steps(y, highlight=a)[-1].graph.caption[0].startswith("dy/da = ")  # the Value itself

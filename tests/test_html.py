@@ -320,7 +320,7 @@ def network_demo():
     loss = ((model([0.5, -1.0]) - 1.0) ** 2).named("L")
     loss.backward()
     w1 = model.parameters()[0]
-    return Demo("network", "A 2-4-4-1 network", "002", "its loss",
+    return Demo("network", "A 2-4-4-1 network", "its loss",
                 lambda: [Step("The chain rule for w1", "Follow the red path.", graph=draw(loss, highlight=w1))])
 
 

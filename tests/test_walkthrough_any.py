@@ -101,7 +101,7 @@ def test_bad_input_is_refused_with_what_to_do():
 
 def test_a_shared_label_is_refused_as_a_highlight_as_draw_refuses_it():
     a = Value(2.0, "a")
-    with pytest.raises(ValueError, match="walkthrough: highlight='a': 2 values in this graph has that label"):
+    with pytest.raises(ValueError, match="walkthrough: highlight='a': 2 values in this graph have that label"):
         walkthrough((a * Value(3.0, "a")).named("y"), highlight="a")
 
 
