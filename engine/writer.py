@@ -58,7 +58,7 @@ def _mode_to_keep(target):
     if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(errno.EISDIR, "it is a directory, not a file", target)
     if not stat.S_ISREG(info.st_mode):
-        raise OSError(errno.EINVAL, f"it is {_kind(info.st_mode)}, not a regular file; only files are written", target)
+        raise OSError(errno.EINVAL, f"it is {file_kind(info.st_mode)}, not a regular file; only files are written", target)
     return stat.S_IMODE(info.st_mode)
 
 
@@ -96,7 +96,8 @@ def _naming(error, target):
     return OSError(error.errno, error.strerror or os.strerror(error.errno), target)  # OSError picks the subclass
 
 
-def _kind(mode):
+def file_kind(mode):
+    """What a non-regular file is, in words: "a pipe", "a character device", ..."""
     kinds = [(stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a pipe"),
              (stat.S_ISSOCK, "a socket")]
     return next((name for test, name in kinds if test(mode)), "not a regular file")

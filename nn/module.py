@@ -10,16 +10,15 @@ The file save() writes (nn.load and Module.load read it):
 Layer and MLP have one; a Module of your own has none, so only model.load can read its file).
 Labels are not saved: after nn.load, label_parameters() gives the short names again.
 """
-import errno
 import json
 import math
 import os
-import secrets
 import stat
 from collections import Counter
 from numbers import Real
 
 from ..engine import Value
+from ..engine.writer import write_file
 
 FORMAT = "chainrule-parameters"  # the "format" field of a saved file
 VERSION = 1
@@ -101,11 +100,11 @@ class Module:
     def save(self, path):
         """Write the parameters (and the architecture, if any) to `path` as JSON; see the module's docstring.
 
-        The file is written beside its final place and then renamed over it, so a crash leaves
-        the old file or the new one, never half of one, and no temporary file. Through a
-        symlink, the file it points to is written. A directory or other non-regular file
-        (a device, a pipe) is refused. A new file gets the permissions the umask allows; a file
-        replaced keeps its own.
+        Written by engine.writer.write_file: beside its final place, then renamed over it, so a
+        crash or a full disk leaves the old file or the new one, never half of one, and no
+        temporary file. A symlink at `path` is replaced, never written through. A directory or
+        other non-regular file (a device, a pipe) is refused with OSError. A new file gets the
+        permissions the umask allows; a file replaced keeps its own.
         """
         state = self.state_dict()
         bad = [name for name, x in state.items() if not math.isfinite(x)]
@@ -116,7 +115,7 @@ class Module:
         if architecture is not None:
             document["architecture"] = architecture
         document["parameters"] = state
-        _replace_file(path, json.dumps(document, indent=1) + "\n")
+        write_file(path, json.dumps(document, indent=1) + "\n")
 
     def load(self, path):
         """Read parameters saved by save() into this model; return it.
@@ -165,40 +164,6 @@ def read_parameter_file(path):
         raise ValueError(f"{path}: \"parameters\" should be an object of name: number, found "
                          f"{_json_type(document['parameters'])}")
     return document
-
-
-def _replace_file(path, text):
-    """Write text to the regular file at path (a symlink's target), atomically; see Module.save."""
-    target = os.path.realpath(path)
-    try:
-        info = os.stat(target)
-    except FileNotFoundError:
-        mode = None  # a new file: os.open's 0o666 minus the umask
-    else:
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "cannot save: it is a directory", os.fspath(path))
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"cannot save {path}: it is {_file_kind(info.st_mode)}, not a regular file")
-        mode = stat.S_IMODE(info.st_mode)
-    temporary = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            if mode is not None:
-                os.chmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def _file_kind(mode):
-    kinds = [(stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a pipe"),
-             (stat.S_ISSOCK, "a socket")]
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 def _base(path):

@@ -248,7 +248,7 @@ def test_save_into_a_missing_folder_raises_and_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_save_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
+def test_issue17_item7_save_replaces_a_planted_symlink_and_leaves_its_target_alone(tmp_path):
     (tmp_path / "real").mkdir()
     target = tmp_path / "real" / "model.json"
     target.write_text("old")
@@ -256,27 +256,42 @@ def test_save_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
     link.symlink_to(target)
     model = Neuron(2, "sigmoid", weights=[0, 1], bias=4)
     model.save(link)
-    assert link.is_symlink() and os.readlink(link) == str(target)
-    assert json.loads(target.read_text())["parameters"] == model.state_dict()
+    assert target.read_text() == "old"
+    assert not link.is_symlink() and json.loads(link.read_text())["parameters"] == model.state_dict()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json", "real"]
-    assert [p.name for p in target.parent.iterdir()] == ["model.json"]  # the temporary file went beside the target
+    assert [p.name for p in target.parent.iterdir()] == ["model.json"]
     dangling = tmp_path / "next.json"
     dangling.symlink_to(tmp_path / "real" / "new.json")
     model.save(dangling)
-    assert dangling.is_symlink() and nn.load(dangling).state_dict() == model.state_dict()
+    assert not dangling.is_symlink() and not (tmp_path / "real" / "new.json").exists()
+    assert nn.load(dangling).state_dict() == model.state_dict()
+
+
+def test_issue17_item6_save_on_a_full_disk_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    Neuron(1, weights=[0.5]).save(path)
+    before = path.read_bytes()
+
+    def no_space(*args):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(OSError) as e:
+        Neuron(1, weights=[0.25]).save(path)
+    monkeypatch.undo()
+    assert e.value.filename == str(path) and "No space left on device" in str(e.value)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["model.json"]
 
 
 def test_save_refuses_a_pipe_or_device_and_never_replaces_it(tmp_path):
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
-    with pytest.raises(ValueError, match="it is a pipe, not a regular file"):
+    with pytest.raises(OSError, match="it is a pipe, not a regular file"):
         Neuron(1).save(pipe)
     assert stat.S_ISFIFO(os.stat(pipe).st_mode) and sorted(tmp_path.iterdir()) == [pipe]
     link = tmp_path / "full"
     link.symlink_to("/dev/full")
-    with pytest.raises(ValueError, match="it is a character device, not a regular file"):
-        Neuron(1).save(link)
-    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    Neuron(1).save(link)  # the link is replaced; the device it named is left alone
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode) and not link.is_symlink()
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])

@@ -120,3 +120,21 @@ def test_only_text_or_bytes_is_written(tmp_path):
     with pytest.raises(TypeError, match="str or bytes, not dict"):
         write_file(tmp_path / "f.json", {"a": 1})
     assert os.listdir(tmp_path) == []
+
+
+def test_issue17_item7_a_drawing_rendered_onto_a_planted_link_replaces_the_link(tmp_path, monkeypatch):
+    from chainrule import Value, draw
+
+    y = Value(2.0, label="x") * 3
+    y.backward()
+    elsewhere = tmp_path / "elsewhere.dot"
+    elsewhere.write_bytes(OLD)
+    link = tmp_path / "y.dot"
+    link.symlink_to(elsewhere)
+    g = draw(y)
+    assert g.render(link) == str(link)
+    assert elsewhere.read_bytes() == OLD and not link.is_symlink() and link.read_text() == g.source
+    monkeypatch.setattr(writer.os, "fsync", no_space)
+    with pytest.raises(OSError) as e:
+        g.render(elsewhere)
+    assert e.value.filename == str(elsewhere) and elsewhere.read_bytes() == OLD
