@@ -28,9 +28,10 @@ class Module:
     """A network part whose parameters are the Values among its attributes.
 
     named_parameters() walks the public attributes in the order they were set: a Value is a
-    parameter, a Module is walked in turn, and a list or tuple is walked item by item, its
-    index becoming part of the name (`layers.0.neurons.1.w.0`). Attributes starting with `_`
-    are private and never walked.
+    parameter, a Module is walked in turn, a list or tuple item by item, its index becoming
+    part of the name (`layers.0.neurons.1.w.0`), and a dict entry by entry, its key becoming
+    part of the name (`blocks.enc.w.0`). Each module or container is walked once, so one that
+    refers to itself is fine. Attributes starting with `_` are private and never walked.
     """
 
     def named_parameters(self):
@@ -172,17 +173,30 @@ def _base(path):
     return next(part for part in reversed(parts) if not part.isdigit()), parts[-1].isdigit()
 
 
-def _walk(item, name):
-    """(name, Value) for every Value inside item, depth first, in attribute and list order."""
-    if isinstance(item, Value):
-        yield name, item
-    elif isinstance(item, Module):
-        for key, child in vars(item).items():
-            if not key.startswith("_"):
-                yield from _walk(child, _join(name, key))
-    elif isinstance(item, (list, tuple)):
-        for i, child in enumerate(item):
-            yield from _walk(child, _join(name, str(i)))
+def _walk(root, name):
+    """(name, Value) for every Value inside root, depth first, in attribute, list and dict order.
+
+    Modules, lists, tuples and dicts are walked; each one once, so a module that holds itself
+    (or any cycle) ends. A dict key becomes part of the name as it is written: `blocks.enc.w.0`.
+    """
+    stack, seen = [(name, root)], set()
+    while stack:
+        name, item = stack.pop()
+        if isinstance(item, Value):
+            yield name, item
+            continue
+        if isinstance(item, Module):
+            children = [(key, child) for key, child in vars(item).items() if not key.startswith("_")]
+        elif isinstance(item, dict):
+            children = list(item.items())
+        elif isinstance(item, (list, tuple)):
+            children = list(enumerate(item))
+        else:
+            continue
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        stack.extend((_join(name, str(key)), child) for key, child in reversed(children))
 
 
 def _join(prefix, name):

@@ -310,3 +310,44 @@ def test_a_replaced_file_keeps_its_permissions(tmp_path):
     path.chmod(0o640)
     Neuron(1).save(path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640 and json.loads(path.read_text())["module"] == "Neuron"
+
+
+# --- issue 17 item 4: layers held in a dict count; a module that refers to itself is walked once -----
+
+class Blocks(Module):
+    def __init__(self):
+        self.blocks = {"enc": Layer(2, 2, seed=1), "dec": [Neuron(2, seed=2), (Neuron(1, seed=3),)]}
+        self.nested = {"inner": {"deep": Neuron(1, seed=4)}}
+        self.me = self  # refers to itself
+        self.again = [self.blocks, self]  # a cycle through a list
+
+    def __call__(self, x):
+        h = self.blocks["enc"](x)
+        return (self.blocks["dec"][0](h) + self.blocks["dec"][1][0]([h[0]])) * self.nested["inner"]["deep"]([h[1]])
+
+
+def test_issue17_item4_layers_in_a_dict_count_and_a_cycle_is_visited_once(tmp_path):
+    from chainrule.nn import SGD
+
+    model = Blocks()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["blocks.enc.neurons.0.w.0", "blocks.enc.neurons.0.w.1", "blocks.enc.neurons.0.b",
+                     "blocks.enc.neurons.1.w.0", "blocks.enc.neurons.1.w.1", "blocks.enc.neurons.1.b",
+                     "blocks.dec.0.w.0", "blocks.dec.0.w.1", "blocks.dec.0.b", "blocks.dec.1.0.w.0",
+                     "blocks.dec.1.0.b", "nested.inner.deep.w.0", "nested.inner.deep.b"]
+    deep = model.nested["inner"]["deep"]
+    assert model.parameters()[-2:] == [deep.w[0], deep.b]
+    loss = (model([0.5, -1.0]) - 1) ** 2
+    model.zero_grad()
+    loss.backward()
+    before = deep.w[0].data
+    SGD(model.parameters(), lr=0.1).step()
+    assert deep.w[0].data == before - 0.1 * deep.w[0].grad != before  # the optimiser reaches the dict's layers
+    path = tmp_path / "blocks.json"
+    model.save(path)
+    assert set(json.loads(path.read_text())["parameters"]) == set(names)
+    other = Blocks()
+    other.nested["inner"]["deep"].w[0].data = 123.0
+    assert other.load(path).state_dict() == model.state_dict()
+    other.label_parameters()
+    assert len({p.label for p in other.parameters()}) == len(names)
