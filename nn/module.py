@@ -10,6 +10,7 @@ The file save() writes (nn.load and Module.load read it):
 Layer and MLP have one; a Module of your own has none, so only model.load can read its file).
 Labels are not saved: after nn.load, label_parameters() gives the short names again.
 """
+import errno
 import json
 import math
 import os
@@ -18,10 +19,11 @@ from collections import Counter
 from numbers import Real
 
 from ..engine import Value
-from ..engine.writer import write_file
+from ..engine.writer import file_kind, write_file
 
 FORMAT = "chainrule-parameters"  # the "format" field of a saved file
 VERSION = 1
+MAX_FILE_BYTES = 64 * 2**20  # nn.load reads no larger file: 64 MiB, over a million parameters
 
 
 class Module:
@@ -241,11 +243,7 @@ def _some(names, limit=5):
 
 def _read_json(path):
     """The JSON in the file at path; ValueError with the file, line and column if it is not JSON."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path}: not a text file (byte {e.start} is not UTF-8)") from None
+    text = _read_text(path)
     if not text.strip():
         raise ValueError(f"{path}: the file is empty")
     try:
@@ -256,6 +254,38 @@ def _read_json(path):
         raise ValueError(f"{path}: the JSON is nested too deeply to be a parameter file") from None
     except ValueError as e:  # a repeated name, or an integer too long to convert (Python stops at 4300 digits)
         raise ValueError(f"{path}: {e}") from None
+
+
+def _read_text(path):
+    """The text of the regular file at path, of at most MAX_FILE_BYTES; ValueError naming the file otherwise.
+
+    Opened without blocking and checked before anything is read, so a pipe never hangs,
+    /dev/zero is never read and a huge (or sparse) file is refused by its size alone.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "it is a directory, not a parameter file", os.fspath(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path}: it is {file_kind(info.st_mode)}, not a regular file; a parameter file is a file")
+        _check_size(info.st_size, path)
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)  # a file that grows while it is read is held to the limit too
+    _check_size(len(data), path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not a text file (byte {e.start} is not UTF-8)") from None
+
+
+def _check_size(size, path):
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{path}: the file is {size:,} bytes, larger than a parameter file may be (at most "
+                         f"{MAX_FILE_BYTES >> 20} MiB, chainrule.nn.module.MAX_FILE_BYTES)")
 
 
 def _no_repeated_keys(pairs):

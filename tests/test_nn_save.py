@@ -351,3 +351,57 @@ def test_issue17_item4_layers_in_a_dict_count_and_a_cycle_is_visited_once(tmp_pa
     assert other.load(path).state_dict() == model.state_dict()
     other.label_parameters()
     assert len({p.label for p in other.parameters()}) == len(names)
+
+
+# --- issue 17 item 12: nn.load reads only a regular file of bounded size ------------------------
+
+def test_issue17_item12_load_refuses_a_pipe_at_once(tmp_path):
+    import threading
+
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    outcome = []
+
+    def load():
+        try:
+            nn.load(pipe)
+        except Exception as e:  # noqa: BLE001 - what it raised is the test
+            outcome.append(e)
+    reader = threading.Thread(target=load, daemon=True)
+    reader.start()
+    reader.join(5)
+    if reader.is_alive():  # main hangs here: unblock it by opening the writing end
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(5)
+        pytest.fail("nn.load blocked on a pipe")
+    (error,) = outcome
+    assert isinstance(error, ValueError) and str(pipe) in str(error) and "it is a pipe, not a regular file" in str(error)
+
+
+def test_issue17_item12_load_refuses_a_device_and_a_directory(tmp_path):
+    with pytest.raises(ValueError, match="/dev/zero: it is a character device, not a regular file"):
+        nn.load("/dev/zero")
+    link = tmp_path / "zero.json"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match="it is a character device"):
+        Neuron(1).load(link)
+    with pytest.raises(IsADirectoryError) as e:
+        nn.load(tmp_path)
+    assert e.value.filename == str(tmp_path)
+
+
+def test_issue17_item12_a_2_gb_sparse_file_is_refused_by_its_size_without_reading_it(tmp_path, monkeypatch):
+    from chainrule.nn import module
+
+    assert module.MAX_FILE_BYTES == 64 * 2**20  # first, so that a chainrule without a limit never reads 2 GB here
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:
+        f.truncate(2 * 10**9)
+    with pytest.raises(ValueError) as e:
+        nn.load(path)
+    assert str(path) in str(e.value) and "2,000,000,000 bytes" in str(e.value) and "64 MiB" in str(e.value)
+    monkeypatch.setattr(module, "MAX_FILE_BYTES", 100)  # the limit holds for a file that is read too
+    small = tmp_path / "model.json"
+    Neuron(3).save(small)
+    with pytest.raises(ValueError, match="larger than a parameter file may be"):
+        nn.load(small)
