@@ -405,3 +405,37 @@ def test_issue17_item12_a_2_gb_sparse_file_is_refused_by_its_size_without_readin
     Neuron(3).save(small)
     with pytest.raises(ValueError, match="larger than a parameter file may be"):
         nn.load(small)
+
+
+# --- issue 17 item 18: a field of the wrong JSON type is a ValueError naming the file and the field ----
+
+WRONG_TYPES = [["MLP"], {"a": 1}, 3, 2.5, "two", None, True, False]
+RIGHT_TYPES = {"module": str, "nin": int, "activation": str, "out_activation": str, "fused": bool}  # biases: only false
+
+
+@pytest.mark.parametrize("field", ["module", "nin", "sizes", "activation", "out_activation", "biases", "fused"])
+@pytest.mark.parametrize("wrong", WRONG_TYPES, ids=repr)
+def test_issue17_item18_a_field_of_the_wrong_type_names_the_file_and_the_field(tmp_path, field, wrong):
+    if type(wrong) is RIGHT_TYPES.get(field) or (field == "biases" and wrong is False):
+        return  # the right type (another class or activation name, a bad size: tested above)
+    document = json.loads(saved(tmp_path, MLP(2, [2, 1], seed=0)).read_text())
+    if field == "module":
+        document["module"] = wrong
+    else:
+        document["architecture"][field] = wrong
+    path = tmp_path / "wrong.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ValueError) as e:
+        nn.load(path)
+    message = str(e.value)
+    assert str(path) in message and field in message and "unhashable" not in message, message
+
+
+def test_issue17_item18_a_layer_or_neurons_fields_are_checked_too(tmp_path):
+    for model, field in [(Layer(2, 3, seed=0), "nout"), (Neuron(2), "activation"), (Neuron(2, bias=False), "bias")]:
+        document = json.loads(saved(tmp_path, model).read_text())
+        document["architecture"][field] = [1]
+        path = tmp_path / "wrong.json"
+        path.write_text(json.dumps(document))
+        with pytest.raises(ValueError, match=f"wrong.json: architecture: {field} should be"):
+            nn.load(path)
