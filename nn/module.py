@@ -16,9 +16,9 @@ import math
 import os
 import stat
 from collections import Counter
-from numbers import Real
 
 from ..engine import Value
+from ..engine.checks import real
 from ..engine.writer import file_kind, write_file
 
 FORMAT = "chainrule-parameters"  # the "format" field of a saved file
@@ -223,16 +223,13 @@ def _check_state(state, names, source):
 
 
 def _check_number(x, name, source):
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise ValueError(f"{source}: parameter {name} should be a number, not {_json_type(x)} {x!r}")
+    """x as a finite float by engine.checks.real, its error naming the file (`source`) and the parameter."""
     try:
-        x = float(x)
-    except OverflowError:  # an integer of hundreds of digits
-        raise ValueError(f"{source}: parameter {name} is an integer of {len(str(x))} digits, "
-                         "too large for a float") from None
-    if not math.isfinite(x):
-        raise ValueError(f"{source}: parameter {name} is {x!r}; parameters must be finite numbers")
-    return x
+        return real(x, f"parameter {name}")
+    except TypeError:  # in words of the JSON the file holds: "a string", "an array", "null"
+        raise ValueError(f"{source}: parameter {name} should be a number, not {_json_type(x)} {x!r:.80}") from None
+    except ValueError as e:  # not finite, or an integer too large for a float
+        raise ValueError(f"{source}: {e}") from None
 
 
 def _some(names, limit=5):

@@ -101,11 +101,11 @@ BROKEN = {
              f"parameter {FIRST} should be a number, not a boolean True"),
     "null": (edit_parameters(lambda ps: ps.__setitem__(FIRST, None)), f"parameter {FIRST} should be a number"),
     "list": (edit_parameters(lambda ps: ps.__setitem__(FIRST, [0.5])), f"parameter {FIRST} should be a number"),
-    "NaN": (lambda d: json.dumps(d).replace(repr(d["parameters"][FIRST]), "NaN"), f"parameter {FIRST} is nan"),
+    "NaN": (lambda d: json.dumps(d).replace(repr(d["parameters"][FIRST]), "NaN"), f"parameter {FIRST} takes a finite number, not nan"),
     "Infinity": (lambda d: json.dumps(d).replace(repr(d["parameters"][FIRST]), "-Infinity"),
-                 f"parameter {FIRST} is -inf"),
+                 f"parameter {FIRST} takes a finite number, not -inf"),
     "overflowing number": (lambda d: json.dumps(d).replace(repr(d["parameters"][FIRST]), "1e999"),
-                           f"parameter {FIRST} is inf"),
+                           f"parameter {FIRST} takes a finite number, not inf"),
     "repeated name": (lambda d: json.dumps(d).replace('"layers.0.neurons.0.w.1"', f'"{FIRST}"'),
                       f"the name '{FIRST}' appears twice"),
 }
@@ -215,7 +215,7 @@ def neuron_file(version="1", weight="0.5"):
 
 @pytest.mark.parametrize("text, words", [
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    (neuron_file(weight="9" * 401), "parameter w.0 is an integer of 401 digits, too large for a float"),
+    (neuron_file(weight="9" * 401), "parameter w.0 takes a finite number; this int is too large for a float"),
     (neuron_file(weight="9" * 5000), "digits"),
     (neuron_file(version="true"), "unsupported version True"),
     (neuron_file(version="1.0"), "unsupported version 1.0"),
@@ -439,3 +439,16 @@ def test_issue17_item18_a_layer_or_neurons_fields_are_checked_too(tmp_path):
         path.write_text(json.dumps(document))
         with pytest.raises(ValueError, match=f"wrong.json: architecture: {field} should be"):
             nn.load(path)
+
+
+@pytest.mark.parametrize("written, value", [("NaN", float("nan")), ("-Infinity", float("-inf")), ("9" * 401, 10**401 - 1)])
+def test_a_parameter_is_checked_by_engine_checks_real_named_with_the_file(tmp_path, written, value):
+    from chainrule.engine.checks import real
+
+    path = tmp_path / "odd.json"
+    path.write_text(neuron_file(weight=written))
+    with pytest.raises(ValueError) as expected:
+        real(value, "parameter w.0")
+    with pytest.raises(ValueError) as e:
+        nn.load(path)
+    assert str(e.value) == f"{path}: {expected.value}"
