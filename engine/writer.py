@@ -58,7 +58,7 @@ def _mode_to_keep(target):
     if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(errno.EISDIR, "it is a directory, not a file", target)
     if not stat.S_ISREG(info.st_mode):
-        raise OSError(errno.EINVAL, f"it is {file_kind(info.st_mode)}, not a regular file; only files are written", target)
+        raise OSError(errno.EINVAL, f"it is {file_kind(info.st_mode)}, not a regular file", target)
     return stat.S_IMODE(info.st_mode)
 
 

@@ -375,7 +375,7 @@ def test_issue17_item12_load_refuses_a_pipe_at_once(tmp_path):
         reader.join(5)
         pytest.fail("nn.load blocked on a pipe")
     (error,) = outcome
-    assert isinstance(error, ValueError) and str(pipe) in str(error) and "it is a pipe, not a regular file" in str(error)
+    assert isinstance(error, ValueError) and f"{pipe}: it is a pipe, not a regular file" in str(error)
 
 
 def test_issue17_item12_load_refuses_a_device_and_a_directory(tmp_path):
@@ -441,7 +441,8 @@ def test_issue17_item18_a_layer_or_neurons_fields_are_checked_too(tmp_path):
             nn.load(path)
 
 
-@pytest.mark.parametrize("written, value", [("NaN", float("nan")), ("-Infinity", float("-inf")), ("9" * 401, 10**401 - 1)])
+@pytest.mark.parametrize("written, value", [("NaN", float("nan")), ("-Infinity", float("-inf")),
+                                            ("9" * 401, 10**401 - 1)])
 def test_a_parameter_is_checked_by_engine_checks_real_named_with_the_file(tmp_path, written, value):
     from chainrule.engine.checks import real
 
