@@ -379,6 +379,9 @@ def test_issue17_item12_load_refuses_a_pipe_at_once(tmp_path):
 
 
 def test_issue17_item12_load_refuses_a_device_and_a_directory(tmp_path):
+    from chainrule.nn import module
+
+    assert module.MAX_FILE_BYTES  # first, so that a chainrule that reads /dev/zero fails here, not out of memory
     with pytest.raises(ValueError, match="/dev/zero: it is a character device, not a regular file"):
         nn.load("/dev/zero")
     link = tmp_path / "zero.json"
