@@ -3,7 +3,7 @@ import random
 
 from ..engine import PRIMITIVES, Value, dot
 
-from .module import Module, read_parameter_file
+from .module import Module, _json_type, read_parameter_file
 
 # activation name -> the Value method that applies it, from the engine's table (linear: y = z, no node)
 ACTIVATIONS = {**{op.name: getattr(Value, op.methods[0]) for op in PRIMITIVES.values() if op.kind == "activation"},
@@ -126,20 +126,25 @@ def load(path):
     """The Neuron, Layer or MLP saved at `path` by save(), rebuilt from its architecture and parameters.
 
     A malformed file, or one whose architecture and parameters do not fit, raises ValueError
-    naming the file and the problem. A model of another class (your own Module) cannot be
-    rebuilt from the file: build it, then call model.load(path).
+    naming the file and the problem (a field of the wrong JSON type: the field). A model of
+    another class (your own Module) cannot be rebuilt from the file: build it, then call
+    model.load(path).
     """
     document = read_parameter_file(path)
-    kind, architecture = document["module"], document.get("architecture")
+    kind, architecture = document.get("module"), document.get("architecture")
+    if not isinstance(kind, str):
+        raise ValueError(f"{path}: \"module\" should be a string naming the class (\"MLP\", \"Layer\" or "
+                         f"\"Neuron\"), found {_found(kind)}")
     if kind not in REBUILDS or architecture is None:
-        raise ValueError(f"{path}: holds the parameters of a {kind!r}, which nn.load cannot rebuild (it rebuilds "
+        raise ValueError(f"{path}: holds the parameters of a {kind!r:.80}, which nn.load cannot rebuild (it rebuilds "
                          f"{', '.join(REBUILDS)} saved with their architecture); build the model, then "
                          f"call model.load({str(path)!r})")
     cls, keys = REBUILDS[kind]
     if not isinstance(architecture, dict) or set(architecture) - set(keys) or set(keys[:2]) - set(architecture):
         raise ValueError(f"{path}: \"architecture\" of a {kind} should be an object with {', '.join(keys[:2])} and "
                          f"optionally {', '.join(keys[2:])}, found {architecture!r:.200}")
-    count = _parameter_count(architecture, path)
+    _check_fields(architecture, path)
+    count = _parameter_count(architecture)
     if count != len(document["parameters"]):
         raise ValueError(f"{path}: the architecture has {count} parameters but the file holds "
                          f"{len(document['parameters'])}")
@@ -156,15 +161,46 @@ REBUILDS = {"Neuron": (Neuron, ("nin", "activation", "bias", "fused")),
             "MLP": (MLP, ("nin", "sizes", "activation", "out_activation", "biases", "fused"))}
 
 
-def _parameter_count(architecture, path):
-    """How many parameters a saved architecture would build, checked before anything is built."""
-    sizes = architecture.get("sizes", [architecture.get("nout", 1)])  # a Neuron is a layer of one
-    if not isinstance(sizes, list) or not sizes:
-        raise ValueError(f"{path}: architecture: sizes should be a non-empty list of layer sizes, not {sizes!r:.50}")
-    widths = [architecture["nin"], *sizes]
-    for n in widths:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"{path}: architecture: nin and every size should be a whole number >= 1, not {n!r:.50}")
+def _check_fields(architecture, path):
+    """Each field of a saved architecture of the JSON type it must be; ValueError naming the file and the field."""
+    for key, value in architecture.items():
+        where = f"{path}: architecture: {key}"
+        if key in ("nin", "nout") and not _is_size(value):
+            raise ValueError(f"{where} should be a whole number >= 1, not {_found(value)}")
+        if key == "sizes":
+            if not isinstance(value, list) or not value:
+                raise ValueError(f"{where} should be a non-empty list of layer sizes, not {_found(value)}")
+            wrong = next((n for n in value if not _is_size(n)), None)
+            if wrong is not None:
+                raise ValueError(f"{where}: every size should be a whole number >= 1, not {wrong!r:.50}")
+        if key in ("activation", "out_activation") and not isinstance(value, str):
+            raise ValueError(f"{where} should be a string naming an activation ({', '.join(ACTIVATIONS)}), "
+                             f"not {_found(value)}")
+        if key in ("bias", "biases") and value is not False:
+            raise ValueError(f"{where} should be false (saved only for a model without biases), not "
+                             f"{_found(value)}")
+        if key == "fused" and not isinstance(value, bool):
+            raise ValueError(f"{where} should be true or false, not {_found(value)}")
+
+
+def _found(value):
+    """A JSON value as a message shows it: an array [1], an object {...}, null, true, 2.5, 'two'."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return f"{_json_type(value)} {value!r:.50}"
+    return f"{value!r:.50}"
+
+
+def _is_size(n):
+    return isinstance(n, int) and not isinstance(n, bool) and n >= 1
+
+
+def _parameter_count(architecture):
+    """How many parameters a checked architecture would build, counted before anything is built."""
+    widths = [architecture["nin"], *architecture.get("sizes", [architecture.get("nout", 1)])]  # a Neuron: one
     bias = int(architecture.get("bias", architecture.get("biases")) is not False)
     return sum((fan_in + bias) * nout for fan_in, nout in zip(widths, widths[1:]))
 

@@ -14,24 +14,26 @@ import errno
 import json
 import math
 import os
-import secrets
 import stat
 from collections import Counter
-from numbers import Real
 
 from ..engine import Value
+from ..engine.checks import real
+from ..engine.writer import file_kind, write_file
 
 FORMAT = "chainrule-parameters"  # the "format" field of a saved file
 VERSION = 1
+MAX_FILE_BYTES = 64 * 2**20  # nn.load reads no larger file: 64 MiB, over a million parameters
 
 
 class Module:
     """A network part whose parameters are the Values among its attributes.
 
     named_parameters() walks the public attributes in the order they were set: a Value is a
-    parameter, a Module is walked in turn, and a list or tuple is walked item by item, its
-    index becoming part of the name (`layers.0.neurons.1.w.0`). Attributes starting with `_`
-    are private and never walked.
+    parameter, a Module is walked in turn, a list or tuple item by item, its index becoming
+    part of the name (`layers.0.neurons.1.w.0`), and a dict entry by entry, its key becoming
+    part of the name (`blocks.enc.w.0`). Each module or container is walked once, so one that
+    refers to itself is fine. Attributes starting with `_` are private and never walked.
     """
 
     def named_parameters(self):
@@ -101,11 +103,11 @@ class Module:
     def save(self, path):
         """Write the parameters (and the architecture, if any) to `path` as JSON; see the module's docstring.
 
-        The file is written beside its final place and then renamed over it, so a crash leaves
-        the old file or the new one, never half of one, and no temporary file. Through a
-        symlink, the file it points to is written. A directory or other non-regular file
-        (a device, a pipe) is refused. A new file gets the permissions the umask allows; a file
-        replaced keeps its own.
+        Written by engine.writer.write_file: beside its final place, then renamed over it, so a
+        crash or a full disk leaves the old file or the new one, never half of one, and no
+        temporary file. A symlink at `path` is replaced, never written through. A directory or
+        other non-regular file (a device, a pipe) is refused with OSError. A new file gets the
+        permissions the umask allows; a file replaced keeps its own.
         """
         state = self.state_dict()
         bad = [name for name, x in state.items() if not math.isfinite(x)]
@@ -116,7 +118,7 @@ class Module:
         if architecture is not None:
             document["architecture"] = architecture
         document["parameters"] = state
-        _replace_file(path, json.dumps(document, indent=1) + "\n")
+        write_file(path, json.dumps(document, indent=1) + "\n")
 
     def load(self, path):
         """Read parameters saved by save() into this model; return it.
@@ -167,57 +169,36 @@ def read_parameter_file(path):
     return document
 
 
-def _replace_file(path, text):
-    """Write text to the regular file at path (a symlink's target), atomically; see Module.save."""
-    target = os.path.realpath(path)
-    try:
-        info = os.stat(target)
-    except FileNotFoundError:
-        mode = None  # a new file: os.open's 0o666 minus the umask
-    else:
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "cannot save: it is a directory", os.fspath(path))
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"cannot save {path}: it is {_file_kind(info.st_mode)}, not a regular file")
-        mode = stat.S_IMODE(info.st_mode)
-    temporary = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            if mode is not None:
-                os.chmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def _file_kind(mode):
-    kinds = [(stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a pipe"),
-             (stat.S_ISSOCK, "a socket")]
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
-
-
 def _base(path):
     """(the name a parameter is held by, whether it sits in a list): ("w", True) for "layers.0.neurons.1.w.0"."""
     parts = path.split(".")
     return next(part for part in reversed(parts) if not part.isdigit()), parts[-1].isdigit()
 
 
-def _walk(item, name):
-    """(name, Value) for every Value inside item, depth first, in attribute and list order."""
-    if isinstance(item, Value):
-        yield name, item
-    elif isinstance(item, Module):
-        for key, child in vars(item).items():
-            if not key.startswith("_"):
-                yield from _walk(child, _join(name, key))
-    elif isinstance(item, (list, tuple)):
-        for i, child in enumerate(item):
-            yield from _walk(child, _join(name, str(i)))
+def _walk(root, name):
+    """(name, Value) for every Value inside root, depth first, in attribute, list and dict order.
+
+    Modules, lists, tuples and dicts are walked; each one once, so a module that holds itself
+    (or any cycle) ends. A dict key becomes part of the name as it is written: `blocks.enc.w.0`.
+    """
+    stack, seen = [(name, root)], set()
+    while stack:
+        name, item = stack.pop()
+        if isinstance(item, Value):
+            yield name, item
+            continue
+        if isinstance(item, Module):
+            children = [(key, child) for key, child in vars(item).items() if not key.startswith("_")]
+        elif isinstance(item, dict):
+            children = list(item.items())
+        elif isinstance(item, (list, tuple)):
+            children = list(enumerate(item))
+        else:
+            continue
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        stack.extend((_join(name, str(key)), child) for key, child in reversed(children))
 
 
 def _join(prefix, name):
@@ -242,16 +223,13 @@ def _check_state(state, names, source):
 
 
 def _check_number(x, name, source):
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise ValueError(f"{source}: parameter {name} should be a number, not {_json_type(x)} {x!r}")
+    """x as a finite float by engine.checks.real, its error naming the file (`source`) and the parameter."""
     try:
-        x = float(x)
-    except OverflowError:  # an integer of hundreds of digits
-        raise ValueError(f"{source}: parameter {name} is an integer of {len(str(x))} digits, "
-                         "too large for a float") from None
-    if not math.isfinite(x):
-        raise ValueError(f"{source}: parameter {name} is {x!r}; parameters must be finite numbers")
-    return x
+        return real(x, f"parameter {name}")
+    except TypeError:  # in words of the JSON the file holds: "a string", "an array", "null"
+        raise ValueError(f"{source}: parameter {name} should be a number, not {_json_type(x)} {x!r:.80}") from None
+    except ValueError as e:  # not finite, or an integer too large for a float
+        raise ValueError(f"{source}: {e}") from None
 
 
 def _some(names, limit=5):
@@ -262,11 +240,7 @@ def _some(names, limit=5):
 
 def _read_json(path):
     """The JSON in the file at path; ValueError with the file, line and column if it is not JSON."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path}: not a text file (byte {e.start} is not UTF-8)") from None
+    text = _read_text(path)
     if not text.strip():
         raise ValueError(f"{path}: the file is empty")
     try:
@@ -277,6 +251,38 @@ def _read_json(path):
         raise ValueError(f"{path}: the JSON is nested too deeply to be a parameter file") from None
     except ValueError as e:  # a repeated name, or an integer too long to convert (Python stops at 4300 digits)
         raise ValueError(f"{path}: {e}") from None
+
+
+def _read_text(path):
+    """The text of the regular file at path, of at most MAX_FILE_BYTES; ValueError naming the file otherwise.
+
+    Opened without blocking and checked before anything is read, so a pipe never hangs,
+    /dev/zero is never read and a huge (or sparse) file is refused by its size alone.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "it is a directory, not a parameter file", os.fspath(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path}: it is {file_kind(info.st_mode)}, not a regular file; a parameter file is a file")
+        _check_size(info.st_size, path)
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)  # a file that grows while it is read is held to the limit too
+    _check_size(len(data), path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not a text file (byte {e.start} is not UTF-8)") from None
+
+
+def _check_size(size, path):
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{path}: the file is {size:,} bytes, larger than a parameter file may be (at most "
+                         f"{MAX_FILE_BYTES >> 20} MiB, chainrule.nn.module.MAX_FILE_BYTES)")
 
 
 def _no_repeated_keys(pairs):

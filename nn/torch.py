@@ -38,7 +38,8 @@ def to_torch(model):
 
     model: an MLP, a Layer or a Neuron. The result maps a tensor of shape (..., nin) to one of
     shape (..., nout), where model(x) gives a Value (one output) or a list of them; the outputs
-    agree to about 1e-15. Its weights are copies: training one does not change the other.
+    agree to about 1e-15. Its weights are copies: training one does not change the other. A
+    model built with biases=False (bias=False) gives Linear layers without a bias.
     """
     import torch
 
@@ -62,10 +63,16 @@ def to_torch(model):
         (activation,) = used
         if activation not in activations:
             raise ValueError(f"layer {k}: no torch module for the activation {activation!r}")
-        linear = torch.nn.Linear(neurons[0].nin, len(neurons), dtype=torch.float64)
+        biased = {n.b is not None for n in neurons}
+        if len(biased) > 1:
+            raise ValueError(f"layer {k} has neurons with a bias and neurons without; a torch Linear layer has "
+                             "a bias for all of them or for none")
+        (bias,) = biased
+        linear = torch.nn.Linear(neurons[0].nin, len(neurons), bias=bias, dtype=torch.float64)
         with torch.no_grad():
             linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64))
-            linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
+            if bias:
+                linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
         modules.append(linear)
         if activations[activation] is not None:
             modules.append(activations[activation]())

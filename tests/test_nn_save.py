@@ -101,11 +101,11 @@ BROKEN = {
              f"parameter {FIRST} should be a number, not a boolean True"),
     "null": (edit_parameters(lambda ps: ps.__setitem__(FIRST, None)), f"parameter {FIRST} should be a number"),
     "list": (edit_parameters(lambda ps: ps.__setitem__(FIRST, [0.5])), f"parameter {FIRST} should be a number"),
-    "NaN": (lambda d: json.dumps(d).replace(repr(d["parameters"][FIRST]), "NaN"), f"parameter {FIRST} is nan"),
+    "NaN": (lambda d: json.dumps(d).replace(repr(d["parameters"][FIRST]), "NaN"), f"parameter {FIRST} takes a finite number, not nan"),
     "Infinity": (lambda d: json.dumps(d).replace(repr(d["parameters"][FIRST]), "-Infinity"),
-                 f"parameter {FIRST} is -inf"),
+                 f"parameter {FIRST} takes a finite number, not -inf"),
     "overflowing number": (lambda d: json.dumps(d).replace(repr(d["parameters"][FIRST]), "1e999"),
-                           f"parameter {FIRST} is inf"),
+                           f"parameter {FIRST} takes a finite number, not inf"),
     "repeated name": (lambda d: json.dumps(d).replace('"layers.0.neurons.0.w.1"', f'"{FIRST}"'),
                       f"the name '{FIRST}' appears twice"),
 }
@@ -215,7 +215,7 @@ def neuron_file(version="1", weight="0.5"):
 
 @pytest.mark.parametrize("text, words", [
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    (neuron_file(weight="9" * 401), "parameter w.0 is an integer of 401 digits, too large for a float"),
+    (neuron_file(weight="9" * 401), "parameter w.0 takes a finite number; this int is too large for a float"),
     (neuron_file(weight="9" * 5000), "digits"),
     (neuron_file(version="true"), "unsupported version True"),
     (neuron_file(version="1.0"), "unsupported version 1.0"),
@@ -248,7 +248,7 @@ def test_save_into_a_missing_folder_raises_and_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_save_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
+def test_issue17_item7_save_replaces_a_planted_symlink_and_leaves_its_target_alone(tmp_path):
     (tmp_path / "real").mkdir()
     target = tmp_path / "real" / "model.json"
     target.write_text("old")
@@ -256,27 +256,42 @@ def test_save_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
     link.symlink_to(target)
     model = Neuron(2, "sigmoid", weights=[0, 1], bias=4)
     model.save(link)
-    assert link.is_symlink() and os.readlink(link) == str(target)
-    assert json.loads(target.read_text())["parameters"] == model.state_dict()
+    assert target.read_text() == "old"
+    assert not link.is_symlink() and json.loads(link.read_text())["parameters"] == model.state_dict()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json", "real"]
-    assert [p.name for p in target.parent.iterdir()] == ["model.json"]  # the temporary file went beside the target
+    assert [p.name for p in target.parent.iterdir()] == ["model.json"]
     dangling = tmp_path / "next.json"
     dangling.symlink_to(tmp_path / "real" / "new.json")
     model.save(dangling)
-    assert dangling.is_symlink() and nn.load(dangling).state_dict() == model.state_dict()
+    assert not dangling.is_symlink() and not (tmp_path / "real" / "new.json").exists()
+    assert nn.load(dangling).state_dict() == model.state_dict()
+
+
+def test_issue17_item6_save_on_a_full_disk_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    Neuron(1, weights=[0.5]).save(path)
+    before = path.read_bytes()
+
+    def no_space(*args):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(OSError) as e:
+        Neuron(1, weights=[0.25]).save(path)
+    monkeypatch.undo()
+    assert e.value.filename == str(path) and "No space left on device" in str(e.value)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["model.json"]
 
 
 def test_save_refuses_a_pipe_or_device_and_never_replaces_it(tmp_path):
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
-    with pytest.raises(ValueError, match="it is a pipe, not a regular file"):
+    with pytest.raises(OSError, match="it is a pipe, not a regular file"):
         Neuron(1).save(pipe)
     assert stat.S_ISFIFO(os.stat(pipe).st_mode) and sorted(tmp_path.iterdir()) == [pipe]
     link = tmp_path / "full"
     link.symlink_to("/dev/full")
-    with pytest.raises(ValueError, match="it is a character device, not a regular file"):
-        Neuron(1).save(link)
-    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    Neuron(1).save(link)  # the link is replaced; the device it named is left alone
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode) and not link.is_symlink()
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
@@ -295,3 +310,149 @@ def test_a_replaced_file_keeps_its_permissions(tmp_path):
     path.chmod(0o640)
     Neuron(1).save(path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640 and json.loads(path.read_text())["module"] == "Neuron"
+
+
+# --- issue 17 item 4: layers held in a dict count; a module that refers to itself is walked once -----
+
+class Blocks(Module):
+    def __init__(self):
+        self.blocks = {"enc": Layer(2, 2, seed=1), "dec": [Neuron(2, seed=2), (Neuron(1, seed=3),)]}
+        self.nested = {"inner": {"deep": Neuron(1, seed=4)}}
+        self.me = self  # refers to itself
+        self.again = [self.blocks, self]  # a cycle through a list
+
+    def __call__(self, x):
+        h = self.blocks["enc"](x)
+        return (self.blocks["dec"][0](h) + self.blocks["dec"][1][0]([h[0]])) * self.nested["inner"]["deep"]([h[1]])
+
+
+def test_issue17_item4_layers_in_a_dict_count_and_a_cycle_is_visited_once(tmp_path):
+    from chainrule.nn import SGD
+
+    model = Blocks()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["blocks.enc.neurons.0.w.0", "blocks.enc.neurons.0.w.1", "blocks.enc.neurons.0.b",
+                     "blocks.enc.neurons.1.w.0", "blocks.enc.neurons.1.w.1", "blocks.enc.neurons.1.b",
+                     "blocks.dec.0.w.0", "blocks.dec.0.w.1", "blocks.dec.0.b", "blocks.dec.1.0.w.0",
+                     "blocks.dec.1.0.b", "nested.inner.deep.w.0", "nested.inner.deep.b"]
+    deep = model.nested["inner"]["deep"]
+    assert model.parameters()[-2:] == [deep.w[0], deep.b]
+    loss = (model([0.5, -1.0]) - 1) ** 2
+    model.zero_grad()
+    loss.backward()
+    before = deep.w[0].data
+    SGD(model.parameters(), lr=0.1).step()
+    assert deep.w[0].data == before - 0.1 * deep.w[0].grad != before  # the optimiser reaches the dict's layers
+    path = tmp_path / "blocks.json"
+    model.save(path)
+    assert set(json.loads(path.read_text())["parameters"]) == set(names)
+    other = Blocks()
+    other.nested["inner"]["deep"].w[0].data = 123.0
+    assert other.load(path).state_dict() == model.state_dict()
+    other.label_parameters()
+    assert len({p.label for p in other.parameters()}) == len(names)
+
+
+# --- issue 17 item 12: nn.load reads only a regular file of bounded size ------------------------
+
+def test_issue17_item12_load_refuses_a_pipe_at_once(tmp_path):
+    import threading
+
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    outcome = []
+
+    def load():
+        try:
+            nn.load(pipe)
+        except Exception as e:  # noqa: BLE001 - what it raised is the test
+            outcome.append(e)
+    reader = threading.Thread(target=load, daemon=True)
+    reader.start()
+    reader.join(5)
+    if reader.is_alive():  # main hangs here: unblock it by opening the writing end
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(5)
+        pytest.fail("nn.load blocked on a pipe")
+    (error,) = outcome
+    assert isinstance(error, ValueError) and f"{pipe}: it is a pipe, not a regular file" in str(error)
+
+
+def test_issue17_item12_load_refuses_a_device_and_a_directory(tmp_path):
+    from chainrule.nn import module
+
+    assert module.MAX_FILE_BYTES  # first, so that a chainrule that reads /dev/zero fails here, not out of memory
+    with pytest.raises(ValueError, match="/dev/zero: it is a character device, not a regular file"):
+        nn.load("/dev/zero")
+    link = tmp_path / "zero.json"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match="it is a character device"):
+        Neuron(1).load(link)
+    with pytest.raises(IsADirectoryError) as e:
+        nn.load(tmp_path)
+    assert e.value.filename == str(tmp_path)
+
+
+def test_issue17_item12_a_2_gb_sparse_file_is_refused_by_its_size_without_reading_it(tmp_path, monkeypatch):
+    from chainrule.nn import module
+
+    assert module.MAX_FILE_BYTES == 64 * 2**20  # first, so that a chainrule without a limit never reads 2 GB here
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:
+        f.truncate(2 * 10**9)
+    with pytest.raises(ValueError) as e:
+        nn.load(path)
+    assert str(path) in str(e.value) and "2,000,000,000 bytes" in str(e.value) and "64 MiB" in str(e.value)
+    monkeypatch.setattr(module, "MAX_FILE_BYTES", 100)  # the limit holds for a file that is read too
+    small = tmp_path / "model.json"
+    Neuron(3).save(small)
+    with pytest.raises(ValueError, match="larger than a parameter file may be"):
+        nn.load(small)
+
+
+# --- issue 17 item 18: a field of the wrong JSON type is a ValueError naming the file and the field ----
+
+WRONG_TYPES = [["MLP"], {"a": 1}, 3, 2.5, "two", None, True, False]
+RIGHT_TYPES = {"module": str, "nin": int, "activation": str, "out_activation": str, "fused": bool}  # biases: only false
+
+
+@pytest.mark.parametrize("field", ["module", "nin", "sizes", "activation", "out_activation", "biases", "fused"])
+@pytest.mark.parametrize("wrong", WRONG_TYPES, ids=repr)
+def test_issue17_item18_a_field_of_the_wrong_type_names_the_file_and_the_field(tmp_path, field, wrong):
+    if type(wrong) is RIGHT_TYPES.get(field) or (field == "biases" and wrong is False):
+        return  # the right type (another class or activation name, a bad size: tested above)
+    document = json.loads(saved(tmp_path, MLP(2, [2, 1], seed=0)).read_text())
+    if field == "module":
+        document["module"] = wrong
+    else:
+        document["architecture"][field] = wrong
+    path = tmp_path / "wrong.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ValueError) as e:
+        nn.load(path)
+    message = str(e.value)
+    assert str(path) in message and field in message and "unhashable" not in message, message
+
+
+def test_issue17_item18_a_layer_or_neurons_fields_are_checked_too(tmp_path):
+    for model, field in [(Layer(2, 3, seed=0), "nout"), (Neuron(2), "activation"), (Neuron(2, bias=False), "bias")]:
+        document = json.loads(saved(tmp_path, model).read_text())
+        document["architecture"][field] = [1]
+        path = tmp_path / "wrong.json"
+        path.write_text(json.dumps(document))
+        with pytest.raises(ValueError, match=f"wrong.json: architecture: {field} should be"):
+            nn.load(path)
+
+
+@pytest.mark.parametrize("written, value", [("NaN", float("nan")), ("-Infinity", float("-inf")),
+                                            ("9" * 401, 10**401 - 1)])
+def test_a_parameter_is_checked_by_engine_checks_real_named_with_the_file(tmp_path, written, value):
+    from chainrule.engine.checks import real
+
+    path = tmp_path / "odd.json"
+    path.write_text(neuron_file(weight=written))
+    with pytest.raises(ValueError) as expected:
+        real(value, "parameter w.0")
+    with pytest.raises(ValueError) as e:
+        nn.load(path)
+    assert str(e.value) == f"{path}: {expected.value}"

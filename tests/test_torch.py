@@ -158,3 +158,29 @@ def test_importing_the_library_does_not_import_torch():
     code = "import sys, chainrule, chainrule.nn; assert 'torch' not in sys.modules, 'torch was imported'"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_issue17_item14_to_torch_and_torch_check_of_a_model_without_biases():
+    model = MLP(2, [3, 1], biases=False, seed=5)
+    net = to_torch(model)
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    assert [m.bias for m in linears] == [None, None]
+    assert sum(p.numel() for p in net.parameters()) == len(model.parameters()) == 9
+    x = [0.7, -1.3]
+    assert close(net(torch.tensor(x, dtype=torch.float64)).item(), model(x).data)
+    t = torch.tensor(x, dtype=torch.float64)
+    loss_t = (net(t) - 0.5).pow(2).sum()
+    grads_t = torch.autograd.grad(loss_t, list(net.parameters()))
+    loss = (model(x) - 0.5) ** 2
+    model.zero_grad()
+    loss.backward()
+    ours = [p.grad for p in model.parameters()]  # layer by layer, neuron by neuron: torch's weight order
+    assert all(close(a, b) for a, b in zip(ours, torch.cat([g.flatten() for g in grads_t]).tolist()))
+    check = torch_check((model(x) - 0.5) ** 2)
+    assert check.ok and sum(row.name.endswith("(param)") for row in check.rows) == 9
+    neuron = Neuron(2, "sigmoid", weights=[0, 1], bias=False)
+    assert to_torch(neuron)(torch.tensor([2.0, 3.0], dtype=torch.float64)).item() == neuron([2, 3]).data
+    layer = Layer(2, 2, seed=1)
+    layer.neurons[1].b = None
+    with pytest.raises(ValueError, match="layer 0 has neurons with a bias and neurons without"):
+        to_torch(layer)

@@ -37,6 +37,7 @@ are positions in the backward order, so the same graph gives byte-identical DOT.
 import os
 
 from ..formula import number
+from ..writer import write_file
 from .caption import MAX_FACTORS, MAX_PATHS, chain_rule
 from .dot import Writer
 from .render import TIMEOUT, render as render_bytes
@@ -128,7 +129,8 @@ class Drawing:
         """Write the drawing to `filename` (".<format>" added unless it ends so); the path written.
 
         format defaults to the file's suffix when it is one we write (svg, png, pdf, dot, gv),
-        else svg.
+        else svg. Written atomically (engine.writer): a failure leaves the old file as it was,
+        and a symlink at the path is replaced, never written through.
         """
         path = os.fspath(filename)
         suffix = os.path.splitext(path)[1][1:].lower()
@@ -136,9 +138,7 @@ class Drawing:
             format = suffix if suffix in ("svg", "png", "pdf", "dot", "gv") else "svg"
         if suffix != format.lower():
             path = f"{path}.{format}"
-        data = self.pipe(format, engine, timeout)
-        with open(path, "wb") as file:
-            file.write(data)
+        write_file(path, self.pipe(format, engine, timeout))
         return path
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
