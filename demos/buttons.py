@@ -71,18 +71,22 @@ def trials_by_gradient(trials=TRIALS):
 
 
 def step_start():
-    output = press(machine())
+    neuron = machine()
+    output = press(neuron)
     error = (DESIRED - output).named("error")
+    numbers = (
+        Number("output", output.data, tutorial="0.00"),
+        Number("error = desired - output", error.data, tutorial="1"),
+    )
+    pressed = ", ".join(f"{x:g}" for x in BUTTONS)
+    start = sorted({f"{w.data:g}" for w in neuron.w})
     return Step(
         "Four buttons, and a network that knows nothing yet",
         "A machine gives dinner when the third button is pressed. The network sees which button "
-        "was pressed (inputs 0, 0, 1, 0), multiplies each input by its weight and adds them up. "
-        "All weights start at 0, so the output is 0.00; we wanted 1, so the error, desired - "
-        "output, is 1.",
-        numbers=(
-            Number("output", output.data, tutorial="0.00"),
-            Number("error = desired - output", error.data, tutorial="1"),
-        ),
+        f"was pressed (inputs {pressed}), multiplies each input by its weight and adds them up. "
+        f"All weights start at {', '.join(start)}, so the output is {numbers[0].shown}; we wanted "
+        f"{DESIRED:g}, so the error, desired - output, is {numbers[1].shown}.",
+        numbers=numbers,
         graph=draw(error),
     )
 
@@ -96,10 +100,11 @@ def step_rule():
         numbers.append(Number(f"trial {trial}: error", error, tutorial=shown_error))
     return Step(
         "Six trials of \"add the learning rate to the pressed button's weight\"",
-        "Each trial the network answers, then learns: the tutorial adds the learning rate 0.2 to "
+        f"Each trial the network answers, then learns: the tutorial adds the learning rate {LEARN_RATE:g} to "
         "the weight of every pressed button. The engine computes each output; the rule itself "
-        "is the tutorial's, a fixed step, not a gradient. After six trials the output is 1.00 "
-        "and the error 0.00: chicken dinner. The graph shows the network at the sixth trial.",
+        f"is the tutorial's, a fixed step, not a gradient. After {TRIALS} trials the output is "
+        f"{numbers[-2].shown} and the error {numbers[-1].shown}: chicken dinner. The graph shows the "
+        f"network at trial {TRIALS}.",
         numbers=tuple(numbers),
         graph=draw(press(neuron)),
         history=tuple(error for _, error in results),
@@ -108,32 +113,39 @@ def step_rule():
 
 def step_gradient():
     neuron = machine()
-    loss = button_loss(press(neuron))
+    output = press(neuron)
+    loss = button_loss(output)
     loss.backward()
     w3 = neuron.w[2]
+    step = w3.data - LEARN_RATE * w3.grad
     return Step(
         "What gradient descent asks for",
         "Measure the miss as a squared error, L = 1/2 (desired - output)^2, and let backward() "
         "find how L changes with each weight. Only the pressed button's weight has a gradient: "
         "the others are multiplied by an input of 0, which is why the tutorial's rule touches "
-        "only weights with input > 0. Its gradient is -(desired - output) × 1 = -1, so the "
-        "first gradient step, 0 - 0.2 × -1 = 0.2, is the tutorial's step exactly.",
+        f"only weights with input > 0. Its gradient is -(desired - output) × {BUTTONS[2]:g} = "
+        f"{w3.grad:g}, so the first gradient step, {w3.data:g} - {LEARN_RATE:g} × {w3.grad:g} = "
+        f"{step:g}, is the tutorial's step exactly.",
         numbers=tuple(Number(f"dL/d{w.label}", w.grad) for w in neuron.w)
-        + (Number("w3 after one gradient step", w3.data - LEARN_RATE * w3.grad, tutorial="0.20"),),
+        + (Number("w3 after one gradient step", step, tutorial="0.20"),),
         graph=draw(loss, highlight=w3),
     )
 
 
 def step_descent():
     results = trials_by_gradient()
-    (*_, (seventh, _)), _ = trials_by_rule(TRIALS + 1)
+    by_rule, _ = trials_by_rule(TRIALS + 1)
+    (seventh, _) = by_rule[-1]
+    reached = next(k for k, (output, _) in enumerate(by_rule) if round(output, 9) >= DESIRED)  # steps taken
     return Step(
         "Six trials of gradient descent",
         "From the same start, with the same learning rate, gradient descent moves w3 by "
-        "0.2 × (desired - output): a big step while the error is big, smaller and smaller as "
-        "it shrinks, so the output creeps up to 1 and never passes it. The tutorial's fixed "
-        "step gets there in five steps, but a seventh trial would push the output to "
-        f"{seventh:.2f}, past the answer: the \"retraining\" its closing caution warns about.",
+        f"{LEARN_RATE:g} × (desired - output): a big step while the error is big, smaller and smaller as "
+        f"it shrinks, so the output creeps up to {DESIRED:g} and never passes it. The tutorial's fixed "
+        f"step gets there in {reached} steps, but a seventh trial would push the output to "
+        f"{seventh:.2f}, past the answer: the over-training its closing caution warns about (in the "
+        "translation, \"retraining effects (when in large numbers repetitions will result in more "
+        "than 1)\").",
         numbers=tuple(Number(f"trial {t}: output", output) for t, (output, _) in enumerate(results, 1))
         + (Number("trial 7 with the tutorial's rule: output", seventh),),
         history=tuple(loss for _, loss in results),

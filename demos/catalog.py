@@ -5,7 +5,8 @@ demos/gender_train.py, whose build() returns the steps); that module is imported
 the demo is built, so listing the demos costs nothing.
 
 The tutorials: titles and authors as the texts give them, else as their originals are known
-(Victor Zhou and Per Harald Borgen are not named in the copies we have); a link only where the
+(Victor Zhou and Per Harald Borgen are not named in the copies we have; Sarthak Gupta's title is
+the one his article's link spells out, as the copy's heading is garbled); a link only where the
 text itself names one.
 """
 import importlib
@@ -20,7 +21,7 @@ XOR = Tutorial("Learn Neural Networks: Build an XOR Gate From Scratch with Pytho
 BUTTONS = Tutorial("How to program neural networks", seed="001")
 BORGEN = Tutorial("Learning How To Code Neural Networks", "Per Harald Borgen", seed="001")
 LOY = Tutorial("How to build your own Neural Network from scratch in Python", "James Loy", seed="001")
-GUPTA = Tutorial("DL01: Neural networks theory", "Sarthak Gupta",
+GUPTA = Tutorial("DL01: Writing a Neural Network from Scratch (Theory)", "Sarthak Gupta",
                  "https://hackernoon.com/dl01-writing-a-neural-network-from-scratch-theory-c02ccc897864", seed="004")
 
 

@@ -1,9 +1,10 @@
 """Gradient descent on a convex cost, and what the learning rate does.
 
-The tutorial (Sarthak Gupta, "DL01: neural networks theory") explains gradient descent with a
-picture of a convex cost against one weight and says the updates are multiplied by a learning
-rate. It prints no numbers, so we choose a cost, J(w) = (w - 3)^2 + 1, and a start, w = 0, and
-let backward() find every slope.
+The tutorial (Sarthak Gupta, "DL01: Writing a Neural Network from Scratch (Theory)") explains
+gradient descent with a picture of a convex cost against one weight and says the updates are
+multiplied by a learning rate. It prints no numbers, so we choose a cost, J(w) = (w - 3)^2 + 1,
+and a start, w = 0, and let backward() find every slope. It says to step "in the direction of
+the gradient"; descent steps against it, and the first step says so.
 """
 from ..engine import Value, draw
 
@@ -56,12 +57,16 @@ def _slope_at(w0):
 
 def step_cost():
     w, j = _slope_at(START)
+    _, lowest = _slope_at(MINIMUM)
     return Step(
         "A convex cost and its slope",
         "The tutorial draws a bowl-shaped cost against one weight and prints no numbers, so we "
-        "choose one: J(w) = (w - 3)^2 + 1, lowest (J = 1) at w = 3, and we start at w = 0. "
-        "backward() gives the slope dJ/dw there: -6. Negative means J falls to the right, so "
-        "gradient descent steps right: w <- w - learning rate × dJ/dw.",
+        f"choose one: J(w) = (w - {MINIMUM:g})^2 + {lowest.data:g}, lowest (J = {lowest.data:g}) at "
+        f"w = {MINIMUM:g}, and we start at w = {w.data:g}. backward() gives the slope dJ/dw there: "
+        f"{w.grad:g}. Negative means J falls to the right, so gradient descent steps right: "
+        "w <- w - learning rate × dJ/dw, against the slope. (The tutorial says to step \"in the "
+        "direction of the gradient\"; that would climb the bowl. Descent goes the opposite way, "
+        "downhill.)",
         numbers=(
             Number("w", w.data),
             Number("J(w)", j.data),
@@ -114,7 +119,7 @@ def step_large():
     weights, costs = descend(LARGE_LR)
     return Step(
         f"Too large: {LARGE_LR:g} diverges",
-        f"Now each step jumps over the bottom and lands higher up the other side: from 0 to "
+        f"Now each step jumps over the bottom and lands higher up the other side: from {weights[0]:g} to "
         f"{weights[1]:.1f}, then {weights[2]:.2f}, then {weights[3]:.2f}. The slope there is "
         f"steeper still, so the next jump is bigger, and J grows every step instead of falling "
         f"(J = {costs[-1]:.0f} after {STEPS} steps). No amount of training fixes that: lower the "

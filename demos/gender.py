@@ -18,6 +18,8 @@ LEARN_RATE = 0.1  # the tutorial's eta
 ALICE = {"h1": "0.0474", "h2": "0.0474", "sum_h": "-3", "sum_o1": "0.0948", "y_pred": "0.524",
          "dL/dy_pred": "-0.952", "dy_pred/dh1": "0.249", "dh1/dw1": "-0.0904", "dL/dw1": "0.0214"}
 
+SHIFT = (135, 66)  # the tutorial's table is shifted: weight - 135 lb, height - 66 in
+
 W1_REMARK = "This is the dL/dw1 the tutorial works out by hand; the step after this walk compares the two."
 
 
@@ -49,9 +51,9 @@ def build():
             "The drawing is the whole computation, from the inputs to the loss L.",
             graph=draw(L),
         ),
-        neuron_step("Forward: h1", h1, "f(w1*x1 + w2*x2 + b1) = f(-2 + -1 + 0)", ALICE["sum_h"], ALICE["h1"]),
+        neuron_step("Forward: h1", h1, f"f(w1*x1 + w2*x2 + b1) = f({_terms(h1)})", ALICE["sum_h"], ALICE["h1"]),
         neuron_step("Forward: h2", h2, "f(w3*x1 + w4*x2 + b2)", ALICE["sum_h"], ALICE["h2"], extra="Same weights: h2 = h1."),
-        _output_step(y_pred),
+        _output_step(y_pred, h1, h2),
         _loss_step(L, y_pred),
         *walkthrough_steps(L, remarks={"w1": W1_REMARK}, tutorial=printed, highlight=w1),
         _chain_rule_step(L, y_pred, h1, w1, printed),
@@ -68,7 +70,7 @@ def _table_step():
     errors = ", ".join(fmt(e.data) for e in squared)
     return Step(
         "The data, and the loss of always answering 'male'",
-        "Weight minus 135 lb, height minus 66 in; female = 1, male = 0:\n"
+        f"Weight minus {SHIFT[0]} lb, height minus {SHIFT[1]} in; female = 1, male = 0:\n"
         f"  name       x1   x2   gender\n{rows}\n\n"
         f"A network that always outputs 0 is wrong on Alice and Diana: squared errors {errors}.\n"
         f"Mean squared error = ({' + '.join(fmt(e.data) for e in squared)}) / {len(squared)} = {fmt(loss.data)}. "
@@ -80,17 +82,28 @@ def _table_step():
     )
 
 
-def _output_step(y_pred):
+def _terms(neuron_out):
+    """'-2 + -1 + 0': a neuron's weighted sum term by term (w·x, ..., b), from the engine's values."""
+    total, terms = pre_activation(neuron_out), []
+    while total.op.name == "add":  # unfused: ((w1*x1 + w2*x2) + b1), the bias last
+        total, last = total.inputs
+        terms.insert(0, last)
+    terms.insert(0, total)
+    return " + ".join(fmt(t.data) for t in terms)
+
+
+def _output_step(y_pred, h1, h2):
     z = pre_activation(y_pred)
     h_sum = Value(float(ALICE["h1"])) + Value(float(ALICE["h2"]))  # the tutorial adds its rounded h1, h2
+    rounded = f"{fmt(h1.data, 3)} + {fmt(h2.data, 3)}"  # h1 and h2 as the tutorial prints them
     return Step(
         "Forward: o1 = y_pred",
-        f"y_pred = o1 = f(w5*h1 + w6*h2 + b3) = f(0.0474 + 0.0474 + 0) = f({fmt(z.data)}) = {fmt(y_pred.data)}.\n"
-        "Barely above 0.5: the untrained network can't tell female (1) from male (0) yet.\n"
-        f"(The tutorial adds its rounded 0.0474 + 0.0474 = {fmt(h_sum.data)}; unrounded, the sum is {fmt(z.data)}.)",
+        f"y_pred = o1 = f(w5*h1 + w6*h2 + b3) = f({_terms(y_pred)}) = f({fmt(z.data)}) = {fmt(y_pred.data)}.\n"
+        "Barely above one half: the untrained network can't tell female (1) from male (0) yet.\n"
+        f"(The tutorial adds its rounded {rounded} = {fmt(h_sum.data)}; unrounded, the sum is {fmt(z.data)}.)",
         (
             Number("o1's weighted sum", z.data, tutorial=ALICE["sum_o1"],
-                   note=f"the tutorial adds the rounded h1 + h2 = 0.0474 + 0.0474; unrounded it is {z.data:.5f}"),
+                   note=f"the tutorial adds the rounded h1 + h2 = {rounded}; unrounded it is {z.data:.5f}"),
             Number("y_pred", y_pred.data, tutorial=ALICE["y_pred"]),
         ),
         draw(y_pred),
@@ -170,18 +183,25 @@ def _tutorial_rounding():
 
 
 def _sgd_step(L, ws, bs, w1):
+    from .gender_train import EPOCHS  # here: gender_train imports this module
+
     dL_dw1 = derivative(L, w1)
     w1_before, loss_before = w1.data, L.data
     SGD([*ws, *bs], lr=LEARN_RATE).step()  # the update equation, for every weight and bias
     new_ws, _, _, _, _, new_L = alice_network([w.data for w in ws], [b.data for b in bs])
     new_L.backward()  # the next step's gradients, for the drawing
+    drawn = new_ws[0].grad
     return Step(
         "Stochastic gradient descent: one step",
         f"The update rule: w1 <- w1 - eta × dL/dw1, with the tutorial's learning rate eta = {LEARN_RATE}.\n"
         f"w1 = {fmt(w1_before)} - {LEARN_RATE} × {fmt(dL_dw1)} = {fmt(w1.data, 6)}: dL/dw1 > 0, so w1 goes down\n"
         "a little. The tutorial prints the rule, not these numbers; they are our engine's.\n\n"
         f"Doing the same for every weight and bias takes Alice's loss from {fmt(loss_before)} to {fmt(new_L.data)}.\n"
-        "Repeat this over all four people for 1000 epochs: that is the next demo, gender-train.",
-        (Number("w1 after one step", w1.data), Number("L before", loss_before), Number("L after", new_L.data)),
+        f"The drawing is the network after the step, with the grads of a fresh backward there: its\n"
+        f"dL/dw1 = {fmt(drawn)} is the next step's gradient; this step used {fmt(dL_dw1)}, the gradient before it.\n"
+        f"Repeat this over all four people for {EPOCHS} epochs: that is the next demo, gender-train.",
+        (Number("dL/dw1 before the step (the one it uses)", dL_dw1), Number("w1 after one step", w1.data),
+         Number("L before", loss_before), Number("L after", new_L.data),
+         Number("dL/dw1 after the step (drawn)", drawn)),
         draw(new_L, highlight=new_ws[0]),
     )

@@ -11,15 +11,24 @@ from decimal import Decimal
 # importing dataclasses (with inspect and typing) took 16 of its 40 ms start-up budget.
 
 
-class Number(namedtuple("Number", "name engine tutorial note", defaults=("", ""))):
+class Number(namedtuple("Number", "name engine tutorial note fitted", defaults=("", "", False))):
     """One number of a step: `engine` came out of our engine; `tutorial` is what the text prints.
 
     `tutorial` is the printed string ("0.7216", "-0.0904", "" when the tutorial prints none).
     The two agree when the engine's value, rounded to the printed decimals, is the printed value.
     Where the tutorial's hand arithmetic differs on purpose, `note` says why in one sentence.
+    `fitted` is True where the engine's value rests on something the demo chose because the
+    tutorial does not show it (a weight in a picture we cannot see), chosen so that this figure
+    comes out: it agrees by construction, so the score counts it apart from what the engine
+    reproduced, and `note` says what was chosen.
     """
 
     __slots__ = ()
+
+    @classmethod
+    def chosen_to_fit(cls, name, engine, tutorial, why):
+        """A fitted Number (see above): its note says it was chosen to fit and `why` (what was chosen)."""
+        return cls(name, engine, tutorial, f"chosen to fit the tutorial's figure: {why}", fitted=True)
 
     @property
     def decimals(self):
@@ -45,13 +54,14 @@ class Number(namedtuple("Number", "name engine tutorial note", defaults=("", "")
     @property
     def verdict(self):
         """How the engine's number stands beside the tutorial's, decided here once for every front end:
-        "matches", "explained" (differs, and the note says why), "differs" (no note: a bug to fix)
-        or "engine only" (the tutorial prints no such number)."""
+        "matches" (a fitted one by construction: see `fitted`), "explained" (differs, and the note
+        says why), "differs" (no note, or a fit that misses: a bug to fix) or "engine only" (the
+        tutorial prints no such number)."""
         if self.matches is None:
             return "engine only"
         if self.matches:
             return "matches"
-        return "explained" if self.note else "differs"
+        return "explained" if self.note and not self.fitted else "differs"  # a fit that misses is a bug
 
 
 class Step(namedtuple("Step", "title text numbers graph history", defaults=((), None, ()))):

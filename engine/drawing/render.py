@@ -12,8 +12,9 @@ Three routes, chosen by `render(source, format, engine)`:
 - "dot": the system `dot` program, run with a timeout. Any format it knows (svg, png, pdf).
 - PNG without `dot`: the wasm SVG rasterised by resvg-py (`pip install "chainrule[png]"`).
 
-engine="auto" picks: svg -> wasm (or `dot` where wasmtime cannot load); png/pdf -> `dot`
-(or, for png, wasm + resvg). When nothing can draw, RenderError says what to install.
+engine="auto" picks: svg -> wasm (or `dot` where wasmtime cannot load, or where the wasm Graphviz
+crashes on a drawing); png/pdf -> `dot` (or, for png, wasm + resvg). When nothing can draw,
+RenderError says what failed and what to install where installing would help.
 """
 import atexit
 import functools
@@ -32,13 +33,17 @@ MEMORY_LIMIT = 2 << 30  # bytes of linear memory one wasm render may use
 WASM_STACK = 2 << 20  # bytes of native stack wasm code may use (wasmtime allows up to 2 MiB)
 THREAD_STACK = 16 << 20  # bytes of stack for the thread a wasm render runs on
 ENGINES = ("auto", "wasm", "dot")
-INSTALL_HINT = (
-    "install Graphviz (`apt-get install graphviz`, `brew install graphviz`, or graphviz.org/download)"
-)
+INSTALL_COMMANDS = "`apt-get install graphviz`, `brew install graphviz`, or graphviz.org/download"
+INSTALL_HINT = f"install Graphviz ({INSTALL_COMMANDS})"
 
 
 class RenderError(RuntimeError):
     """A drawing could not be turned into an image (bad DOT, a timeout, no tool for the format)."""
+
+
+class WasmCrash(RenderError):
+    """The WebAssembly Graphviz itself failed on a drawing (a trap in its code, or its stack ran
+    out), where the system Graphviz may well draw it."""
 
 
 def render(source, format="svg", engine="auto", timeout=TIMEOUT):
@@ -47,28 +52,43 @@ def render(source, format="svg", engine="auto", timeout=TIMEOUT):
     if engine not in ENGINES:
         raise ValueError(f"engine={engine!r}: choose one of {', '.join(map(repr, ENGINES))}")
     if engine == "wasm":
-        if format == "svg":
-            return wasm_svg(source, timeout)
-        if format == "png":
-            return svg_to_png(wasm_svg(source, timeout))
-        raise RenderError(f"the WebAssembly Graphviz writes svg (and png through resvg), not {format}; "
-                          f"for {format}, {INSTALL_HINT} and use engine='dot'")
+        if format not in ("svg", "png"):
+            raise RenderError(f"the WebAssembly Graphviz writes svg (and png through resvg), not {format}; "
+                              f"for {format}, {INSTALL_HINT} and use engine='dot'")
+        try:
+            svg = wasm_svg(source, timeout)
+        except WasmCrash as crash:
+            dot = "engine='dot' draws with the system Graphviz" if shutil.which("dot") else \
+                f"{INSTALL_HINT} and use engine='dot'"
+            raise WasmCrash(f"{crash}; {dot}") from None
+        return svg if format == "svg" else svg_to_png(svg)
     if engine == "dot":
         return dot_program(source, format, timeout)
     # auto
     if format == "svg":
         if wasm_available():
-            return wasm_svg(source, timeout)
+            return _wasm_else_dot(source, timeout)
         if shutil.which("dot"):
             return dot_program(source, format, timeout)
         raise RenderError(f"cannot draw SVG: {_wasm_problem}; and there is no `dot` program on PATH")
     if shutil.which("dot"):
         return dot_program(source, format, timeout)
     if format == "png" and wasm_available() and _resvg() is not None:
-        return svg_to_png(wasm_svg(source, timeout))
+        return svg_to_png(_wasm_else_dot(source, timeout))
     extra = ' or `pip install "chainrule[png]"`' if format == "png" else ""
     raise RenderError(f"{format.upper()} needs the Graphviz `dot` program, which is not on PATH: "
                       f"{INSTALL_HINT}{extra}; SVG works without it")
+
+
+def _wasm_else_dot(source, timeout):
+    """SVG by the WebAssembly Graphviz, or by the system `dot` where the wasm build crashes on it."""
+    try:
+        return wasm_svg(source, timeout)
+    except WasmCrash as crash:
+        if shutil.which("dot"):  # another build of Graphviz: it draws what this one trips on
+            return dot_program(source, "svg", timeout)
+        raise WasmCrash(f"{crash}; with Graphviz installed ({INSTALL_COMMANDS}) such a drawing is "
+                        f"made by its `dot` program instead") from None
 
 
 # --- the system `dot` ------------------------------------------------------------------------
@@ -256,11 +276,10 @@ def _trap_error(wasmtime, trap, timeout):
         return RenderError(f"Graphviz took longer than {timeout:g} s and was stopped; draw fewer boxes "
                            f"(max_nodes) or pass a longer timeout")
     if code == wasmtime.TrapCode.STACK_OVERFLOW:
-        return RenderError("the graph is too deep for the WebAssembly Graphviz's stack; draw a smaller "
-                           f"part, or {INSTALL_HINT} and use engine='dot'")
+        return WasmCrash("the graph is too deep for the WebAssembly Graphviz's stack; draw a smaller part")
     reason = code.name.lower().replace("_", " ") if code is not None else _first_line(trap)
-    return RenderError(f"the WebAssembly Graphviz stopped ({reason}); try engine='dot' after you "
-                       f"{INSTALL_HINT}")
+    return WasmCrash(f"the WebAssembly Graphviz crashed on this drawing ({reason}): a fault in that "
+                     f"build of Graphviz, not in the graph")
 
 
 def _first_line(error):
