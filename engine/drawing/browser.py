@@ -18,8 +18,9 @@ import base64
 import functools
 import gzip
 import os
-import tempfile
 from importlib import resources
+
+from ..writer import write_file
 
 RENDERER_FILE = "graphviz.js"
 CONTENT_SECURITY = "script-src 'unsafe-inline' 'wasm-unsafe-eval'; worker-src blob:"
@@ -46,16 +47,7 @@ def renderer_script():
 
 
 def write_renderer(folder):
-    """Write renderer_script() to folder/graphviz.js (replacing the file, or a link, in one step); its path."""
+    """Write renderer_script() to folder/graphviz.js through the one atomic writer; its path."""
     path = os.path.join(os.fspath(folder), RENDERER_FILE)
-    script = renderer_script()
-    handle, temporary = tempfile.mkstemp(prefix=f".{RENDERER_FILE}.", suffix=".tmp", dir=os.fspath(folder))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(script)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)  # a link planted at path is replaced, never written through
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_file(path, renderer_script())
     return path
