@@ -1,91 +1,28 @@
-"""The `chainrule` command (also `python -m chainrule`): list the demos, step through one, draw a graph.
+"""The `chainrule` command (also `python -m chainrule`): argparse and dispatch, nothing else.
 
     chainrule list
     chainrule demo gender                       # Enter = next, b = back, q = quit
     chainrule demo gender --auto --out out/gender --html
     chainrule demo --all --out out              # every demo, written with its page; open out/index.html
+    chainrule graph "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --steps
+    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --wrt w
 
-Mistakes on the command line get one line on stderr, a hint, and exit code 2. A standard
-stream that fails (closed, a full disk, a reader that left) gets one line too, and exit code 1:
-never a traceback.
+The work of each command is in chainrule.lessons (demo_command, graph_command, quiz_command);
+the worked examples come from chainrule.demos.catalog. Mistakes on the command line get one
+line on stderr, a hint, and exit code 2. A standard stream that fails (closed, a full disk, a
+reader that left) gets one line too, and exit code 1: never a traceback.
 """
 import argparse
 import difflib
-import os
+import math
 import sys
 from pathlib import Path
 
-from .. import __version__
+from . import __version__
+from .lessons import graph_command, quiz, quiz_command
+from .lessons.command_line import Checked, Discarding, StreamError, UsageError, discard, is_terminal
 
 PROG = "chainrule"
-
-
-class UsageError(Exception):
-    """A mistake on the command line: what went wrong, and a hint on what to do instead."""
-
-    def __init__(self, message, hint=""):
-        super().__init__(message)
-        self.hint = hint
-
-
-class StreamError(Exception):
-    """A standard stream that cannot be used: closed, on a full disk, failing."""
-
-    def __init__(self, message, stream=None):
-        super().__init__(message)
-        self.stream = stream
-
-
-class Checked:
-    """sys.stdout while the command runs: a failure raises StreamError naming the stream.
-
-    A closed stream is None in sys (and print() would quietly write stderr's text to stdout); a
-    character the stream's encoding lacks is written as an escape (\\xe9), not a crash.
-    """
-
-    def __init__(self, stream, name):
-        self.stream, self.name = stream, name
-
-    def write(self, text):
-        try:
-            return self._call("write", text)
-        except UnicodeEncodeError:
-            encoding = self.stream.encoding
-            return self._call("write", text.encode(encoding, "backslashreplace").decode(encoding))
-
-    def flush(self):
-        return self._call("flush")
-
-    def isatty(self):
-        return is_terminal(self.stream)
-
-    def __getattr__(self, name):  # encoding, fileno, ...
-        return getattr(self.stream, name)
-
-    def _call(self, method, *args):
-        if self.stream is None:
-            raise StreamError(f"standard {self.name} is closed")
-        try:
-            return getattr(self.stream, method)(*args)
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            reason = error.strerror or error
-        raise StreamError(f"cannot write to standard {self.name}: {reason}", self.stream)
-
-
-class Discarding(Checked):
-    """sys.stderr while the command runs: if it is closed or fails, its messages are dropped.
-
-    There is nowhere left to say them, and the command's work and exit code should not depend on them.
-    """
-
-    def _call(self, method, *args):
-        try:
-            return super()._call(method, *args)
-        except (StreamError, BrokenPipeError):
-            _discard(self.stream)
-            return None
 
 
 class Parser(argparse.ArgumentParser):
@@ -100,7 +37,9 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("list", help="the worked examples, one line each", description="List the worked examples.")
+    listing = commands.add_parser("list", help="the worked examples, one line each",
+                                  description="List the worked examples.")
+    listing.set_defaults(run=run_list)
 
     demo = commands.add_parser(
         "demo", help="step through a worked example",
@@ -115,19 +54,80 @@ def build_parser():
     demo.add_argument("--html", action="store_true", help="with --out, also write DIR/NAME.html, a page to step through")
     demo.set_defaults(run=run_demo)
 
-    from . import graph
-
-    draw = commands.add_parser("graph", help="draw the graph of an expression", description=graph.__doc__)
-    graph.add_arguments(draw)
-    draw.set_defaults(run=graph.run)
-
-    from . import quiz
+    draw = commands.add_parser("graph", help="draw the graph of an expression", description=graph_command.__doc__,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_graph_arguments(draw)
+    draw.set_defaults(run=graph_command.run)
 
     asked = commands.add_parser("quiz", help="work out a derivative by hand, checked factor by factor",
                                 description=quiz.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    quiz.add_arguments(asked)
-    asked.set_defaults(run=quiz.run)
+    add_quiz_arguments(asked)
+    asked.set_defaults(run=quiz_command.run)
     return parser
+
+
+def add_graph_arguments(parser):
+    """The words of `chainrule graph`."""
+    parser.add_argument("expression", metavar="EXPR", help='e.g. "sigmoid(w1*x1 + w2*x2 + b)"')
+    parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a number for each name, e.g. x1=2")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the drawing here (.svg, .dot, .gv, .png, .pdf); default: DOT to stdout")
+    parser.add_argument("--highlight", metavar="NAME",
+                        help="mark every path from the output to NAME and write its chain rule")
+    parser.add_argument("--param", action="append", metavar="NAME",
+                        help="make NAME a parameter (repeat for several); default: names starting with w or b")
+    parser.add_argument("--digits", type=int, default=4, metavar="N", help="significant digits shown (default 4)")
+    parser.add_argument("--engine", choices=("auto", "wasm", "dot"), default="auto",
+                        help="wasm: Graphviz as WebAssembly, no install needed; dot: the system Graphviz")
+    parser.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR",
+                        help="layout direction (default LR: inputs left, output right)")
+    parser.add_argument("--max-nodes", type=_limit, default=None, metavar="N",
+                        help="boxes drawn before neurons are grouped and then refused; 'none' for no limit")
+    parser.add_argument("--steps", action="store_true",
+                        help="step through the forward pass and backward(), one node at a time")
+    parser.add_argument("--html", metavar="FILE", help="with --steps: write the steps as one page to FILE")
+    parser.add_argument("--out", metavar="DIR", help="with --steps: write one SVG per step into DIR")
+    return parser
+
+
+def add_quiz_arguments(parser):
+    """The words of `chainrule quiz`."""
+    parser.add_argument("expression", metavar="EXPR", help='e.g. "tanh(w*x + b)" (as for chainrule graph)')
+    parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a number for each name, e.g. x=0.5")
+    parser.add_argument("--wrt", required=True, metavar="NAME", help="the name to take the derivative by")
+    parser.add_argument("--max-paths", type=_positive, default=quiz.MAX_PATHS, metavar="N",
+                        help=f"refuse an expression whose output reaches NAME along more paths "
+                             f"(default {quiz.MAX_PATHS})")
+    parser.add_argument("--worksheet", metavar="FILE.html",
+                        help="write a printable worksheet for a class instead: variants, blanks, an answer key")
+    parser.add_argument("--variants", type=_positive, default=4, metavar="N",
+                        help="with --worksheet: how many variants of the expression (default 4)")
+    parser.add_argument("--seed", type=int, metavar="S",
+                        help="with --worksheet: the seed of the variants' values (default: a new one, printed)")
+    return parser
+
+
+def _limit(text):
+    """--max-nodes N: a positive whole number, or 'none' (read as inf: no limit)."""
+    if text.lower() == "none":
+        return math.inf
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a positive whole number or 'none'")
+    return n
+
+
+def _positive(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 1 to 100")
+    return n
 
 
 def main(argv=None):
@@ -144,14 +144,14 @@ def main(argv=None):
             print(f"  hint: {error.hint}", file=sys.stderr)
         return 2
     except StreamError as error:
-        _discard(error.stream)  # what is still buffered for it would fail again at exit
+        discard(error.stream)  # what is still buffered for it would fail again at exit
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
     except BrokenPipeError:  # `chainrule list | head`: the reader left; say nothing more
-        _discard(streams[0])
+        discard(streams[0])
         return 0
     finally:
         sys.stdout, sys.stderr = streams
@@ -165,8 +165,6 @@ def _run(parser, argv):
     if args.command is None:
         parser.print_help()
         return 0
-    if args.command == "list":
-        return run_list()
     return args.run(args)
 
 
@@ -192,34 +190,11 @@ def _parse(parser, argv):
         raise refused
 
 
-def _discard(stream):
-    """Point a failed stream's file descriptor at /dev/null, so Python's flush at exit cannot fail again
-    (nor turn the exit code into 120)."""
-    try:
-        fd = stream.fileno()
-    except (AttributeError, OSError, ValueError):  # None, or a stream that is no file (as in tests)
-        return
-    os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
-
-
 def catalog():
-    from .catalog import DEMOS
+    """The worked examples by name (demos.catalog, imported when a command needs them)."""
+    from .demos.catalog import DEMOS
 
     return DEMOS
-
-
-def run_list():
-    """One line per demo: its name, what comes out of it, and whom (or what text) it follows."""
-    demos = catalog()
-    if not demos:
-        print("no demos yet", file=sys.stderr)
-        return 0
-    width = max(len(name) for name in demos)
-    for name, demo in demos.items():
-        tutorial = demo.tutorial
-        source = f" (follows {tutorial.author or f'“{tutorial.title}”'})" if tutorial else ""
-        print(f"{name:<{width}}  {demo.summary}{source}")
-    return 0
 
 
 def find_demo(name):
@@ -234,7 +209,15 @@ def find_demo(name):
     raise UsageError(message, f"'{PROG} list' shows every demo")
 
 
+def run_list(args):
+    from .lessons.demo_command import list_demos
+
+    return list_demos(catalog())
+
+
 def run_demo(args):
+    from .lessons import demo_command
+
     if args.all and args.name:
         raise UsageError(f"give a demo's name or --all, not both (got {args.name!r} and --all)",
                          f"'{PROG} demo --all --out out' runs every demo")
@@ -246,91 +229,10 @@ def run_demo(args):
     demos = list(catalog().values()) if args.all else [find_demo(args.name)]
     out = Path(args.out) if args.out else None
     if out is not None:
-        _check_writable(out)
+        demo_command.check_writable(out)
     if args.all and out is not None:
-        return _write_all(demos, out)
+        return demo_command.write_all(demos, out)
     interactive = is_terminal(sys.stdin) and sys.stdout.isatty() and not (args.auto or args.all)
     for demo in demos:
-        _run_one(demo, out, html=args.html, interactive=interactive)
-    return 0
-
-
-def read_line(prompt):
-    """input(prompt), but a closed stdin is EOFError and a failing one StreamError, never a traceback."""
-    if sys.stdin is None:
-        raise EOFError
-    try:
-        return input(prompt)
-    except UnicodeDecodeError as error:
-        raise StreamError(f"cannot read standard input: it is not {error.encoding} text") from None
-    except OSError as error:
-        raise StreamError(f"cannot read standard input: {error.strerror or error}") from None
-
-
-def is_terminal(stream):
-    """stream.isatty(), and False for a stream that is closed (None in sys)."""
-    return stream is not None and stream.isatty()
-
-
-def _check_writable(folder):
-    from .files import prepare_out
-
-    try:
-        prepare_out(folder)
-    except FileExistsError:
-        raise UsageError(f"cannot write to --out {folder}: it is a file, not a folder", "choose another --out DIR")
-    except NotADirectoryError:
-        raise UsageError(f"cannot write to --out {folder}: part of that path is a file, not a folder",
-                         "choose another --out DIR")
-    except OSError as error:
-        raise UsageError(f"cannot write to --out {folder}: {error.strerror or error}", "choose another --out DIR")
-
-
-def _run_one(demo, out, *, html, interactive):
-    from .terminal import step_through
-
-    if interactive:
-        print(f"Running the engine for {demo.title}...", flush=True)
-    steps = demo.build()
-    written = None
-    if out is not None:
-        written = _write(demo, steps, out, html=html)
-    step_through(demo, steps, interactive=interactive, svg_paths=written.svgs if written else None, read=read_line)
-    if written:
-        for note in written.notes:
-            print(note)
-        where = f"open {written.page}" if written.page else f"see {written.folder}{os.sep}"
-        print(f"Wrote {written.summary()} to {written.folder}{os.sep}: {where}")
-
-
-def _write(demo, steps, folder, **options):
-    from .files import write_demo
-
-    try:
-        return write_demo(demo, steps, folder, **options)
-    except OSError as error:
-        raise UsageError(f"cannot write to --out {folder}: {error.strerror or error}", "choose another --out DIR")
-
-
-def _write_all(demos, out):
-    """Every demo built and written under out/NAME/ with its page; one summary line per demo, then an index."""
-    from .html import index_page
-    from .text import agreement
-
-    entries = []
-    width = max((len(demo.name) for demo in demos), default=0)
-    for demo in demos:
-        print(f"{demo.name:<{width}}  ", end="", flush=True)
-        steps = demo.build()
-        written = _write(demo, steps, out / demo.name, html=True, index_href="../index.html")
-        entries.append((demo, len(steps), f"{demo.name}/{written.page.name}"))
-        print(f"{len(steps):>2} steps  {agreement(steps)}")
-        for note in written.notes:
-            print(" " * (width + 2) + note)
-    index = out / "index.html"
-    try:
-        index.write_text(index_page(entries), encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot write {index}: {error.strerror or error}", "choose another --out DIR")
-    print(f"Wrote {len(demos)} demos to {out}{os.sep}: open {index} in a browser")
+        demo_command.show(demo, out, html=args.html, interactive=interactive)
     return 0

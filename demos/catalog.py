@@ -11,7 +11,7 @@ text itself names one.
 import importlib
 from functools import partial
 
-from .model import Demo, Tutorial
+from ..lessons.steps import Demo, Tutorial
 
 ZHOU = Tutorial("Machine Learning for Beginners: An Introduction to Neural Networks", "Victor Zhou", seed="002")
 ANDREY = Tutorial("Do-it-yourself neural network from scratch. Part 1. Theory", "Andrey", seed="000")

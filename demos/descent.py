@@ -6,9 +6,8 @@ rate. It prints no numbers, so we choose a cost, J(w) = (w - 3)^2 + 1, and a sta
 let backward() find every slope.
 """
 from ..engine import Value, draw
-
-from .model import Number, Step
-from .parts import gradient_descent
+from ..lessons.grads import gradient_descent
+from ..lessons.steps import Number, Step
 
 START = 0.0
 MINIMUM = 3.0  # J is smallest at w = 3, where it is 1

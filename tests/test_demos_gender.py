@@ -8,8 +8,8 @@ import pytest
 
 from chainrule.demos import gender, gender_train
 from chainrule.demos.catalog import DEMOS
-from chainrule.demos.model import Number, Step
-from chainrule.demos.parts import derivative
+from chainrule.lessons.steps import Number, Step
+from chainrule.lessons.grads import derivative
 from chainrule.engine import backward_order, gradcheck
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from chainrule.demos import buttons, delta, descent, rabbit, spam, two_layer, xor
 from chainrule.demos.catalog import DEMOS as ALL
-from chainrule.demos.model import Number, Step
+from chainrule.lessons.steps import Number, Step
 
 NAMES = ("delta", "buttons", "rabbit", "spam", "two-layer", "xor", "descent")
 DEMOS = {name: ALL[name] for name in NAMES}

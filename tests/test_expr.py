@@ -1,11 +1,11 @@
-"""demos.expr.parse: a whitelist of Python's expression syntax built into Values, never run."""
+"""engine.expression.parse_expression: a whitelist of Python's expression syntax built into Values, never run."""
 import ast
 import builtins
 import math
 
 import pytest
 
-from chainrule.demos.expr import parse
+from chainrule.engine.expression import parse_expression as parse
 
 NEURON = {"x1": 2, "x2": 3, "w1": 0, "w2": 1, "b": 4}
 
