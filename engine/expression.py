@@ -104,17 +104,12 @@ def parse_expression(text, values, params=None):
 
 
 def _finite(name, number, text, node):
-    """The value given for a name as a float, or a ValueError that says what is wrong with it."""
-    if isinstance(number, bool) or not isinstance(number, (int, float)):
-        raise _error(text, node, f"{name}={number!r}: give a finite number, not {type(number).__name__}")
+    """The value given for a name as a float (engine.checks.real), or a ValueError that says what is
+    wrong with it, with a caret under the name."""
     try:
-        number = float(number)
-    except OverflowError:  # an int past about 1.8e308
-        too_large = f"{name}: the integer given is too large for a float (at most about 1.8e308)"
-        raise _error(text, node, too_large) from None
-    if not math.isfinite(number):
-        raise _error(text, node, f"{name}={number!r}: give a finite number")
-    return number
+        return real(number, name)
+    except (TypeError, ValueError) as e:
+        raise _error(text, node, str(e)) from None
 
 
 def _names(tree):
