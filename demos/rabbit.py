@@ -43,11 +43,6 @@ def sound_weights_by_rule(trials=PAIRED_TRIALS):
     return after
 
 
-def blink_pattern(trials=PAIRED_TRIALS):
-    """Does the sound alone make the rabbit blink after each paired trial?"""
-    return [blinks(rabbit(w, puff=0.0, sound=1.0)[0]) for w in sound_weights_by_rule(trials)]
-
-
 def _yes_no(flag):
     return "blinks" if flag else "does not blink"
 

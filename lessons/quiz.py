@@ -258,7 +258,7 @@ class _Session:
         if question.kind == "local":
             return self._diagnose_local(question, typed)
         paths = range(len(chain.paths)) if question.kind == "total" else [question.path]
-        if any(_right(typed, value) for value in self._rounded(question, paths)):
+        if any(_right(typed, value) for value in self._rounded(paths)):
             return (f"Your factors are right, but multiplying them rounded gives {typed}; the unrounded product "
                     f"is {_number(question.exact, 6)}. Carry more digits and round only at the end.")
         if question.exact and _right(typed, -question.exact):
@@ -292,7 +292,7 @@ class _Session:
                 return f"That is {what}, not the derivative. {_rule(chain, head, index)}"
         return _rule(chain, head, index)
 
-    def _rounded(self, question, paths):
+    def _rounded(self, paths):
         """The learner's own numbers, as rounded as they typed them, multiplied along the paths and added."""
         factors = {q.step: v for q, v in self.used.items() if q.kind == "local"}
         products = {q.path: v for q, v in self.used.items() if q.kind == "product"}

@@ -20,9 +20,8 @@ from .steps import Demo
 from .walkthrough_steps import Names, walkthrough_steps
 
 MAX_NODES = 100  # boxes a walk draws at every step before it groups neurons, and then before it refuses:
-# the page renders each step's drawing several times to find a readable view. A 2-2-1 network's loss over four
-# samples (86 boxes, 31 steps) takes 9-11 s; a 2-4-1's (126 boxes) 28-32 s node by node, 10 s neuron by
-# neuron (31 steps). The terminal only writes their DOT text.
+# fewer than one drawing's, since the page renders each step's drawing several times to find a readable view
+# (bench/README.md has the figures). The terminal only writes their DOT text.
 LISTED = 12  # steps a printed summary names, and grads it gives
 
 def walkthrough(root, highlight=None, **draw_options):

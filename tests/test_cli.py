@@ -74,8 +74,8 @@ def run(capsys, *argv):
 
 
 def test_list_shows_one_line_per_demo_with_the_tutorial_it_follows(monkeypatch, capsys):
-    zhou = Tutorial("Machine Learning for Beginners", "Victor Zhou", seed="002")
-    untitled = Tutorial("How to program neural networks", seed="001")
+    zhou = Tutorial("Machine Learning for Beginners", "Victor Zhou")
+    untitled = Tutorial("How to program neural networks")
     monkeypatch.setattr(cli, "catalog", lambda: {"gender": GENDER._replace(tutorial=zhou),
                                                  "neuron": NEURON._replace(tutorial=untitled), "bare": NEURON})
     code, out, err = run(capsys, "list")
@@ -84,7 +84,7 @@ def test_list_shows_one_line_per_demo_with_the_tutorial_it_follows(monkeypatch, 
         "gender  Backprop by hand through a 2-2-1 network (follows Victor Zhou)",
         "neuron  w = [0, 1], b = 4, x = [2, 3] gives 0.999 (follows “How to program neural networks”)",
         "bare    w = [0, 1], b = 4, x = [2, 3] gives 0.999",
-    ]  # the tutorial, never the seed file it is kept in
+    ]
 
 
 def test_no_command_prints_help(capsys):
