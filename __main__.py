@@ -1,5 +1,5 @@
 """`python -m chainrule ...` is the same as `chainrule ...`."""
-from .demos.cli import main
+from .cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -5,10 +5,10 @@ the pressed button's weight. We reproduce the rule with the engine computing the
 then show what gradient descent on a squared error does from the same start.
 """
 from ..engine import draw
+from ..lessons.grads import gradient_descent
+from ..lessons.labels import inputs, params
+from ..lessons.steps import Number, Step
 from ..nn import Neuron, datasets
-
-from .model import Number, Step
-from .parts import gradient_descent, inputs, params
 
 # the third button is pressed, "var input = [0, 0, 1, 0]", and gives food, "var desiredResult = 1"
 BUTTONS, DESIRED = datasets.four_buttons()[2]

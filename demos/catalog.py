@@ -12,17 +12,16 @@ text itself names one.
 import importlib
 from functools import partial
 
-from .model import Demo, Tutorial
+from ..lessons.steps import Demo, Tutorial
 
-ZHOU = Tutorial("Machine Learning for Beginners: An Introduction to Neural Networks", "Victor Zhou", seed="002")
-ANDREY = Tutorial("Do-it-yourself neural network from scratch. Part 1. Theory", "Andrey", seed="000")
-XOR = Tutorial("Learn Neural Networks: Build an XOR Gate From Scratch with Python Step by Step Walkthrough",
-               seed="003")
-BUTTONS = Tutorial("How to program neural networks", seed="001")
-BORGEN = Tutorial("Learning How To Code Neural Networks", "Per Harald Borgen", seed="001")
-LOY = Tutorial("How to build your own Neural Network from scratch in Python", "James Loy", seed="001")
+ZHOU = Tutorial("Machine Learning for Beginners: An Introduction to Neural Networks", "Victor Zhou")
+ANDREY = Tutorial("Do-it-yourself neural network from scratch. Part 1. Theory", "Andrey")
+XOR = Tutorial("Learn Neural Networks: Build an XOR Gate From Scratch with Python Step by Step Walkthrough")
+BUTTONS = Tutorial("How to program neural networks")
+BORGEN = Tutorial("Learning How To Code Neural Networks", "Per Harald Borgen")
+LOY = Tutorial("How to build your own Neural Network from scratch in Python", "James Loy")
 GUPTA = Tutorial("DL01: Writing a Neural Network from Scratch (Theory)", "Sarthak Gupta",
-                 "https://hackernoon.com/dl01-writing-a-neural-network-from-scratch-theory-c02ccc897864", seed="004")
+                 "https://hackernoon.com/dl01-writing-a-neural-network-from-scratch-theory-c02ccc897864")
 
 
 def _steps(name):

@@ -6,10 +6,9 @@ where 0 was expected, and updates two output weights by hand. Here every one of 
 comes out of the engine, and beside its hand rule we show what backward() gives.
 """
 from ..engine import Value, draw
+from ..lessons.labels import inputs, named_forward, params
+from ..lessons.steps import Number, Step
 from ..nn import MLP
-
-from .model import Number, Step
-from .parts import inputs, named_forward, params
 
 X = (1.0, 0.0, 1.0)  # the inputs, as printed
 W_H1 = (0.43, 0.18, -0.21)  # h1's weights, as printed

@@ -7,9 +7,8 @@ and a start, w = 0, and let backward() find every slope. It says to step "in the
 the gradient"; descent steps against it, and the first step says so.
 """
 from ..engine import Value, draw
-
-from .model import Number, Step
-from .parts import gradient_descent
+from ..lessons.grads import gradient_descent
+from ..lessons.steps import Number, Step
 
 START = 0.0
 MINIMUM = 3.0  # J is smallest at w = 3, where it is 1

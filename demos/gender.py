@@ -5,12 +5,14 @@ bias 0, and works out dL/dw1 = 0.0214 by the chain rule, rounding as it goes. He
 walks the same graph node by node, and the tutorial's rounding is redone by the engine.
 """
 from ..engine import Value, draw
+from ..engine.formula import number as fmt
+from ..lessons.grads import derivative
+from ..lessons.labels import inputs, named_forward, params, pre_activation
+from ..lessons.steps import Number, Step
+from ..lessons.walkthrough_steps import walkthrough_steps
 from ..nn import SGD, datasets, mse
 
-from .model import Number, Step
 from .network import neuron_step, tutorial_network
-from .parts import derivative, fmt, inputs, named_forward, params, pre_activation
-from .walkthrough import walkthrough_steps
 
 LEARN_RATE = 0.1  # the tutorial's eta
 

@@ -7,12 +7,12 @@ that said.
 import random
 
 from ..engine import draw, no_grad
+from ..lessons.labels import inputs, named_forward
+from ..lessons.steps import Number, Step
 from ..nn import SGD, datasets, fit, mse
 
 from .gender import LEARN_RATE
-from .model import Number, Step
 from .network import tutorial_network
-from .parts import inputs, named_forward
 
 EPOCHS = 1000
 TRAIN_SEED = 2  # fixed so every run shows the same numbers; the tutorial's own start is not printed

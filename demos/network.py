@@ -4,10 +4,11 @@ The network itself (tutorial_network, neuron_step) is shared with the gender dem
 train the same network.
 """
 from ..engine import draw
+from ..engine.formula import number as fmt
+from ..lessons.grads import zero_grads
+from ..lessons.labels import inputs, named_forward, params, pre_activation
+from ..lessons.steps import Number, Step
 from ..nn import MLP
-
-from .model import Number, Step
-from .parts import fmt, inputs, named_forward, params, pre_activation, zero_grads
 
 
 def tutorial_network(weights, biases, fused=False):

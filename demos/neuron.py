@@ -5,10 +5,11 @@ backward(). The only numbers typed in are the tutorial's inputs and the strings 
 (the `tutorial=` side of each Number).
 """
 from ..engine import draw
+from ..engine.formula import number as fmt
+from ..lessons.grads import derivative
+from ..lessons.labels import inputs, params, pre_activation
+from ..lessons.steps import Number, Step
 from ..nn import Neuron
-
-from .model import Number, Step
-from .parts import derivative, fmt, inputs, params, pre_activation
 
 
 def build():

@@ -6,10 +6,10 @@ sound's weight, not a gradient. We reproduce it with the engine computing the we
 then show what gradient descent on a squared error does from the same start.
 """
 from ..engine import Value, draw
+from ..lessons.grads import gradient_descent
+from ..lessons.labels import inputs
+from ..lessons.steps import Number, Step
 from ..nn import Neuron
-
-from .model import Number, Step
-from .parts import gradient_descent, inputs
 
 PUFF_WEIGHT = 1.0  # a puff of air always makes the rabbit blink
 THRESHOLD = 1.0  # "the second neuron limit - 1": blink when the weighted sum reaches 1
@@ -41,11 +41,6 @@ def sound_weights_by_rule(trials=PAIRED_TRIALS):
         weight += SOUND_STEP
         after.append(weight)
     return after
-
-
-def blink_pattern(trials=PAIRED_TRIALS):
-    """Does the sound alone make the rabbit blink after each paired trial?"""
-    return [blinks(rabbit(w, puff=0.0, sound=1.0)[0]) for w in sound_weights_by_rule(trials)]
 
 
 def _yes_no(flag):

@@ -4,10 +4,9 @@ The text prints the weights 7 and 3, the neuron's input 5 and its rounded output
 inputs and the offset are in a picture we cannot see.
 """
 from ..engine import Value, draw
+from ..lessons.labels import inputs, params, pre_activation
+from ..lessons.steps import Number, Step
 from ..nn import Neuron
-
-from .model import Number, Step
-from .parts import inputs, params, pre_activation
 
 # Printed: the weights 7 and 3, the sum 5 and the rounded output 1. The inputs and the offset are
 # in a picture; we chose both features present (1, 1) and an offset of -5: 7 + 3 - 5 = 5.

@@ -7,9 +7,8 @@ own; the table's targets 0, 1, 1, 0 and everything else shown are the engine's.
 import random
 
 from ..engine import draw
+from ..lessons.steps import Number, Step
 from ..nn import MLP, SGD, datasets, fit, sse
-
-from .model import Number, Step
 
 TABLE = datasets.two_layer_table()  # [0,0,1], [0,1,1], [1,0,1], [1,1,1] -> 0, 1, 1, 0
 HIDDEN_UNITS = 4

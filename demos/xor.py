@@ -7,10 +7,9 @@ pictures we cannot see; HIDDEN and OUTPUT below are one network that gives every
 it prints.
 """
 from ..engine import Value, draw
+from ..lessons.labels import inputs, named_forward, params, pre_activation
+from ..lessons.steps import Number, Step
 from ..nn import MLP, SGD, datasets, fit, sse
-
-from .model import Number, Step
-from .parts import inputs, named_forward, params, pre_activation
 
 X = (1.0, 1.0)  # the worked example's input, as printed
 LR = 0.1  # "lets assume learning rate of 0.1"

@@ -127,7 +127,7 @@ class History(list):
 
 def _progress_bar(epochs, progress):
     """tqdm's bar (its notebook widget in Jupyter) when installed and wanted, else ours; None if not wanted."""
-    if not ((sys.stderr.isatty() or _in_notebook()) if progress is None else progress):
+    if not ((sys.stderr.isatty() or in_notebook()) if progress is None else progress):
         return None
     try:
         from tqdm.auto import tqdm
@@ -137,7 +137,7 @@ def _progress_bar(epochs, progress):
         return _ProgressBar(epochs)
 
 
-def _in_notebook():
+def in_notebook():
     """Whether this runs in a Jupyter kernel (as tqdm.auto decides it)."""
     ipython = sys.modules.get("IPython")
     shell = ipython and ipython.get_ipython()

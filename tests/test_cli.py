@@ -1,10 +1,8 @@
 """The `chainrule` command: list, demo (straight through, --out, --html, --all), and its errors."""
-import importlib.machinery
 import io
 import os
 import subprocess
 import sys
-import types
 import xml.etree.ElementTree as ET
 from html import escape
 from pathlib import Path
@@ -12,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import chainrule
-from chainrule.demos import cli
-from chainrule.demos.model import Demo, Number, Step, Tutorial
+from chainrule import cli
+from chainrule.lessons import command_line, graph_command
+from chainrule.lessons.steps import Demo, Number, Step, Tutorial
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,8 +74,8 @@ def run(capsys, *argv):
 
 
 def test_list_shows_one_line_per_demo_with_the_tutorial_it_follows(monkeypatch, capsys):
-    zhou = Tutorial("Machine Learning for Beginners", "Victor Zhou", seed="002")
-    untitled = Tutorial("How to program neural networks", seed="001")
+    zhou = Tutorial("Machine Learning for Beginners", "Victor Zhou")
+    untitled = Tutorial("How to program neural networks")
     monkeypatch.setattr(cli, "catalog", lambda: {"gender": GENDER._replace(tutorial=zhou),
                                                  "neuron": NEURON._replace(tutorial=untitled), "bare": NEURON})
     code, out, err = run(capsys, "list")
@@ -85,7 +84,7 @@ def test_list_shows_one_line_per_demo_with_the_tutorial_it_follows(monkeypatch, 
         "gender  Backprop by hand through a 2-2-1 network (follows Victor Zhou)",
         "neuron  w = [0, 1], b = 4, x = [2, 3] gives 0.999 (follows “How to program neural networks”)",
         "bare    w = [0, 1], b = 4, x = [2, 3] gives 0.999",
-    ]  # the tutorial, never the seed file it is kept in
+    ]
 
 
 def test_no_command_prints_help(capsys):
@@ -229,19 +228,14 @@ def test_every_demo_in_the_catalog_runs_end_to_end(tmp_path, capsys):
             ET.parse(svg)
 
 
-def test_graph_is_delegated_to_demos_graph(monkeypatch, capsys):
-    """`chainrule graph ...` hands its arguments to demos/graph.py (a stand-in here)."""
+def test_graph_is_delegated_to_lessons_graph_command(monkeypatch, capsys):
+    """`chainrule graph ...` parses its words and hands them to lessons/graph_command.py (a stand-in here)."""
     seen = []
-    graph = types.ModuleType("chainrule.demos.graph", "Draw the graph of an expression.")
-    graph.__spec__ = importlib.machinery.ModuleSpec("chainrule.demos.graph", None)
-    graph.add_arguments = lambda parser: parser.add_argument("expression")
-    graph.run = lambda args: seen.append(args.expression) or 0
-    monkeypatch.setitem(sys.modules, "chainrule.demos.graph", graph)
-    monkeypatch.setattr(sys.modules["chainrule.demos"], "graph", graph, raising=False)  # if already imported
-    assert cli.main(["graph", "sigmoid(w1*x1 + b)"]) == 0
-    assert seen == ["sigmoid(w1*x1 + b)"]
+    monkeypatch.setattr(graph_command, "run", lambda args: seen.append((args.expression, args.values)) or 0)
+    assert cli.main(["graph", "sigmoid(w1*x1 + b)", "x1=2"]) == 0
+    assert seen == [("sigmoid(w1*x1 + b)", ["x1=2"])]
     code, _, err = run(capsys, "graph")
-    assert code == 2 and "the following arguments are required: expression" in err
+    assert code == 2 and "the following arguments are required: EXPR" in err
 
 
 def shell(command, **env):
@@ -289,11 +283,11 @@ def test_a_stdin_that_fails_is_one_line(monkeypatch, capsys):
             raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(sys, "stdin", Failing())
-    with pytest.raises(cli.StreamError, match="cannot read standard input: Input/output error"):
-        cli.read_line("? ")
+    with pytest.raises(command_line.StreamError, match="cannot read standard input: Input/output error"):
+        command_line.read_line("? ")
     monkeypatch.setattr(sys, "stdin", None)
     with pytest.raises(EOFError):
-        cli.read_line("? ")
+        command_line.read_line("? ")
 
 
 @pytest.mark.parametrize("argv", [

@@ -2,8 +2,8 @@
 import pytest
 
 from chainrule.demos import gender
-from chainrule.demos.parts import pre_activation
-from chainrule.demos.walkthrough import Names, backward_walk, walkthrough_steps
+from chainrule.lessons.labels import pre_activation
+from chainrule.lessons.walkthrough_steps import Names, backward_walk, walkthrough_steps
 from chainrule.engine import Value, backward_order
 from chainrule.engine.formula import describe
 

@@ -1,12 +1,17 @@
-"""`chainrule graph`: demos.graph.main / add_arguments + run, without the CLI wiring."""
-import argparse
+"""`chainrule graph`: the words cli.py parses, the work lessons/graph_command.py does."""
 import os
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from chainrule.demos import graph
+from chainrule import cli
+from chainrule.lessons import graph_command
+
+def chainrule_graph(argv):
+    """`chainrule graph ARGV...`: its exit code."""
+    return cli.main(["graph", *argv])
+
 
 EXAMPLE = ["sigmoid(w1*x1 + w2*x2 + b)", "x1=2", "x2=3", "w1=0", "w2=1", "b=4"]
 
@@ -19,7 +24,7 @@ def svg_texts(path):
 def test_the_example_writes_an_svg_with_the_output_and_the_chain_rule(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no system Graphviz: the wasm route draws it
     out = tmp_path / "n.svg"
-    assert graph.main(EXAMPLE + ["-o", str(out), "--highlight", "w1"]) == 0
+    assert chainrule_graph(EXAMPLE + ["-o", str(out), "--highlight", "w1"]) == 0
     words = svg_texts(out)
     assert "data 0.9991" in words
     assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in words
@@ -35,19 +40,16 @@ def test_the_example_writes_an_svg_with_the_output_and_the_chain_rule(tmp_path, 
 
 def test_dot_output_and_stdout(tmp_path, capsys):
     out = tmp_path / "n.dot"
-    assert graph.main(EXAMPLE + ["-o", str(out)]) == 0
+    assert chainrule_graph(EXAMPLE + ["-o", str(out)]) == 0
     assert out.read_text().startswith("digraph chainrule {")
     capsys.readouterr()
-    assert graph.main(["L = (1 - y)**2", "y=0.5", "--digits", "3"]) == 0
+    assert chainrule_graph(["L = (1 - y)**2", "y=0.5", "--digits", "3"]) == 0
     assert capsys.readouterr().out.startswith("digraph chainrule {")
 
 
-def test_as_a_subcommand_of_another_parser(tmp_path):
-    parser = argparse.ArgumentParser(prog="chainrule")
-    commands = parser.add_subparsers()
-    graph.add_arguments(commands.add_parser("graph"))
-    args = parser.parse_args(["graph"] + EXAMPLE + ["-o", str(tmp_path / "n.svg"), "--param", "w1"])
-    assert graph.run(args) == 0
+def test_the_words_parsed_by_the_cli_and_the_work_done_by_graph_command(tmp_path):
+    args = cli.build_parser().parse_args(["graph"] + EXAMPLE + ["-o", str(tmp_path / "n.svg"), "--param", "w1"])
+    assert graph_command.run(args) == 0
     assert (tmp_path / "n.svg").read_bytes().startswith(b"<?xml")
 
 
@@ -68,7 +70,7 @@ def test_as_a_subcommand_of_another_parser(tmp_path):
     (["x", "x=1", "--steps"], "nothing to walk through: x was not computed from other values"),
 ])
 def test_mistakes_give_one_clear_message_and_exit_code_2(argv, message, capsys):
-    assert graph.main(argv) == 2
+    assert chainrule_graph(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("chainrule graph: ") and message in err.splitlines()[0]
     assert "Traceback" not in err
@@ -77,26 +79,26 @@ def test_mistakes_give_one_clear_message_and_exit_code_2(argv, message, capsys):
 def test_an_unwritable_output_file(tmp_path, capsys):
     folder = tmp_path / "taken.svg"
     folder.mkdir()  # a folder where the file should go
-    assert graph.main(EXAMPLE + ["-o", str(folder)]) == 2
+    assert chainrule_graph(EXAMPLE + ["-o", str(folder)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"chainrule graph: cannot write {folder}") and len(err.splitlines()) == 1
 
 
 @pytest.mark.parametrize("steps", [[], ["--steps"]])
 def test_unused_names_are_noted_and_too_big_graphs_refused_with_how_to_lift_the_limit(capsys, steps):
-    assert graph.main(["x*2", "x=1", "q=3"] + steps) == 0
+    assert chainrule_graph(["x*2", "x=1", "q=3"] + steps) == 0
     assert "not in the expression, ignored: q" in capsys.readouterr().err
     long_sum = "+".join(f"x{i}" for i in range(60))
     values = [f"x{i}=1" for i in range(60)]
-    assert graph.main([long_sum] + values + steps + ["--max-nodes", "40"]) == 2
+    assert chainrule_graph([long_sum] + values + steps + ["--max-nodes", "40"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("chainrule graph: this graph has 119 values") and "more than --max-nodes 40." in err
     lifted = re.search(r"Pass --max-nodes (\d+) \(or --max-nodes None for no limit\)", err).group(1)
-    assert graph.main([long_sum] + values + steps + ["--max-nodes", lifted]) == 0
+    assert chainrule_graph([long_sum] + values + steps + ["--max-nodes", lifted]) == 0
 
 
 def test_steps_off_a_terminal_print_every_step_straight_through(capsys):
-    assert graph.main(["tanh(w*x + b)", "x=0.5", "w=-2", "b=1", "--steps"]) == 0
+    assert chainrule_graph(["tanh(w*x + b)", "x=0.5", "w=-2", "b=1", "--steps"]) == 0
     printed = capsys.readouterr()
     assert printed.err == "" and "\033[" not in printed.out
     titles = ["Forward: y = 0", "Backward 1/3: y", "Backward 2/3: w*x + b", "Backward 3/3: w*x"]
@@ -109,7 +111,7 @@ def test_steps_off_a_terminal_print_every_step_straight_through(capsys):
 
 def test_steps_written_as_a_page_and_one_svg_each(tmp_path, capsys):
     page, folder = tmp_path / "page.html", tmp_path / "steps"
-    assert graph.main(["L = (1 - y)**2", "y=0.5", "--steps", "--html", str(page), "--out", str(folder)]) == 0
+    assert chainrule_graph(["L = (1 - y)**2", "y=0.5", "--steps", "--html", str(page), "--out", str(folder)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "L = 0.25: 3 steps", "The grads: dL/dy = -1.", f"wrote 3 SVGs to {folder}{os.sep} and {page}"]
     assert sorted(p.name for p in folder.iterdir()) == ["01-forward-l-0-25.svg", "02-backward-1-2-l.svg",

@@ -1,13 +1,41 @@
-"""demos.expr.parse: a whitelist of Python's expression syntax built into Values, never run."""
+"""chainrule.parse and engine.expression.parse_expression: a whitelist of Python's expression syntax
+built into Values, never run."""
 import ast
 import builtins
 import math
+import subprocess
+import sys
 
 import pytest
 
-from chainrule.demos.expr import parse
+import chainrule
+from chainrule.engine import backward_order
+from chainrule.engine.expression import parse_expression as parse
 
 NEURON = {"x1": 2, "x2": 3, "w1": 0, "w2": 1, "b": 4}
+
+
+def test_chainrule_parse_returns_the_root_and_the_inputs_are_labelled_leaves():
+    y = chainrule.parse("tanh(w*x + b)", x=0.5, w=-2, b=1.5)
+    assert y.data == pytest.approx(math.tanh(-2 * 0.5 + 1.5))
+    leaves = {v.label: v for v in backward_order(y) if not v.inputs}
+    assert {name: v.op.name for name, v in leaves.items()} == {"w": "param", "x": "input", "b": "param"}
+    y.backward()
+    assert leaves["w"].grad == pytest.approx((1 - y.data ** 2) * 0.5)
+    assert chainrule.parse("L = (1 - y)**2", y=0.5).label == "L"
+    assert chainrule.parse("text * 2", text=3).data == 6.0  # the expression's own argument is positional-only
+    with pytest.raises(ValueError, match="b has no value"):
+        chainrule.parse("w*x + b", w=1, x=2)
+    assert "parse" in chainrule.__all__
+
+
+def test_import_chainrule_leaves_the_parser_until_it_is_asked_for():
+    code = ("import sys, chainrule\n"
+            "print('chainrule.engine.expression' in sys.modules)\n"
+            "chainrule.parse\n"
+            "print('chainrule.engine.expression' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["False", "True"]
 
 
 def test_the_tutorials_neuron():
@@ -139,11 +167,11 @@ def test_huge_and_deep_input_is_refused_not_crashed():
 
 
 @pytest.mark.parametrize("number, message", [
-    (10**400, "x: the integer given is too large for a float"),  # was an OverflowError
-    (-(10**309), "x: the integer given is too large for a float"),
-    (math.inf, "x=inf: give a finite number"),
-    ("2", "x='2': give a finite number, not str"),
-    (True, "x=True: give a finite number, not bool"),
+    (10**400, "x takes a finite number; this int is too large for a float"),  # was an OverflowError
+    (-(10**309), "x takes a finite number; this int is too large for a float"),
+    (math.inf, "x takes a finite number, not inf"),
+    ("2", "x takes a real number (int or float), not str '2'"),
+    (True, "x takes a real number (int or float), not bool True"),
 ], ids=["10**400", "-10**309", "inf", "str", "bool"])
 def test_a_value_that_is_no_finite_float_is_a_value_error_naming_it(number, message):
     with pytest.raises(ValueError) as refused:

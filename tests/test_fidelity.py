@@ -8,9 +8,9 @@ import pytest
 
 from chainrule.demos import buttons, delta, descent, gender, rabbit, spam, two_layer, xor
 from chainrule.demos.catalog import DEMOS
-from chainrule.demos.model import Number, Step
-from chainrule.demos.parts import fmt
-from chainrule.demos.text import agreement
+from chainrule.lessons.steps import Number, Step
+from chainrule.engine.formula import number as fmt
+from chainrule.lessons.text import agreement
 
 MODULES = (rabbit, xor, gender, descent, delta, two_layer, buttons, spam)
 

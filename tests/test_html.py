@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from chainrule.demos import cli
-from chainrule.demos.files import render_pictures, write_demo
-from chainrule.demos.html import demo_page, index_page
-from chainrule.demos.model import Demo, Number, Step, Tutorial
+from chainrule import cli
+from chainrule.lessons.files import render_pictures, write_demo
+from chainrule.lessons.pages import demo_page, index_page
+from chainrule.lessons.steps import Demo, Number, Step, Tutorial
 from test_cli import GENDER
 
 VOID = {"meta", "link", "br", "img", "input", "hr", "col", "area", "base", "embed", "source", "track", "wbr"}

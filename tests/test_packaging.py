@@ -25,8 +25,9 @@ def test_the_wheel_holds_one_top_level_package(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names}
     assert tops == {"chainrule", f"chainrule-{chainrule.__version__}.dist-info"}
-    for package in ("engine", "engine/drawing", "nn", "demos"):
+    for package in ("engine", "engine/drawing", "nn", "lessons", "demos"):
         assert f"chainrule/{package}/__init__.py" in names
+    assert "chainrule/cli.py" in names and "chainrule/__main__.py" in names
     assert not any(name.startswith(("chainrule/tests", "chainrule/bench")) for name in names)
     assert any(name.endswith("dist-info/licenses/LICENSE") for name in names)
 
@@ -34,8 +35,8 @@ def test_the_wheel_holds_one_top_level_package(tmp_path):
 def test_nothing_imports_the_bare_folder_names():
     # A learner's own engine.py or nn.py must not be picked up in place of ours, and ours must
     # not sit in sys.modules under names that other distributions use.
-    code = ("import sys, chainrule, chainrule.nn, chainrule.demos.cli, chainrule.demos.catalog, chainrule.engine.drawing;"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('engine', 'nn', 'demos')))")
+    code = ("import sys, chainrule, chainrule.nn, chainrule.cli, chainrule.demos.catalog, chainrule.engine.drawing;"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('engine', 'nn', 'demos', 'lessons', 'cli')))")
     done = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "[]"
 

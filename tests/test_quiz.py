@@ -13,10 +13,10 @@ import pytest
 
 import chainrule
 from chainrule import Value
-from chainrule.demos import cli
-from chainrule.demos.expr import parse
-from chainrule.demos.quiz import Chain, quiz
-from chainrule.demos.worksheet import CSS, worksheet
+from chainrule import cli
+from chainrule.engine.expression import parse_expression as parse
+from chainrule.lessons.quiz import Chain, quiz
+from chainrule.lessons.worksheet import CSS, worksheet
 from chainrule.engine import PRIMITIVES
 
 NEURON = ["tanh(w*x + b)", "x=0.5", "w=-2", "b=1.5"]  # u2 = 0.5: tanh' = 0.786448

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chainrule.demos import cli
+from chainrule import cli
 from test_html import Chromium, chromium_binary
 
 ROOT = Path(__file__).resolve().parent.parent

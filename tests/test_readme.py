@@ -5,7 +5,7 @@ import io
 import re
 from pathlib import Path
 
-from chainrule.demos import graph
+from chainrule import cli
 from chainrule.demos.catalog import DEMOS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def test_the_figure_is_what_chainrule_graph_draws(tmp_path):
     argv = ["sigmoid(w1*x1 + w2*x2 + b)", "x1=2", "x2=3", "w1=0", "w2=1", "b=4", "-o", str(fresh), "--highlight", "w1",
             "--rankdir", "TB"]  # top to bottom: it reads in a README column
     with contextlib.redirect_stdout(io.StringIO()):
-        assert graph.main(argv) == 0
+        assert cli.main(["graph", *argv]) == 0
     assert fresh.read_bytes() == (ROOT / figure).read_bytes()
 
 

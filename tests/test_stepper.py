@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from chainrule.demos.text import sparkline
-from chainrule.demos.model import Demo, Number, Step, Tutorial
-from chainrule.demos.terminal import Style, screen, step_through, wrap_text
+from chainrule.lessons.text import sparkline
+from chainrule.lessons.steps import Demo, Number, Step, Tutorial
+from chainrule.lessons.terminal import Style, screen, step_through, wrap_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,8 +142,8 @@ def test_tables_fit_60_columns_and_the_chain_rule_is_written_out():
 
 # Through a real pseudo-terminal: the command as a learner runs it.
 PROGRAM = textwrap.dedent("""
-    from chainrule.demos import cli
-    from chainrule.demos.model import Demo, Number, Step
+    from chainrule import cli
+    from chainrule.lessons.steps import Demo, Number, Step
     steps = [Step(f"Title {k}", f"Text of step {k}.", numbers=(Number("h1", 0.0474, "0.0474"),)) for k in (1, 2, 3)]
     cli.catalog = lambda: {"tiny": Demo("tiny", "Tiny demo", "three steps", lambda: steps)}
     raise SystemExit(cli.main(["demo", "tiny", *__import__("sys").argv[1:]]))
@@ -257,8 +257,8 @@ def test_auto_on_a_terminal_runs_straight_through(terminal):
 
 
 def test_a_numbers_verdict_is_decided_once_on_the_number():
-    from chainrule.demos.html import MARKS
-    from chainrule.demos.terminal import mark_of
+    from chainrule.lessons.pages import MARKS
+    from chainrule.lessons.terminal import mark_of
 
     style = Style(io.StringIO())
     cases = {"matches": Number("a", 0.5, "0.5"), "explained": Number("b", 0.61, "0.5", note="rounded as it goes"),
@@ -271,7 +271,7 @@ def test_a_numbers_verdict_is_decided_once_on_the_number():
 
 
 def test_where_single_keys_cannot_be_read_lines_are_read_instead():
-    from chainrule.demos.terminal import SingleKeys
+    from chainrule.lessons.terminal import SingleKeys
 
     lines = iter(["", "b", "q", "x"])
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import chainrule
 from chainrule import engine
-from chainrule.demos.expr import functions, parse
+from chainrule.engine.expression import functions, parse_expression as parse
 from chainrule.engine import PRIMITIVES, DomainError, Primitive, Value, draw, gradcheck
 from chainrule.engine import value as value_module
 from chainrule.engine.formula import describe

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainrule.demos.expr import parse
+from chainrule.engine.expression import parse_expression as parse
 from chainrule.engine import PRIMITIVES, Value, dot
 from chainrule.engine import sum as vsum
 from chainrule.nn import MLP, Layer, Neuron, mse, to_torch, torch_check

@@ -8,7 +8,8 @@ import pytest
 
 import chainrule
 from chainrule import Value, walkthrough
-from chainrule.demos.stepper import ESM, WIDGET_CSS, Walkthrough
+from chainrule.lessons.notebook import ESM, WIDGET_CSS
+from chainrule.lessons.walkthrough import Walkthrough
 from chainrule.nn import MLP, datasets, mse
 from test_html import Page, browser  # noqa: F401 (browser: a fixture)
 from test_stepper import terminal  # noqa: F401 (a fixture)
@@ -54,9 +55,9 @@ def test_a_share_of_zero_is_written_0_as_the_drawing_writes_it_not_minus_0():
 
 def test_import_chainrule_stays_lean_until_walkthrough_is_asked_for():
     code = ("import sys, chainrule\n"
-            "print(sorted(m for m in sys.modules if m.startswith('chainrule.demos') or m == 'graphviz'))\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('chainrule.demos', 'chainrule.lessons')) or m == 'graphviz'))\n"
             "chainrule.walkthrough\n"
-            "print('chainrule.demos.stepper' in sys.modules)")
+            "print('chainrule.lessons.walkthrough' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.splitlines() == ["[]", "True"]
     assert "walkthrough" in chainrule.__all__
@@ -237,7 +238,7 @@ def test_the_widget_in_python():
 
 # --- in a terminal -------------------------------------------------------------------------------------------
 
-GRAPH = "from chainrule.demos import cli\nraise SystemExit(cli.main(['graph', *__import__('sys').argv[1:]]))"
+GRAPH = "from chainrule import cli\nraise SystemExit(cli.main(['graph', *__import__('sys').argv[1:]]))"
 
 
 def test_an_expression_steps_through_a_pseudo_terminal(terminal):  # noqa: F811 (the fixture)

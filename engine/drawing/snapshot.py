@@ -11,7 +11,7 @@ import math
 
 from ..formula import ATOM, NEGATIVE, describe, precedence, write
 from ..primitives import PRIMITIVES
-from ..value import backward_order, find
+from ..value import backward_order
 
 ACTIVATIONS = frozenset(op.name for op in PRIMITIVES.values() if op.kind == "activation")  # from the table
 FORMULA_SIZE = 16  # values a formula may spell out before a value is named by its op alone
@@ -27,7 +27,7 @@ class Snapshot:
             raise TypeError(f"draw takes a Value, not {type(root).__name__} {root!r}")
         order = backward_order(root)
         position = {id(v): i for i, v in enumerate(order)}
-        self.position = position  # for find(), while the graph is alive; the Values are not kept
+        self.position = position  # {id(value): index}, while the graph is alive; the Values are not kept
         self.labels = [v.label for v in order]
         self.kinds = [v.op.name for v in order]
         self.ops = [v.op for v in order]
@@ -46,6 +46,15 @@ class Snapshot:
 
     def __len__(self):
         return len(self.labels)
+
+    def __contains__(self, value):
+        """`v in snapshot`: whether v is one of this graph's Values (ask while the graph is alive)."""
+        return id(value) in self.position
+
+    def index(self, value):
+        """The number of a Value of this graph: its position in backward order (ask while the graph is
+        alive); KeyError for a Value that is not in it."""
+        return self.position[id(value)]
 
     def name(self, i, short=False):
         """What to call value i: its label, else its formula (`w1*x1 + b1`), else its op (`tanh(…)`),
@@ -81,7 +90,7 @@ class Snapshot:
 
     def find(self, wanted):
         """The index of the value `highlight=` names: a Value of this graph, or the label of exactly one
-        (engine.value.find, which the quiz's wrt= uses too).
+        (find() below, which the quiz's wrt= uses too).
 
         Called while the root is alive (in draw()), so an id names one Value of the graph."""
         return find(wanted, self.labels, self.position, "draw: highlight", self.name(0))
@@ -161,6 +170,26 @@ class Snapshot:
             if any(y in depends for y in self.inputs[i]):
                 depends.add(i)
         return depends - {x}
+
+
+def find(wanted, labels, position, what, graph):
+    """The index of `wanted` among a graph's values, numbered by position ({id(value): index}) and
+    labelled `labels`: a Value of the graph, or the label of exactly one. draw()'s highlight= and
+    the quiz's wrt= take a value so.
+
+    Otherwise ValueError, its message starting `what=wanted` ("draw: highlight='w9'", "wrt='q'");
+    `graph` names the graph there (its root's name, "the output"). Call it while the graph is
+    alive, so that an id names one of its Values.
+    """
+    if isinstance(wanted, str):
+        found = [i for i, label in enumerate(labels) if label == wanted]
+        if len(found) != 1:
+            how = "no value in this graph has" if not found else f"{len(found)} values in this graph have"
+            raise ValueError(f"{what}={wanted!r}: {how} that label; pass the Value itself")
+        return found[0]
+    if id(wanted) not in position:
+        raise ValueError(f"{what}={wanted!r} is not part of the graph of {graph}")
+    return position[id(wanted)]
 
 
 def _local(v):

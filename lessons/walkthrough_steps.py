@@ -12,9 +12,9 @@ the walk steps box by box too: a box's step comes when every node inside it has 
 """
 from ..engine import backward_order, backward_steps, draw
 from ..engine.drawing.snapshot import Snapshot
-
-from .model import Number, Step
-from .parts import fmt, zero_grads
+from ..engine.formula import number as fmt  # a float for the step text, as the drawings write it: -0 as 0
+from .grads import zero_grads
+from .steps import Number, Step
 
 
 def backward_walk(root, graph=None):
@@ -27,7 +27,7 @@ def backward_walk(root, graph=None):
     """
     graph = Snapshot(root) if graph is None else graph
     for v in backward_steps(root):
-        local = graph.local[graph.position[id(v)]]
+        local = graph.local[graph.index(v)]
         passes = [(x, d, d * v.grad) for x, d in zip(v.inputs, local) if x.op.name != "const"]
         yield v, passes
 
@@ -104,7 +104,7 @@ class Names:
         self.order = backward_order(root)  # the snapshot's numbering: order[i] is its value i
 
     def index(self, v):
-        return self.graph.position[id(v)]
+        return self.graph.index(v)
 
     def __call__(self, v):
         i, g = self.index(v), self.graph
@@ -142,7 +142,7 @@ def _find(names, wanted):
     """The value of root's graph that is `wanted` or is labelled so, as draw(highlight=...) finds it:
     ValueError if there is none, and draw's where several values have that label."""
     g = names.graph
-    if not (wanted in g.labels if isinstance(wanted, str) else id(wanted) in g.position):
+    if not (wanted in g.labels if isinstance(wanted, str) else wanted in g):
         raise ValueError(f"highlight: {wanted!r} is not a value of the graph of {names(names.order[0])}")
     return names.order[g.find(wanted)]
 

@@ -8,100 +8,21 @@
     walk.step_through()          # in a terminal: one screen per step
     walk.save_html("walk.html")  # one self-contained page to step through in a browser
 
-The steps are the forward pass, then one per node of backward() (demos.walkthrough), each with
+The steps are the forward pass, then one per node of backward() (lessons.walkthrough_steps), each with
 its drawing; a model's loss too: past the node limit each neuron is one box and one step. In
 Jupyter the stepper is a widget (anywidget, the optional `notebook` extra) around the same page
 the browser shows; without anywidget, or where widgets are not shown, the page itself in a frame.
 """
-import functools
-from html import escape
 from pathlib import Path
 
-from .model import Demo
-from .parts import fmt
-from .walkthrough import Names, walkthrough_steps
+from ..engine.formula import number as fmt  # a float for the text, as the drawings write it: -0 as 0
+from .steps import Demo
+from .walkthrough_steps import Names, walkthrough_steps
 
 MAX_NODES = 100  # boxes a walk draws at every step before it groups neurons, and then before it refuses:
-# the page renders each step's drawing several times to find a readable view. A 2-2-1 network's loss over four
-# samples (86 boxes, 31 steps) takes 9-11 s; a 2-4-1's (126 boxes) 28-32 s node by node, 10 s neuron by
-# neuron (31 steps). The terminal only writes their DOT text.
-FRAME_HEIGHT = 720  # CSS px of notebook output the page gets; it scrolls inside
+# fewer than one drawing's, since the page renders each step's drawing several times to find a readable view
+# (bench/README.md has the figures). The terminal only writes their DOT text.
 LISTED = 12  # steps a printed summary names, and grads it gives
-
-ESM = """
-function render({ model, el }) {
-  const bar = document.createElement("div");
-  bar.className = "chainrule-walk-bar";
-  bar.innerHTML = '<button type="button" class="back">\\u2190 Back</button>' +
-    '<input type="range" class="slider" min="1" step="1" aria-label="step">' +
-    '<button type="button" class="next">Next \\u2192</button><span class="where"></span>';
-  const [back, slider, next, where] = [".back", ".slider", ".next", ".where"].map(s => bar.querySelector(s));
-  const frame = document.createElement("iframe");
-  frame.className = "chainrule-walk-page";
-  frame.title = model.get("title");
-  el.classList.add("chainrule-walk");
-  el.tabIndex = 0;
-  el.append(bar, frame);
-  let loaded = false;
-  const count = () => model.get("count");
-  function go(k) {
-    k = Math.max(0, Math.min(count() - 1, k));
-    if (k !== model.get("step")) { model.set("step", k); model.save_changes(); }
-  }
-  function keys(event) {  // the arrow keys, on the widget or inside its page
-    if (event.altKey || event.ctrlKey || event.metaKey) return;
-    const move = {ArrowLeft: -1, ArrowRight: 1}[event.key];
-    if (!move) return;
-    go(model.get("step") + move);
-    event.preventDefault();
-    event.stopPropagation();
-  }
-  function show() {
-    const k = model.get("step");
-    slider.max = count();
-    slider.value = k + 1;
-    where.textContent = "Step " + (k + 1) + " of " + count();
-    back.disabled = k === 0;
-    next.disabled = k === count() - 1;
-    if (loaded) frame.contentWindow.location.hash = "#" + (k + 1);  // the page shows the step its hash names
-  }
-  back.addEventListener("click", () => go(model.get("step") - 1));
-  next.addEventListener("click", () => go(model.get("step") + 1));
-  slider.addEventListener("input", () => go(slider.valueAsNumber - 1));
-  el.addEventListener("keydown", keys);
-  frame.addEventListener("load", () => {
-    loaded = true;
-    const page = frame.contentDocument;
-    if (page) {  // the page's own bar gives way to the widget's
-      const style = page.createElement("style");
-      style.textContent = ".bar { display: none; }";
-      page.head.append(style);
-      page.addEventListener("keydown", keys, true);
-    }
-    show();
-  });
-  model.on("change:step", show);
-  frame.srcdoc = model.get("page");
-  show();
-  return () => model.off("change:step", show);
-}
-export default { render };
-"""
-
-WIDGET_CSS = f"""
-.chainrule-walk {{ outline: none; }}
-.chainrule-walk-bar {{ display: flex; align-items: center; gap: 10px; margin: 4px 0 8px;
-                      font: 14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }}
-.chainrule-walk-bar button {{ font: inherit; padding: 4px 14px; border-radius: 8px; cursor: pointer;
-                             border: 1px solid #2f6fdf; background: #2f6fdf; color: #fff; }}
-.chainrule-walk-bar button.back {{ background: transparent; color: #2f6fdf; }}
-.chainrule-walk-bar button:disabled {{ opacity: .35; cursor: default; }}
-.chainrule-walk-bar .slider {{ flex: 1; min-width: 80px; }}
-.chainrule-walk-bar .where {{ min-width: 8em; text-align: right; font-variant-numeric: tabular-nums; }}
-.chainrule-walk-page {{ display: block; box-sizing: border-box; width: 100%; height: {FRAME_HEIGHT}px;
-                       border: 1px solid #e3e6ec; border-radius: 8px; background: #fbfbfd; }}
-"""
-
 
 def walkthrough(root, highlight=None, **draw_options):
     """The steps of backward() through root's graph: a Walkthrough (see the module docstring).
@@ -128,7 +49,7 @@ def walkthrough(root, highlight=None, **draw_options):
 
 
 class Walkthrough:
-    """The steps of one walk: a list of demos.model.Step that shows itself.
+    """The steps of one walk: a list of steps.Step that shows itself.
 
     `.steps` (also walk[k], len(walk)), `.save_html(path)`, `.step_through()`, `.widget()`;
     print() gives a summary; Jupyter shows the stepper.
@@ -165,7 +86,7 @@ class Walkthrough:
 
     def html(self):
         """The walk as one self-contained HTML page."""
-        from .html import demo_page
+        from .pages import demo_page
 
         return demo_page(self.demo, self.steps, self.pictures())
 
@@ -188,7 +109,7 @@ class Walkthrough:
         """
         import sys
 
-        from .cli import is_terminal
+        from .command_line import is_terminal
         from .terminal import Hints, step_through
 
         if interactive is None:
@@ -206,7 +127,9 @@ class Walkthrough:
     def widget(self):
         """The notebook stepper: an anywidget (ImportError without the `notebook` extra) whose `.step` is the
         step shown, 0-based."""
-        return _widget_class()(page=self.html(), count=len(self.steps), title=self.demo.title)
+        from .notebook import widget_class
+
+        return widget_class()(page=self.html(), count=len(self.steps), title=self.demo.title)
 
     def __repr__(self):
         return f"<Walkthrough of {self.demo.title}: {len(self.steps)} steps>"
@@ -224,43 +147,16 @@ class Walkthrough:
     def _repr_mimebundle_(self, include=None, exclude=None):
         """Jupyter: the widget, with the page in a frame for where widgets are not shown (or anywidget is
         missing); elsewhere (a terminal IPython) the summary alone, without rendering a graph."""
-        from ..nn.train import _in_notebook
+        from ..nn.train import in_notebook
+        from .notebook import frame
 
         bundle = {"text/plain": str(self)}
-        if not _in_notebook():
+        if not in_notebook():
             return bundle
-        bundle["text/html"] = (f'<iframe srcdoc="{escape(self.html())}" title="{escape(self.demo.title)}" '
-                               f'style="box-sizing:border-box;width:100%;height:{FRAME_HEIGHT}px;'
-                               f'border:1px solid #e3e6ec;border-radius:8px"></iframe>')
+        bundle["text/html"] = frame(self.html(), self.demo.title)
         try:
             widget = self.widget()
         except ImportError:
             return bundle
         view, metadata = widget._repr_mimebundle_(include=include, exclude=exclude)  # anywidget's: (data, metadata)
         return {**view, **bundle}, metadata
-
-
-@functools.cache
-def _widget_class():
-    """The anywidget class, defined when first asked for (anywidget is optional)."""
-    try:
-        import anywidget
-        import traitlets
-    except ImportError:
-        raise ImportError("the notebook stepper needs anywidget: pip install 'chainrule[notebook]'") from None
-
-    class WalkthroughWidget(anywidget.AnyWidget):
-        """Back, a slider, Next and the arrow keys around the walk's page; `step` is the step shown (0-based)."""
-
-        _esm = ESM
-        _css = WIDGET_CSS
-        page = traitlets.Unicode().tag(sync=True)
-        title = traitlets.Unicode().tag(sync=True)
-        count = traitlets.Int(1).tag(sync=True)
-        step = traitlets.Int(0).tag(sync=True)
-
-        @traitlets.validate("step")
-        def _within(self, proposal):
-            return max(0, min(self.count - 1, proposal["value"]))
-
-    return WalkthroughWidget

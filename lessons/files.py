@@ -159,7 +159,7 @@ def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=Non
         else:
             written.plot = plot
     if html:
-        from .html import demo_page
+        from .pages import demo_page
 
         written.page = folder / f"{demo.name}.html"
         written.page.write_text(demo_page(demo, steps, pictures, index_href=index_href), encoding="utf-8")

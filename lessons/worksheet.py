@@ -18,7 +18,7 @@ import shlex
 from html import escape
 
 from ..engine.formula import number
-from .expr import parse
+from ..engine.expression import parse_expression
 from .quiz import MAX_PATHS, Chain
 
 MAGNITUDES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)  # values a learner can work with by hand
@@ -89,7 +89,7 @@ def _variant(expression, values, wrt, rng, drawn, max_paths):
         if key in drawn:
             continue
         try:
-            out, leaves = parse(expression, new)
+            out, leaves = parse_expression(expression, new)
             chain = Chain(out, leaves[wrt], max_paths)
         except ValueError:  # out of a domain, or a derivative that is not finite there
             continue

@@ -20,7 +20,6 @@ neuron grouped into one box, and one step; past it grouped too, it is refused.
 
 Exit codes: 0 done, 2 a mistake in the command, 1 the drawing could not be rendered.
 """
-import argparse
 import keyword
 import math
 import os
@@ -28,36 +27,11 @@ import shlex
 import sys
 
 PROG = "chainrule graph"
-DEFAULT = object()  # --max-nodes not given: engine.drawing.MAX_NODES, or stepper.MAX_NODES with --steps
 FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
 
 class Mistake(Exception):
     """A mistake in the command: exit code 2 and the message on stderr."""
-
-
-def add_arguments(parser):
-    """The arguments of `chainrule graph`, added to an argparse parser (or subparser)."""
-    parser.add_argument("expression", metavar="EXPR", help='e.g. "sigmoid(w1*x1 + w2*x2 + b)"')
-    parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a number for each name, e.g. x1=2")
-    parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write the drawing here (.svg, .dot, .gv, .png, .pdf); default: DOT to stdout")
-    parser.add_argument("--highlight", metavar="NAME",
-                        help="mark every path from the output to NAME and write its chain rule")
-    parser.add_argument("--param", action="append", metavar="NAME",
-                        help="make NAME a parameter (repeat for several); default: names starting with w or b")
-    parser.add_argument("--digits", type=int, default=4, metavar="N", help="significant digits shown (default 4)")
-    parser.add_argument("--engine", choices=("auto", "wasm", "dot"), default="auto",
-                        help="wasm: Graphviz as WebAssembly, no install needed; dot: the system Graphviz")
-    parser.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR",
-                        help="layout direction (default LR: inputs left, output right)")
-    parser.add_argument("--max-nodes", type=_limit, default=DEFAULT, metavar="N",
-                        help="boxes drawn before neurons are grouped and then refused; 'none' for no limit")
-    parser.add_argument("--steps", action="store_true",
-                        help="step through the forward pass and backward(), one node at a time")
-    parser.add_argument("--html", metavar="FILE", help="with --steps: write the steps as one page to FILE")
-    parser.add_argument("--out", metavar="DIR", help="with --steps: write one SVG per step into DIR")
-    return parser
 
 
 def run(args):
@@ -67,17 +41,6 @@ def run(args):
     except Mistake as mistake:
         print(f"{PROG}: {mistake}", file=sys.stderr)
         return 2
-
-
-def main(argv=None):
-    """`chainrule graph ...` on its own: parse argv (a list without the program name) and run."""
-    parser = add_arguments(argparse.ArgumentParser(prog=PROG, description=__doc__,
-                                                   formatter_class=argparse.RawDescriptionHelpFormatter))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as done:  # argparse has printed the usage and the mistake (or --help)
-        return done.code if isinstance(done.code, int) else 2
-    return run(args)
 
 
 def _run(args):
@@ -93,7 +56,7 @@ def _run(args):
     try:
         out.backward()
         drawing = draw(out, highlight=target, rankdir=args.rankdir, digits=args.digits,
-                       max_nodes=MAX_NODES if args.max_nodes is DEFAULT else args.max_nodes)
+                       max_nodes=_max_nodes(args, MAX_NODES))
     except ValueError as e:
         raise _mistake(e) from None
     if args.output is None:
@@ -133,13 +96,13 @@ def _steps(args, out, leaves, target):
     """`--steps`: the walkthrough in the terminal, or written to --html FILE and --out DIR."""
     from ..engine.drawing import number
     from ..engine.drawing.render import RenderError
-    from .cli import read_line
-    from .stepper import MAX_NODES, walkthrough
+    from .command_line import read_line
     from .terminal import Hints
+    from .walkthrough import MAX_NODES, walkthrough
 
     try:
         walk = walkthrough(out, highlight=target, rankdir=args.rankdir, digits=args.digits,
-                           max_nodes=MAX_NODES if args.max_nodes is DEFAULT else args.max_nodes)
+                           max_nodes=_max_nodes(args, MAX_NODES))
     except ValueError as e:
         raise _mistake(e) from None
     if args.html is None and args.out is None:
@@ -165,6 +128,13 @@ def _steps(args, out, leaves, target):
     return 0
 
 
+def _max_nodes(args, default):
+    """--max-nodes as draw() takes it: `default` when it is not given, None for 'none' (cli.py reads it as inf)."""
+    if args.max_nodes is None:
+        return default
+    return None if args.max_nodes == math.inf else args.max_nodes
+
+
 def _mistake(error):
     """A ValueError from drawing, as a Mistake in the command's words (--max-nodes N, not max_nodes=N)."""
     message = str(error).removeprefix("draw: ").removeprefix("walkthrough: ")
@@ -177,11 +147,11 @@ def build_expression(expression, pairs, params=None, prog=PROG):
     Mistake if either is wrong; names given but not in the expression are noted on stderr. An
     unnamed output is called y (out if y is an input).
     """
-    from .expr import parse
+    from ..engine.expression import parse_expression
 
     values = parse_values(pairs)
     try:
-        out, leaves = parse(expression, values, params=params)
+        out, leaves = parse_expression(expression, values, params=params)
     except ValueError as e:
         raise Mistake(e) from None
     unused = [name for name in values if name not in leaves]
@@ -228,18 +198,6 @@ def _format(path):
     if not os.path.isdir(folder):
         raise Mistake(f"-o {path}: the folder {folder} does not exist")
     return FORMATS[suffix]
-
-
-def _limit(text):
-    if text.lower() == "none":
-        return None
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a positive whole number or 'none'")
-    return n
 
 
 def _summary(out, leaves, drawing, digits):

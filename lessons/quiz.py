@@ -30,8 +30,8 @@ from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
+from ..engine import backward_order
 from ..engine.formula import ATOM, describe, number, write
-from ..engine.value import backward_order, find
 
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
 TRIES = 2
@@ -64,7 +64,9 @@ class Chain:
     """
 
     def __init__(self, root, wrt, max_paths=MAX_PATHS):
-        from .parts import derivative  # here, so that `chainrule list` (which builds the parser) stays lean
+        # imported here: `chainrule list` builds its parser from this module's docstring, and needs no drawing or nn
+        from ..engine.drawing.snapshot import find
+        from .grads import derivative
 
         order = backward_order(root)
         position = {id(v): i for i, v in enumerate(order)}  # find() resolves wrt= as draw() does highlight=
@@ -256,7 +258,7 @@ class _Session:
         if question.kind == "local":
             return self._diagnose_local(question, typed)
         paths = range(len(chain.paths)) if question.kind == "total" else [question.path]
-        if any(_right(typed, value) for value in self._rounded(question, paths)):
+        if any(_right(typed, value) for value in self._rounded(paths)):
             return (f"Your factors are right, but multiplying them rounded gives {typed}; the unrounded product "
                     f"is {_number(question.exact, 6)}. Carry more digits and round only at the end.")
         if question.exact and _right(typed, -question.exact):
@@ -290,7 +292,7 @@ class _Session:
                 return f"That is {what}, not the derivative. {_rule(chain, head, index)}"
         return _rule(chain, head, index)
 
-    def _rounded(self, question, paths):
+    def _rounded(self, paths):
         """The learner's own numbers, as rounded as they typed them, multiplied along the paths and added."""
         factors = {q.step: v for q, v in self.used.items() if q.kind == "local"}
         products = {q.path: v for q, v in self.used.items() if q.kind == "product"}
@@ -328,7 +330,7 @@ def _agrees(typed, value):
     Past FLOAT_DECIMALS decimals rounding leaves every float as it is, so such an answer
     (`1e-999999999`) is compared exactly rather than by writing value out to all its decimals.
     """
-    from .model import Number
+    from .steps import Number
 
     if -typed.as_tuple().exponent > FLOAT_DECIMALS:
         return Decimal(value) == typed
@@ -413,91 +415,3 @@ def _nth(head, index):
 def _number(x, digits=6):
     """A number as a learner reads it: engine.formula.number, with 6 significant digits rather than 4."""
     return number(x, digits)
-
-
-PROG = "chainrule quiz"
-
-
-def add_arguments(parser):
-    """The arguments of `chainrule quiz`, added to an argparse (sub)parser."""
-    parser.add_argument("expression", metavar="EXPR", help='e.g. "tanh(w*x + b)" (as for chainrule graph)')
-    parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a number for each name, e.g. x=0.5")
-    parser.add_argument("--wrt", required=True, metavar="NAME", help="the name to take the derivative by")
-    parser.add_argument("--max-paths", type=_positive, default=MAX_PATHS, metavar="N",
-                        help=f"refuse an expression whose output reaches NAME along more paths (default {MAX_PATHS})")
-    parser.add_argument("--worksheet", metavar="FILE.html",
-                        help="write a printable worksheet for a class instead: variants, blanks, an answer key")
-    parser.add_argument("--variants", type=_positive, default=4, metavar="N",
-                        help="with --worksheet: how many variants of the expression (default 4)")
-    parser.add_argument("--seed", type=int, metavar="S",
-                        help="with --worksheet: the seed of the variants' values (default: a new one, printed)")
-    return parser
-
-
-def run(args):
-    """Carry out `chainrule quiz` for parsed arguments; the exit code (0 done, 1 stopped early, 2 a mistake)."""
-    from .graph import Mistake, build_expression, leaf
-
-    try:
-        out, leaves = build_expression(args.expression, args.values, prog=PROG)
-        try:
-            chain = Chain(out, leaf(leaves, args.wrt, "--wrt"), args.max_paths)
-        except ValueError as e:
-            raise Mistake(e) from None
-        if args.worksheet:
-            return _write_worksheet(args, {name: v.data for name, v in leaves.items()})
-        if sys.stdin is None:
-            raise Mistake("the quiz reads your answers from standard input, which is closed")
-    except Mistake as mistake:
-        print(f"{PROG}: {mistake}", file=sys.stderr)
-        return 2
-    return 0 if take(chain, read=_reader()).finished else 1
-
-
-def _reader():
-    """read_line, echoing each answer when it comes from a file or a pipe, so the transcript shows it."""
-    from .cli import is_terminal, read_line
-
-    if is_terminal(sys.stdin):
-        return read_line
-
-    def read_and_echo(prompt):
-        line = read_line(prompt)
-        print(line)
-        return line
-
-    return read_and_echo
-
-
-def _write_worksheet(args, values):
-    import random
-
-    from .graph import Mistake
-    from .worksheet import worksheet
-
-    seed = args.seed if args.seed is not None else random.randrange(1, 1_000_000)
-    try:
-        page = worksheet(args.expression, values, args.wrt, variants=args.variants, seed=seed,
-                         max_paths=args.max_paths)
-    except ValueError as e:
-        raise Mistake(e) from None
-    try:
-        with open(args.worksheet, "w", encoding="utf-8") as file:
-            file.write(page)
-    except OSError as e:
-        raise Mistake(f"cannot write {args.worksheet}: {e.strerror or e}") from None
-    print(f"wrote {args.worksheet}: {args.variants} variant{'s' * (args.variants != 1)} and the answer key "
-          f"(seed {seed}); open it in a browser and print it")
-    return 0
-
-
-def _positive(text):
-    from argparse import ArgumentTypeError
-
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if not 1 <= n <= 100:
-        raise ArgumentTypeError(f"{text!r}: give a whole number from 1 to 100")
-    return n

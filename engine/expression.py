@@ -1,8 +1,12 @@
 """Expressions from text, such as `sigmoid(w1*x1 + w2*x2 + b)`, built into engine Values.
 
-    out, leaves = parse("sigmoid(w1*x1 + w2*x2 + b)", {"x1": 2, "x2": 3, "w1": 0, "w2": 1, "b": 4})
+    from chainrule import parse
+    y = parse("tanh(w*x + b)", x=0.5, w=-2, b=1.5)   # the root Value; x, w, b are labelled leaves
+    y.backward()
+
+    out, leaves = parse_expression("sigmoid(w1*x1 + w2*x2 + b)", {"x1": 2, "x2": 3, "w1": 0, "w2": 1, "b": 4})
     out.backward()
-    leaves["w1"].grad
+    leaves["w1"].grad                                # the leaves by name, as the command line needs them
 
 Python's `ast` reads the text; only this whitelist is accepted, and nothing is ever evaluated
 as Python:
@@ -30,8 +34,9 @@ import math
 import operator
 import re
 
-from ..engine.primitives import PRIMITIVES
-from ..engine.value import Value, constant
+from .checks import real
+from .primitives import PRIMITIVES
+from .value import Value, constant
 
 MAX_EXPONENT = 1024  # a constant exponent beyond this is refused (2**10**10 would overflow anyway)
 MAX_LENGTH = 10_000  # characters of expression text
@@ -57,7 +62,16 @@ def _allowed():
     return "allowed: numbers, names, + - * / **, parentheses and " + ", ".join(f"{f}()" for f in functions())
 
 
-def parse(text, values, params=None):
+def parse(text, /, **values):
+    """The graph of the expression `text`, built from the numbers given by name; its root Value.
+
+    parse("tanh(w*x + b)", x=0.5, w=-2, b=1.5): every name in the text is one labelled leaf
+    (names starting with w or b are parameters); ValueError for anything off the whitelist.
+    """
+    return parse_expression(text, values)[0]
+
+
+def parse_expression(text, values, params=None):
     """Build `text` into Values; (the output Value, {name: leaf Value} for the names used).
 
     values: name -> number for every name in the text. params: names to make parameters
@@ -90,17 +104,12 @@ def parse(text, values, params=None):
 
 
 def _finite(name, number, text, node):
-    """The value given for a name as a float, or a ValueError that says what is wrong with it."""
-    if isinstance(number, bool) or not isinstance(number, (int, float)):
-        raise _error(text, node, f"{name}={number!r}: give a finite number, not {type(number).__name__}")
+    """The value given for a name as a float (engine.checks.real), or a ValueError that says what is
+    wrong with it, with a caret under the name."""
     try:
-        number = float(number)
-    except OverflowError:  # an int past about 1.8e308
-        too_large = f"{name}: the integer given is too large for a float (at most about 1.8e308)"
-        raise _error(text, node, too_large) from None
-    if not math.isfinite(number):
-        raise _error(text, node, f"{name}={number!r}: give a finite number")
-    return number
+        return real(number, name)
+    except (TypeError, ValueError) as e:
+        raise _error(text, node, str(e)) from None
 
 
 def _names(tree):

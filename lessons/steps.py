@@ -7,8 +7,8 @@ built; nothing here is typed in by hand except what the tutorial printed.
 from collections import namedtuple
 from decimal import Decimal
 
-# Records are named tuples, not dataclasses: `chainrule list` reads the catalog of Demos, and
-# importing dataclasses (with inspect and typing) took 16 of its 40 ms start-up budget.
+# Records are named tuples, not dataclasses: `chainrule list` reads the catalog of Demos, and importing
+# dataclasses (with inspect and typing) would take a good part of its start-up (bench/README.md).
 
 
 class Number(namedtuple("Number", "name engine tutorial note fitted", defaults=("", "", False))):
@@ -72,10 +72,9 @@ class Step(namedtuple("Step", "title text numbers graph history", defaults=((), 
     __slots__ = ()
 
 
-class Tutorial(namedtuple("Tutorial", "title author link seed", defaults=("", "", ""))):
+class Tutorial(namedtuple("Tutorial", "title author link", defaults=("", ""))):
     """The text a demo follows, as a reader would look it up: title, author, and a link where the
-    text names one ("" where it names none); `seed` is which file of the project's seeds folder
-    holds its text, e.g. "002"."""
+    text names one ("" where it names none)."""
 
     __slots__ = ()
 
@@ -87,8 +86,7 @@ class Demo(namedtuple("Demo", "name title summary build tutorial", defaults=(Non
     """A worked example: `build()` runs the engine and returns the steps.
 
     `name` is what `chainrule demo NAME` takes; `summary` is its line in `chainrule list`;
-    `tutorial` the Tutorial it follows (None for a walk through any graph), whose `seed` says
-    which file of the seeds folder holds its text.
+    `tutorial` the Tutorial it follows (None for a walk through any graph).
     """
 
     __slots__ = ()
