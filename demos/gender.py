@@ -15,6 +15,7 @@ from ..nn import SGD, datasets, mse
 from .network import neuron_step, tutorial_network
 
 LEARN_RATE = 0.1  # the tutorial's eta
+EPOCHS = 1000  # the tutorial's training length, which gender-train runs
 
 # what the tutorial prints for Alice (all weights 1, biases 0), as printed
 ALICE = {"h1": "0.0474", "h2": "0.0474", "sum_h": "-3", "sum_o1": "0.0948", "y_pred": "0.524",
@@ -185,7 +186,6 @@ def _tutorial_rounding():
 
 
 def _sgd_step(L, ws, bs, w1):
-    from .gender_train import EPOCHS  # here: gender_train imports this module
 
     dL_dw1 = derivative(L, w1)
     w1_before, loss_before = w1.data, L.data

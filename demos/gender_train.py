@@ -11,10 +11,9 @@ from ..lessons.labels import inputs, named_forward
 from ..lessons.steps import Number, Step
 from ..nn import SGD, datasets, fit, mse
 
-from .gender import LEARN_RATE
+from .gender import EPOCHS, LEARN_RATE
 from .network import tutorial_network
 
-EPOCHS = 1000
 TRAIN_SEED = 2  # fixed so every run shows the same numbers; the tutorial's own start is not printed
 NAMES = "w1 w2 w3 w4 w5 w6 b1 b2 b3"
 # the tutorial's two new people, shifted like the table
