@@ -325,7 +325,7 @@ def test_repr_and_label():
         (lambda: engine.sum([]), ValueError, ["sum", "none"]),
         (lambda: engine.dot([Value(1e200)], [Value(1e200)]), ValueError, ["dot(1e+200, 1e+200)", "overflows"]),
         (lambda: (Value(0.0) ** 0.5).backward(), ValueError, ["backward", "0.0 ** 0.5"]),
-        (lambda: (Value(1e200) * 1e200).backward(), ValueError, ["backward from inf", "overflowed"]),
+        (lambda: Value(1e200) * 1e200, ValueError, ["mul", "1e+200 * 1e+200", "overflows"]),
     ],
 )
 def test_bad_input_raises_a_clear_error(make, error, words):
@@ -522,13 +522,6 @@ def test_backward_raises_naming_the_value_where_a_grad_stops_being_finite(inputs
         assert word in str(caught.value)
 
 
-def test_a_value_whose_grad_is_zero_passes_nothing_on():
-    x = Value(1e200)
-    fourth = (x * x) * (x * x)  # inf, and so is its local derivative
-    fourth.tanh().backward()  # tanh'(inf) = 0: the chain rule's floats would give 0 x inf = nan
-    assert fourth.grad == 0.0 and x.grad == 0.0  # the true derivative of tanh(x^4) there, to float precision
-
-
 EXTREMES = st.sampled_from([0.0, 5e-324, -5e-324, 1e-300, 1e-160, 0.5, -2.0, 1e160, 1e200, 1e300, -1e300])
 EXTREME_UNARY = {
     "exp": Value.exp, "log": lambda e: abs(e).log() if e.data else e, "sqrt": lambda e: abs(e).sqrt(),
@@ -566,52 +559,3 @@ def test_x_to_the_zero_at_zero_has_grad_zero_and_the_square_root_there_stays_an_
             root.backward()
 
 
-# ---- the cyclic garbage collector is kept out of backward
-
-
-def collections_during(action):
-    """The collections the cyclic collector starts while action() runs, with its threshold at 1
-    (so any allocation of a container would start one)."""
-    started = []
-
-    def count(phase, info):
-        if phase == "start":
-            started.append(info["generation"])
-
-    threshold = gc.get_threshold()
-    gc.set_threshold(1)
-    gc.callbacks.append(count)
-    try:
-        action()
-    finally:
-        gc.callbacks.remove(count)
-        gc.set_threshold(*threshold)
-    return started
-
-
-def chain(n):
-    x = Value(0.5)
-    y = x
-    for _ in range(n):
-        y = (y * 1.0001).tanh() + x
-    return x, y
-
-
-def test_backward_keeps_the_garbage_collector_out_and_restores_it():
-    x, y = chain(2000)
-    assert gc.isenabled()
-    assert collections_during(y.backward) == []
-    assert gc.isenabled() and x.grad != 0.0
-
-
-def test_backward_restores_the_collector_after_an_error_and_leaves_it_off_if_it_was():
-    root = Value(0.0).sqrt()
-    with pytest.raises(ValueError):
-        root.backward()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        chain(10)[1].backward()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
