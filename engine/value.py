@@ -285,18 +285,19 @@ def constant(x):
 
 def sum_values(values):
     """x1 + x2 + ... as one node with many inputs."""
-    values = _operands(values, "sum")
+    values = _tuple(values, "sum")
     if not values:
         raise ValueError("sum needs at least one value; got none")
-    return apply(SUM, *values)
+    return _checked(apply(SUM, *values), "sum", values)
 
 
 def dot(ws, xs, bias=None):
     """w1*x1 + w2*x2 + ... + bias as one node whose inputs are (w..., x..., bias)."""
-    ws, xs = _operands(ws, "dot"), _operands(xs, "dot")
+    ws, xs = _tuple(ws, "dot"), _tuple(xs, "dot")
     if len(ws) != len(xs) or not ws:
         raise ValueError(f"dot needs as many weights as inputs, at least one; got {len(ws)} and {len(xs)}")
-    return apply(DOT, *ws, *xs, *_operands([] if bias is None else [bias], "dot"))
+    inputs = ws + xs if bias is None else (*ws, *xs, bias)
+    return _checked(apply(DOT, *inputs), "dot", inputs)
 
 
 # ---- backward
@@ -367,8 +368,9 @@ def _chain_rule(v, order):
                 return
             raise ValueError(f"backward: the derivative of {_show(v.op, [x.data for x in v.inputs])} is not "
                              f"finite{_at(v)}") from None
+        g = v.grad
         for x, d in zip(v.inputs, local):
-            x.grad += d * v.grad
+            x.grad += d * g
 
 
 def _needs_grad(v):
@@ -446,15 +448,20 @@ def _rebuilt(nodes):
     return values[0]
 
 
-def _operands(values, what):
-    """values as a tuple of Values and numbers; TypeError naming the first that is neither."""
+def _tuple(values, what):
+    """A list of values for sum or dot, as a tuple."""
     if isinstance(values, (Value, str)) or not hasattr(values, "__iter__"):
         raise TypeError(f"{what} takes a list of Values or real numbers, not {type(values).__name__} {values!r:.80}")
-    values = tuple(values)
-    for x in values:
-        if not isinstance(x, Value) and not is_real(x):
-            raise TypeError(f"{what} takes Values or real numbers, not {type(x).__name__} {x!r:.80}")
-    return values
+    return tuple(values)
+
+
+def _checked(out, what, operands):
+    """out, made by apply(); a TypeError naming the operand that is neither a Value nor a real
+    number if apply() found one (and returned NotImplemented)."""
+    if out is NotImplemented:
+        odd = next(x for x in operands if not isinstance(x, Value) and not is_real(x))
+        raise TypeError(f"{what} takes Values or real numbers, not {type(odd).__name__} {odd!r:.80}")
+    return out
 
 
 def _number(x):
@@ -482,24 +489,3 @@ def _show(op, xs):
 
 def _at(v):
     return f" (at {v.label})" if v.label else ""
-
-
-# TEMPORARY: find() moves to engine/drawing/snapshot.py in the house branch; deleted here at the end
-def find(wanted, labels, position, what, graph):
-    """The index of `wanted` among a graph's values, numbered by position ({id(value): index}) and
-    labelled `labels`: a Value of the graph, or the label of exactly one. draw()'s highlight= and
-    the quiz's wrt= take a value so.
-
-    Otherwise ValueError, its message starting `what=wanted` ("draw: highlight='w9'", "wrt='q'");
-    `graph` names the graph there (its root's name, "the output"). Call it while the graph is
-    alive, so that an id names one of its Values.
-    """
-    if isinstance(wanted, str):
-        found = [i for i, label in enumerate(labels) if label == wanted]
-        if len(found) != 1:
-            how = "no value in this graph has" if not found else f"{len(found)} values in this graph have"
-            raise ValueError(f"{what}={wanted!r}: {how} that label; pass the Value itself")
-        return found[0]
-    if id(wanted) not in position:
-        raise ValueError(f"{what}={wanted!r} is not part of the graph of {graph}")
-    return position[id(wanted)]
