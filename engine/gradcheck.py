@@ -81,7 +81,8 @@ def _central_difference(f, x, h):
     """(step, (f(x + step) - f(x - step)) / (2 step)) for the better of the steps h max(1, |x|)
     and h |x|: the one with the smaller error estimate, which is how much the difference changes
     when the step is halved (a step too large for f to look straight) plus the rounding of f's
-    values divided by the step (a step too small for f's digits)."""
+    values (taken as at least 1: a sum such as 1 + x - 1 rounds x away) divided by the step
+    (a step too small for f's digits)."""
     best = None
     for step in dict.fromkeys([h * max(1.0, abs(x)), h * abs(x)]):
         if not step:
@@ -91,7 +92,7 @@ def _central_difference(f, x, h):
         except ValueError:  # x +- step left f's domain
             continue
         d, half = ((up - down) / (2 * s) for up, down, s in zip(ups, downs, (step, step / 2)))
-        rounding = sys.float_info.epsilon * max(map(abs, ups + downs)) / step
+        rounding = sys.float_info.epsilon * max(1.0, *map(abs, ups + downs)) / step  # 1: f may cancel
         error = (abs(d - half) + rounding) / max(1.0, abs(d))
         if best is None or error < best[0]:
             best = error, step, d
