@@ -3,10 +3,11 @@
 A row holds the op's forward on floats and its `local` rule: given the output and the inputs
 as floats, d out / d input for every input, in order. `Value.backward()` multiplies these by
 the upstream grad; `draw()` writes them on the edges. The row also says everything else the
-package needs to know about the op: what kind of op it is, how many inputs it takes, the
-`Value` methods that apply it, where it is defined, whether it can overflow, and how a formula
-writes it. Value's methods, backward(), gradcheck, draw(), the formula printer and the
-expression parser all read this table, so a new row reaches them all with no other edit.
+package needs to know about the op: where it is defined, how a formula writes it, what kind
+of op it is, how many inputs it takes and the `Value` methods that apply it. backward(),
+compile, gradcheck, draw(), the formula printer and the expression parser read this table, so
+a new row reaches them with no other edit; Value's methods (value.py) are written out, one
+line each: `def __mul__(self, other): return apply(MUL, self, other)`.
 """
 import math
 from functools import reduce
@@ -34,14 +35,15 @@ class Primitive:
     precedence  how tightly an operator binds in a formula (higher: tighter, as in Python)
     domain      None (defined everywhere), or (test, what it needs): test(*inputs) is False
                 outside the domain, and the op refuses such inputs saying what it needs
-    overflows   True if finite inputs can give a result too large for a float
+
+    Every op refuses a result that is not finite (an overflow), so a row need not say it can.
     """
 
     __slots__ = ("name", "symbol", "forward", "local", "rule", "kind", "arity", "methods", "precedence",
-                 "domain", "overflows")
+                 "domain")
 
     def __init__(self, name, symbol, forward, local, rule, *, kind, arity, methods=(), precedence=None,
-                 domain=None, overflows=False):
+                 domain=None):
         if kind not in KINDS:
             raise ValueError(f"primitive {name!r}: kind {kind!r} is not one of {', '.join(KINDS)}")
         self.name = name
@@ -54,10 +56,21 @@ class Primitive:
         self.methods = methods
         self.precedence = precedence
         self.domain = domain
-        self.overflows = overflows
 
     def __repr__(self):
         return f"<primitive {self.name}>"
+
+    def __reduce__(self):
+        """pickle and copy: a row is its name in the table (its functions are not pickled)."""
+        return row, (self.name,)
+
+
+def row(name):
+    """The row of the table called `name`."""
+    try:
+        return PRIMITIVES[name]
+    except KeyError:
+        raise ValueError(f"no op {name!r} in the table of primitives") from None
 
 
 def _sigmoid(x):
@@ -98,29 +111,29 @@ PRIMITIVES = {p.name: p for p in (
     Primitive("const", "", None, None, "a number written in the expression", kind="leaf", arity=0),
     # operators, with a number allowed on either side; precedence as Python binds them
     Primitive("add", "+", add, lambda out, a, b: (1.0, 1.0), "d/da = 1, d/db = 1",
-              kind="operator", arity=2, methods=("__add__", "__radd__"), precedence=1, overflows=True),
+              kind="operator", arity=2, methods=("__add__", "__radd__"), precedence=1),
     Primitive("sub", "-", sub, lambda out, a, b: (1.0, -1.0), "d/da = 1, d/db = -1",
-              kind="operator", arity=2, methods=("__sub__", "__rsub__"), precedence=1, overflows=True),
+              kind="operator", arity=2, methods=("__sub__", "__rsub__"), precedence=1),
     Primitive("mul", "*", mul, lambda out, a, b: (b, a), "d/da = b, d/db = a",
-              kind="operator", arity=2, methods=("__mul__", "__rmul__"), precedence=2, overflows=True),
+              kind="operator", arity=2, methods=("__mul__", "__rmul__"), precedence=2),
     Primitive("div", "/", truediv, lambda out, a, b: (1.0 / b, -out / b), "d/da = 1/b, d/db = -a/b^2",
-              kind="operator", arity=2, methods=("__truediv__", "__rtruediv__"), precedence=2, overflows=True,
+              kind="operator", arity=2, methods=("__truediv__", "__rtruediv__"), precedence=2,
               domain=(lambda a, b: b != 0.0, "division by zero")),
     Primitive("neg", "-", neg, lambda out, a: (-1.0,), "d/da = -1",
               kind="operator", arity=1, methods=("__neg__",), precedence=3),
     # a ** n for a number n (its grad is not needed, so any base will do) and a ** b for a Value
     # b (a positive base): one Python operator, two rows, so Value.__pow__ picks by the exponent
     Primitive("powc", "**", pow, _power_local, "d/da = n a^(n-1)",
-              kind="operator", arity=2, precedence=4, overflows=True,
+              kind="operator", arity=2, precedence=4,
               domain=(lambda a, n: a >= 0.0 or n.is_integer(), "a negative base needs a whole exponent")),
-    Primitive("pow", "**", pow, lambda out, a, b: (b * a ** (b - 1.0), out * math.log(a)),
+    Primitive("pow", "**", pow, lambda out, a, b: (b * out / a, out * math.log(a)),
               "d/da = b a^(b-1), d/db = a^b ln a",
-              kind="operator", arity=2, methods=(None, "__rpow__"), precedence=4, overflows=True,
+              kind="operator", arity=2, methods=(None, "__rpow__"), precedence=4,
               domain=(lambda a, b: a > 0.0, "Value ** Value needs a positive base; "
                                             "for a constant exponent write a number (x ** 2)")),
     # functions of one input
     Primitive("exp", "exp", math.exp, lambda out, a: (out,), "d/da = exp(a)",
-              kind="function", arity=1, methods=("exp",), overflows=True),
+              kind="function", arity=1, methods=("exp",)),
     Primitive("log", "log", math.log, lambda out, a: (1.0 / a,), "d/da = 1/a",
               kind="function", arity=1, methods=("log",), domain=(lambda a: a > 0.0, "log needs a positive input")),
     Primitive("sqrt", "sqrt", math.sqrt, lambda out, a: (0.5 / out,), "d/da = 1/(2 sqrt(a))",
@@ -135,8 +148,8 @@ PRIMITIVES = {p.name: p for p in (
               kind="function", arity=1, methods=("__abs__",)),
     # n-ary: one node with many inputs, made by engine.sum(values) and engine.dot(ws, xs, bias)
     Primitive("sum", "sum", lambda *xs: reduce(add, xs), lambda out, *xs: (1.0,) * len(xs), "d/dx_i = 1",
-              kind="function", arity=None, overflows=True),
+              kind="function", arity=None),
     Primitive("dot", "dot", _dot, _dot_local, "d/dw_i = x_i, d/dx_i = w_i, d/db = 1",
-              kind="function", arity=None, overflows=True),
+              kind="function", arity=None),
 )}
 # fmt: on

@@ -2,6 +2,7 @@
 import random
 
 from ..engine import PRIMITIVES, Value, dot
+from ..engine.checks import positive_int
 
 from .module import Module, _json_type, read_parameter_file
 
@@ -25,7 +26,7 @@ class Neuron(Module):
     """
 
     def __init__(self, nin, activation="tanh", weights=None, bias=None, seed=None, fused=True):
-        self.nin = _positive_int(nin, "nin")
+        self.nin = positive_int(nin, "nin")
         self.activation = _activation(activation)
         self.fused = _flag(fused, "fused")
         if weights is None:
@@ -64,8 +65,8 @@ class Layer(Module):
     """
 
     def __init__(self, nin, nout, activation="tanh", weights=None, biases=None, seed=None, fused=True):
-        self.nin = _positive_int(nin, "nin")
-        nout = _positive_int(nout, "nout")
+        self.nin = positive_int(nin, "nin")
+        nout = positive_int(nout, "nout")
         rng = _rng(seed)
         weights = [None] * nout if weights is None else _sized(weights, nout, "weights (one list per neuron)")
         biases = [biases] * nout if biases is None or biases is False else _each_bias(_sized(biases, nout, "biases"))
@@ -94,8 +95,8 @@ class MLP(Module):
 
     def __init__(self, nin, sizes, activation="tanh", out_activation="linear", weights=None, biases=None,
                  seed=0, fused=True):
-        self.nin = _positive_int(nin, "nin")
-        sizes = [_positive_int(n, "each layer size") for n in _list(sizes, "sizes")]
+        self.nin = positive_int(nin, "nin")
+        sizes = [positive_int(n, "each layer size") for n in _list(sizes, "sizes")]
         if not sizes:
             raise ValueError("MLP needs at least one layer size, e.g. MLP(2, [16, 16, 1])")
         activations = [_activation(activation)] * (len(sizes) - 1) + [_activation(out_activation)]
@@ -252,14 +253,6 @@ def _activation(name):
         known = ", ".join(repr(k) for k in ACTIVATIONS)
         raise ValueError(f"unknown activation {name!r}; choose one of {known}")
     return name
-
-
-def _positive_int(n, what):
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, not {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return n
 
 
 def _list(items, what):

@@ -4,10 +4,10 @@ Each takes y_pred (Values or numbers; a single one or a list) and y_true (number
 for an mse/sse between two models) of the same length. Sums over samples are one
 `engine.sum` node, so the graph stays small.
 """
-import math
 from numbers import Real
 
 from ..engine import Value, dot
+from ..engine.checks import real
 from ..engine import sum as vsum
 
 
@@ -38,7 +38,7 @@ def binary_cross_entropy(y_pred, y_true, *, from_logits=False):
     """
     y_pred, y_true = _pairs(y_pred, y_true, "binary_cross_entropy")
     for i, y in enumerate(y_true):
-        y = _number(y, f"binary_cross_entropy: y_true[{i}]")
+        y = real(y, f"binary_cross_entropy: y_true[{i}]")
         if not 0.0 <= y <= 1.0:
             hint = "; for -1/+1 labels pass (y + 1) / 2" if y == -1 else ""
             raise ValueError(f"binary_cross_entropy: y_true[{i}] is {y!r}; targets must be in [0, 1]{hint}")
@@ -103,8 +103,8 @@ def _pairs(y_pred, y_true, loss):
         raise ValueError(f"{loss}: no predictions (empty list)")
     for i, t in enumerate(y_true):
         if not isinstance(t, Value):
-            _number(t, f"{loss}: y_true[{i}]")
-    return [p if isinstance(p, Value) else Value(_number(p, f"{loss}: y_pred")) for p in y_pred], y_true
+            real(t, f"{loss}: y_true[{i}]")
+    return [p if isinstance(p, Value) else Value(real(p, f"{loss}: y_pred")) for p in y_pred], y_true
 
 
 def _as_list(x, what):
@@ -113,14 +113,6 @@ def _as_list(x, what):
     if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
         raise TypeError(f"{what} must be a Value, a number or a list of them, not {type(x).__name__} {x!r}")
     return list(x)
-
-
-def _number(x, what):
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what} must be a number, not {type(x).__name__} {x!r}")
-    if not math.isfinite(x):
-        raise ValueError(f"{what} is {x!r}, not a finite number")
-    return float(x)
 
 
 def _mean(terms):

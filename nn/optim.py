@@ -1,8 +1,8 @@
 """Optimizers: turn each parameter's grad into a step. SGD (with momentum, weight decay) and Adam."""
 import math
-from numbers import Real
 
 from ..engine import Value
+from ..engine.checks import real
 
 
 class Optimizer:
@@ -10,7 +10,7 @@ class Optimizer:
 
     def __init__(self, params, lr):
         self.params = _parameter_list(params)
-        self.lr = _number(lr, "lr", low=0.0, low_open=True)
+        self.lr = _in_range(lr, "lr", low=0.0, low_open=True)
 
     def zero_grad(self):
         """Set every parameter's grad to 0 (call before each backward(): grads add up)."""
@@ -38,8 +38,8 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
         super().__init__(params, lr)
-        self.momentum = _number(momentum, "momentum", low=0.0, high=1.0)
-        self.weight_decay = _number(weight_decay, "weight_decay", low=0.0)
+        self.momentum = _in_range(momentum, "momentum", low=0.0, high=1.0)
+        self.weight_decay = _in_range(weight_decay, "weight_decay", low=0.0)
         self.velocity = [0.0] * len(self.params)
 
     def step(self):
@@ -58,8 +58,8 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (b1, b2), not {betas!r}")
-        self.betas = tuple(_number(b, f"betas[{i}]", low=0.0, high=1.0) for i, b in enumerate(betas))
-        self.eps = _number(eps, "eps", low=0.0, low_open=True)
+        self.betas = tuple(_in_range(b, f"betas[{i}]", low=0.0, high=1.0) for i, b in enumerate(betas))
+        self.eps = _in_range(eps, "eps", low=0.0, low_open=True)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
         self.t = 0
@@ -94,14 +94,12 @@ def _parameter_list(params):
     return params
 
 
-def _number(x, what, low=None, high=None, low_open=False):
-    """x as a float, checked to lie in [low, high) ((low, high) if low_open)."""
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what} must be a number, not {type(x).__name__} {x!r}")
-    x = float(x)
+def _in_range(x, what, low=None, high=None, low_open=False):
+    """x as a finite float (checks.real), checked to lie in [low, high) ((low, high) if low_open)."""
+    x = real(x, what)
     too_low = low is not None and (x <= low if low_open else x < low)
     too_high = high is not None and x >= high
-    if not math.isfinite(x) or too_low or too_high:
+    if too_low or too_high:
         interval = f"{'(' if low_open else '['}{low}, {'inf' if high is None else high})"
-        raise ValueError(f"{what} must be a finite number in {interval}, got {x!r}")
+        raise ValueError(f"{what} must be a number in {interval}, got {x!r}")
     return x

@@ -1,15 +1,22 @@
 """fit: the training loop (forward, loss, zero_grad, backward, step), with a progress bar and a loss history."""
-import gc
 import sys
 import time
-from contextlib import contextmanager
 from numbers import Real
 
 from ..engine import compile as compile_loss
+from ..engine.checks import positive_int
+from .layers import MLP, Layer, Neuron
+from .losses import binary_cross_entropy, hinge, mse, sse
+
+# What fit compiles without being asked: nn's own models and losses, whose graph is the same
+# for every call on a batch (a user's own loss may look at numbers: it opts in with compile=True)
+OWN_MODELS = (Neuron, Layer, MLP)
+OWN_LOSSES = (mse, sse, hinge, binary_cross_entropy)
+REPAYS = 20  # epochs (replays of each batch's step) that repay recording it
 
 
 def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, lr_schedule=None, progress=None,
-        compile=False):
+        compile=None):
     """Train `model`; return the loss history (a list of floats, one per epoch, that can plot itself).
 
     Two ways to give the data:
@@ -24,15 +31,19 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
     lr_schedule, a function epoch -> lr, sets opt.lr before each epoch (epochs count from 0).
     history[k] is the mean of epoch k's batch losses, each taken before its step.
 
-    compile=True records each batch's graph once and replays it on floats (chainrule.compile):
+    compile: True records each batch's graph once and replays it on floats (chainrule.compile):
     the same losses and weights, bit for bit, several times faster, for a model and loss whose
     graph does not depend on the numbers (MLP with mse, sse, hinge, l2 does not;
     binary_cross_entropy(from_logits=True) picks a formula by each logit's sign, and its replay
-    keeps the recorded formulas: the same function, equal only to within rounding).
+    keeps the recorded formulas: the same function, equal only to within rounding). False: the
+    plain path, forward and backward() at every step. None (the default) compiles when that is
+    safe and pays: the model is nn's Neuron, Layer or MLP, the loss one of nn's own (mse, sse,
+    hinge, binary_cross_entropy) and each batch runs at least 20 times (epochs >= 20); it keeps
+    the plain path for your own loss (it may branch on numbers, which a replay would freeze:
+    pass compile=True if it does not) and for fewer epochs (recording a step costs about as
+    much as a few dozen plain steps, which a short run would not win back).
     progress: a bar (tqdm's when it is installed: in Jupyter its notebook bar; else a line on
     stderr); None shows it when stderr is a terminal or in Jupyter.
-    The cyclic garbage collector is paused during each step (a graph has no cycles, so its runs
-    there free nothing and cost time) and restored after it, also on error.
     """
     if callable(y):  # fit(model, data, loss, opt, epochs): every argument sits one place to the left
         if opt is not None and epochs is not None:
@@ -41,8 +52,10 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
     if loss is None or opt is None or epochs is None:
         raise TypeError("fit needs a loss, an optimizer and a number of epochs: fit(model, X, y, loss, opt, epochs)")
     pairs = _pairs(X, y)
-    epochs = _count(epochs, "epochs")
-    size = len(pairs) if batch_size is None else _count(batch_size, "batch_size")
+    epochs = positive_int(epochs, "epochs")
+    size = len(pairs) if batch_size is None else positive_int(batch_size, "batch_size")
+    if compile is None:
+        compile = isinstance(model, OWN_MODELS) and loss in OWN_LOSSES and epochs >= REPAYS
     steps = [_batch_step(model, pairs[i : i + size], loss, compile) for i in range(0, len(pairs), size)]
     bar = _progress_bar(epochs, progress)
     history = History()
@@ -52,10 +65,9 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
                 opt.lr = lr_schedule(epoch)
             total = 0.0
             for step in steps:
-                with _collector_paused():
-                    opt.zero_grad()
-                    total += step()
-                    opt.step()
+                opt.zero_grad()
+                total += step()
+                opt.step()
             history.append(total / len(steps))
             if bar:
                 bar.set_postfix_str(f"loss {history[-1]:.4g}", refresh=False)
@@ -90,19 +102,6 @@ def _batch_step(model, batch, loss, compile):
         return L.data
 
     return forward_backward
-
-
-@contextmanager
-def _collector_paused():
-    """The cyclic garbage collector off inside the block, as the user had it after."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class History(list):
@@ -193,11 +192,3 @@ def _pairs(X, y):
     if not pairs:
         raise ValueError("fit: no data (an empty list)")
     return pairs
-
-
-def _count(n, what):
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, not {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return n

@@ -1,6 +1,5 @@
 """nn: the tutorials' networks by their numbers, training that works, and errors a user can act on."""
 import ast
-import gc
 import inspect
 import math
 import pathlib
@@ -567,26 +566,40 @@ def test_fit_compiled_gives_the_same_history_and_weights_bit_for_bit(case, monke
     assert results[0][0][-1] < results[0][0][0]  # it trained
 
 
-def test_fit_pauses_the_garbage_collector_in_each_step_and_restores_it(monkeypatch):
-    model = MLP(2, [2, 1], activation="sigmoid")
-    seen = []
+def compiled_steps(monkeypatch):
+    """A list that fills with the functions fit asks chainrule.compile to compile."""
+    from chainrule.nn import train
 
-    def loss(y_pred, y_true):
-        seen.append(gc.isenabled())
-        if len(seen) == 3:
-            raise RuntimeError("a loss that fails on its third call")
-        return mse(y_pred, y_true)
+    asked = []
+    real_compile = train.compile_loss
 
-    for user_setting in (True, False):
-        seen.clear()
-        (gc.enable if user_setting else gc.disable)()
-        try:
-            with pytest.raises(RuntimeError, match="third call"):
-                fit(model, datasets.gender(), loss, SGD(model.parameters(), lr=0.1), epochs=5)
-            assert gc.isenabled() == user_setting  # restored, after an error too
-        finally:
-            gc.enable()
-        assert seen == [False, False, False]
+    def counting(fn, **options):
+        asked.append(fn)
+        return real_compile(fn, **options)
+
+    monkeypatch.setattr(train, "compile_loss", counting)
+    return asked
+
+
+def test_fit_compiles_nn_own_model_and_loss_by_default_when_there_are_steps_enough(monkeypatch):
+    asked = compiled_steps(monkeypatch)
+    histories = []
+    for compiled in (None, False):
+        model = MLP(2, [4, 1], activation="tanh", seed=6)
+        histories.append(fit(model, datasets.xor(), mse, SGD(model.parameters(), lr=0.1), epochs=25, compile=compiled))
+    assert len(asked) == 1  # the default compiled the one full-batch step; compile=False did not
+    assert histories[0] == histories[1]  # and gave the plain path's losses, bit for bit
+
+
+def test_fit_keeps_the_plain_path_for_a_users_own_loss_or_a_short_run(monkeypatch):
+    asked = compiled_steps(monkeypatch)
+    model = MLP(2, [4, 1], activation="tanh", seed=6)
+    opt = SGD(model.parameters(), lr=0.1)
+    fit(model, datasets.xor(), lambda y_pred, y: mse(y_pred, y), opt, epochs=25)  # your own loss
+    fit(model, datasets.xor(), mse, opt, epochs=3)  # too few steps to repay recording
+    assert asked == []
+    fit(model, datasets.xor(), lambda y_pred, y: mse(y_pred, y), opt, epochs=3, compile=True)  # opted in
+    assert len(asked) == 1
 
 
 def test_the_loss_history_plots_itself_against_epochs(monkeypatch):
