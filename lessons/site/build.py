@@ -254,7 +254,7 @@ def chainrule_wheel():
     root = Path(__file__).resolve().parents[2]  # the package's folder: lessons/site/build.py is two below it
     files = {}
     for folder, subfolders, names in os.walk(root):
-        subfolders[:] = sorted(d for d in subfolders if d not in NOT_IN_WHEEL and not d.startswith("."))
+        subfolders[:] = sorted(d for d in subfolders if _is_package(Path(folder) / d))
         for name in sorted(names):
             if name.endswith(".py"):
                 path = Path(folder) / name
@@ -263,6 +263,14 @@ def chainrule_wheel():
     extra = {"licenses/LICENSE": license_file.read_bytes()} if license_file.is_file() else {}
     return _wheel("chainrule", __version__, files, f"Metadata-Version: 2.1\nName: chainrule\nVersion: {__version__}\n",
                   extra)
+
+
+def _is_package(folder):
+    """A folder of the package's Python code: it has an __init__.py, or holds such a folder (a namespace
+    package, as lessons/ may be); never tests/, bench/, static/ or a hidden folder (a checkout's .git)."""
+    if folder.name in NOT_IN_WHEEL or folder.name.startswith("."):
+        return False
+    return (folder / "__init__.py").is_file() or any((child / "__init__.py").is_file() for child in folder.iterdir())
 
 
 def installed_wheel(distribution):
