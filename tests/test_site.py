@@ -114,7 +114,7 @@ def requests(browser):
 
 def playground_url(served, expr, values, wrt=""):
     query = [("expr", expr), *(word.split("=", 1) for word in values.split())] + ([("wrt", wrt)] if wrt else [])
-    return served + "index.html?" + urllib.parse.urlencode(query)
+    return served + "index.html?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)  # space: %20
 
 
 # --- the files ------------------------------------------------------------------------------------------
@@ -337,9 +337,22 @@ def test_the_first_view_paints_before_python_and_the_demos_are_linked(browser, s
     assert browser.js("!!document.querySelector(\"a[href='gender/gender.html']\")")
 
 
+def test_a_link_written_by_hand_keeps_its_plus_signs(browser, served):
+    visit(browser, served + "index.html?expr=tanh(w*x+b)&x=0.5&w=-2&b=1&wrt=x")
+    assert browser.js("document.getElementById('expr').value") == "tanh(w*x+b)"
+    wait_until(browser, "Number(document.documentElement.dataset.shown || 0) >= 1")
+    expected = playground.explore("tanh(w*x+b)", "x=0.5 w=-2 b=1", "x")
+    assert text(browser, "summary").split() == f"y = {expected['output']['shown']} {' '.join(g['name'] + ' = ' + g['shown'] for g in expected['grads'])}".split()
+    assert browser.js("document.getElementById('wrt').value") == "x"
+    browser.js("document.getElementById('expr').value = 'x + w'")
+    browser.click("#run")
+    assert browser.js("location.search") == "?expr=x%20%2B%20w&x=0.5&w=-2&b=1&wrt=x"
+
+
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_hostile_text_in_the_url_or_the_box_runs_nothing_and_shows_as_text(browser, served, hostile):
-    url = playground_url(served, hostile, "x=1") + "&" + urllib.parse.urlencode({"<img src=x onerror=alert(1)>": "1"})
+    url = playground_url(served, hostile, "x=1") + "&" + urllib.parse.urlencode({"<img src=x onerror=alert(1)>": "1"},
+                                                                               quote_via=urllib.parse.quote)
     visit(browser, url)
     ran(browser)
     wait_until(browser, "document.getElementById('error').textContent !== ''", 30)

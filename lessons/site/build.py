@@ -188,7 +188,10 @@ def graphviz_script(cache):
     except ImportError:
         viz = fetch_package(VIZ, cache)
         return viz["dist/viz-global.js"].decode("utf-8") + VIZ_ADAPTER
-    return renderer_script()
+    script = renderer_script()
+    if script.lstrip().startswith("<script"):  # the element, as a page inlines it: its text is the file
+        script = script[script.index(">") + 1:script.rindex("</script>")]
+    return script
 
 
 # --- npm ------------------------------------------------------------------------------------

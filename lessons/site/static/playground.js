@@ -37,25 +37,36 @@ function element(tag, text, className) {
 
 // --- what the URL asks for: ?expr=tanh(w*x%2Bb)&x=0.5&w=-2&b=1.5&wrt=w ---------------------
 
+// Read by hand rather than by URLSearchParams, which takes "+" for a space: a "+" typed into a
+// link (?expr=w*x+b) is the plus the learner meant; a space is written %20.
+function queryPairs() {
+  return location.search.slice(1).split("&").filter(Boolean).map((pair) => {
+    const at = pair.indexOf("=");
+    const [name, value] = at < 0 ? [pair, ""] : [pair.slice(0, at), pair.slice(at + 1)];
+    try {
+      return [decodeURIComponent(name), decodeURIComponent(value)];
+    } catch (error) { // a stray % : taken as written
+      return [name, value];
+    }
+  });
+}
+
 function fromURL() {
-  const query = new URLSearchParams(location.search);
-  if (!query.has("expr")) return null;
-  const words = [];
-  for (const [name, value] of query) {
-    if (name !== "expr" && name !== "wrt" && name !== "step") words.push(`${name}=${value}`);
-  }
-  return { expr: query.get("expr"), values: words.join(" "), wrt: query.get("wrt") || "",
-           step: parseInt(query.get("step") || "1", 10) - 1 };
+  const pairs = queryPairs();
+  const get = (wanted) => (pairs.find(([name]) => name === wanted) || [null, ""])[1];
+  if (!pairs.some(([name]) => name === "expr")) return null;
+  const words = pairs.filter(([name]) => !["expr", "wrt", "step"].includes(name)).map(([name, value]) => `${name}=${value}`);
+  return { expr: get("expr"), values: words.join(" "), wrt: get("wrt"), step: (parseInt(get("step"), 10) || 1) - 1 };
 }
 
 function toURL(expr, values, wrt) {
-  const query = new URLSearchParams();
-  query.set("expr", expr);
+  const pairs = [["expr", expr]];
   for (const word of values.split(/[\s,;]+/)) {
     const at = word.indexOf("=");
-    if (at > 0) query.append(word.slice(0, at), word.slice(at + 1));
+    if (at > 0) pairs.push([word.slice(0, at), word.slice(at + 1)]);
   }
-  if (wrt) query.set("wrt", wrt);
+  if (wrt) pairs.push(["wrt", wrt]);
+  const query = pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join("&");
   history.replaceState(null, "", `${location.pathname}?${query}`);
 }
 
@@ -317,15 +328,17 @@ config.example.valuesText = config.example_args[1];
 if (asked) {
   $("expr").value = asked.expr;
   $("values").value = asked.values;
-  const option = element("option", asked.wrt);
-  option.value = asked.wrt;
-  $("wrt").replaceChildren(option);
-  const same = asked.expr === config.example_args[0] && asked.values === config.example_args[1];
-  if (!same) {
-    $("example-note").textContent = `While Python loads, this shows the example ${config.example_args[0]}; yours comes next.`;
-    pending = Math.max(0, asked.step || 0);
+  const [expr, values, wrt] = config.example_args;
+  if (asked.expr === expr && asked.values === values && (!asked.wrt || asked.wrt === wrt)) {
+    showStep(asked.step);
   } else {
-    showStep(asked.step || 0);
+    if (asked.wrt) {
+      const option = element("option", asked.wrt);
+      option.value = asked.wrt;
+      $("wrt").replaceChildren(option);
+    }
+    $("example-note").textContent = `While Python loads, this shows the example ${expr}; yours comes next.`;
+    pending = Math.max(0, asked.step);
   }
 }
 startPython().then(() => {
