@@ -189,6 +189,17 @@ def test_a_package_that_is_not_the_pinned_one_is_refused(tmp_path, monkeypatch):
         build.fetch_package(build.PYODIDE, cache)
 
 
+def test_the_site_is_not_written_into_a_file_or_through_a_planted_link(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SiteError, match="it is a file, not a folder"):
+        build_site(tmp_path / "file", log=lambda line: None)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "site" / "pyodide").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(SiteError, match="pyodide is a symbolic link"):
+        build._folder(tmp_path / "site" / "pyodide")
+
+
 def test_wheels_are_assembled_from_the_installed_files():
     name, data = build.chainrule_wheel()
     assert name == f"chainrule-{__import__('chainrule').__version__}-py3-none-any.whl"
@@ -328,7 +339,8 @@ def test_the_playground_gives_cpythons_numbers_and_steps_and_checks_a_quiz_answe
 def test_the_first_view_paints_before_python_and_the_demos_are_linked(browser, served):
     visit(browser, served)
     assert browser.js("document.documentElement.dataset.python") is None  # Python is still loading
-    assert browser.js("!!document.querySelector('#graph svg g.node')") and text(browser, "progress").startswith("Loading Python")
+    assert browser.js("!!document.querySelector('#graph svg g.node')")
+    assert text(browser, "progress").startswith("Loading Python")
     ran(browser)
     assert "Ready in" in text(browser, "progress")
     browser.click("a[href='demos/index.html']")
@@ -342,7 +354,8 @@ def test_a_link_written_by_hand_keeps_its_plus_signs(browser, served):
     assert browser.js("document.getElementById('expr').value") == "tanh(w*x+b)"
     wait_until(browser, "Number(document.documentElement.dataset.shown || 0) >= 1")
     expected = playground.explore("tanh(w*x+b)", "x=0.5 w=-2 b=1", "x")
-    assert text(browser, "summary").split() == f"y = {expected['output']['shown']} {' '.join(g['name'] + ' = ' + g['shown'] for g in expected['grads'])}".split()
+    grads = " ".join(f"{g['name']} = {g['shown']}" for g in expected["grads"])
+    assert text(browser, "summary").split() == f"y = {expected['output']['shown']} {grads}".split()
     assert browser.js("document.getElementById('wrt').value") == "x"
     browser.js("document.getElementById('expr').value = 'x + w'")
     browser.click("#run")
@@ -364,9 +377,11 @@ def test_hostile_text_in_the_url_or_the_box_runs_nothing_and_shows_as_text(brows
     browser.click("#run")
     typed = browser.js("document.getElementById('expr').value")  # a one-line box keeps no newline
     assert typed.replace(" ", "") == hostile.replace("\n", "").replace(" ", "")
-    wait_until(browser, f"document.getElementById('error').textContent === {json.dumps(playground.explore(typed, 'x=1')['error'])}", 30)
+    refused = json.dumps(playground.explore(typed, "x=1")["error"])
+    wait_until(browser, f"document.getElementById('error').textContent === {refused}", 30)
     assert browser.js("document.documentElement.dataset.pwned") is None
-    assert browser.js("document.querySelectorAll('img, b, i, iframe, object, embed, body svg:not(#graph svg)').length") == 0
+    inserted = "img, b, i, iframe, object, embed, svg:not(#graph svg)"  # any svg but the graph's
+    assert browser.js(f"document.querySelectorAll({json.dumps(inserted)}).length") == 0
     scripts = browser.js("[...document.scripts].map(s => s.id || s.getAttribute('src'))")
     assert scripts == ["site-config", "graphviz.js", "playground.js"]  # the page's own, no other
     assert [p for p in browser.problems() if not str(p).startswith("request: ")] == []

@@ -61,9 +61,10 @@ window.chainruleGraphviz = (function () {
 """
 NOT_IN_WHEEL = {"tests", "bench", "static", "__pycache__"}  # folders of the package the browser does not need
 # The page's policy: its own files only; WebAssembly compiled from them; the worksheet's style (a
-# page of its own, opened from a blob: URL, which keeps this policy).
+# page of its own, opened from a blob: URL, which keeps this policy) and the worksheet read back.
 CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' $worksheet_style; "
-       "img-src 'self' data: blob:; connect-src 'self' blob:; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'")
+       "img-src 'self' data: blob:; connect-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'")
 
 
 class SiteError(Exception):
@@ -81,15 +82,16 @@ def build_site(out_dir, *, demos=None, cache_dir=None, log=print):
     Raises SiteError when npm or node is missing, npm fails, or a package is not what was pinned.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if not out.is_dir():  # the folder asked for may be a link to one; the folders inside it may not
+        _folder(out)
     cache = Path(cache_dir) if cache_dir else _cache_folder()
     log(f"Pyodide {PYODIDE.version} from npm (cached in {cache})")
     pyodide = fetch_package(PYODIDE, cache)
-    (out / "pyodide").mkdir(exist_ok=True)
+    _folder(out / "pyodide")
     for name in PYODIDE.files:
         _write(out / "pyodide" / name, pyodide[name])
     _write(out / "graphviz.js", graphviz_script(cache).encode("utf-8"))
-    (out / "wheels").mkdir(exist_ok=True)
+    _folder(out / "wheels")
     wheels = []
     for name, data in (chainrule_wheel(), installed_wheel("graphviz")):
         _write(out / "wheels" / name, data)
@@ -99,8 +101,7 @@ def build_site(out_dir, *, demos=None, cache_dir=None, log=print):
     demos_link = ""
     if demos is not None:
         log("every demo's page, into demos/")
-        (out / "demos").mkdir(exist_ok=True)
-        demos(out / "demos")
+        demos(_folder(out / "demos"))
         demos_link = '<a href="demos/index.html">Every worked example</a>'
     log("the first view, drawn by CPython")
     megabytes = sum(len(pyodide[name]) for name in PYODIDE.files) / 1e6
@@ -145,8 +146,8 @@ def playground_page(wheels, demos_link="", megabytes=14.0):
         title=escape(first["title"]),
         chain="".join(f"<p>{escape(line)}</p>" for line in first["caption"]),
         text=_paragraphs(first["paragraphs"]),
-        numbers="".join(f'<tr><td>{escape(n["name"])}</td><td data-value="{n["value"]!r}">{escape(n["shown"])}</td></tr>'
-                        for n in first["numbers"]),
+        numbers="".join(f'<tr><td>{escape(n["name"])}</td>'
+                        f'<td data-value="{n["value"]!r}">{escape(n["shown"])}</td></tr>' for n in first["numbers"]),
         version=escape(__version__), python=PYTHON, pyodide=PYODIDE.version)
 
 
@@ -324,6 +325,17 @@ def _digest(data):
 
 
 # --- files ----------------------------------------------------------------------------------
+
+def _folder(path):
+    """path as a folder of the site, made if needed; SiteError if a link (or a file) stands in its place."""
+    if path.is_symlink():
+        raise SiteError(f"{path} is a symbolic link: the site is written into real folders only; remove it")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SiteError(f"cannot write the site into {path}: it is a file, not a folder") from None
+    return path
+
 
 def _write(path, data):
     """Write bytes to path atomically: a new file of a fresh name beside it, then renamed over it (a link

@@ -24,7 +24,6 @@ from ...engine.formula import number
 
 DIGITS = 4  # significant digits of the numbers shown, as `chainrule graph` shows them
 EXAMPLE = ("tanh(w*x + b)", "x=0.5 w=-2 b=1.5", "w")  # what the page opens with: expression, values, wrt
-MAX_STEPS = 200  # steps of a walk the page takes; past it, a smaller expression is asked for
 _WORD = re.compile(r"[^\s,;]+")
 
 
@@ -77,8 +76,6 @@ def explore(expression, values, wrt="", digits=DIGITS):
         walk = walkthrough(out, digits=digits)
     except (ValueError, TypeError) as error:
         return {"error": str(error)}
-    if len(walk) > MAX_STEPS:
-        return {"error": f"this expression takes {len(walk)} steps; the page shows at most {MAX_STEPS}"}
     params = [name for name, leaf in leaves.items() if leaf.op.name == "param"]
     return {
         "expression": expression,
@@ -99,7 +96,8 @@ def _step(step, digits):
     return {
         "title": step.title,
         "text": step.text,
-        "paragraphs": [[[laid_out, lines] for laid_out, lines in runs] for runs in lesson("text").paragraphs(step.text)],
+        "paragraphs": [[[laid_out, lines] for laid_out, lines in runs]
+                       for runs in lesson("text").paragraphs(step.text)],  # prose and lines laid out by hand
         "numbers": [{"name": n.name, "value": n.engine, "shown": number(n.engine, digits)} for n in step.numbers],
         "dot": graph.source if graph is not None else "",
         "caption": list(graph.caption) if graph is not None else [],
