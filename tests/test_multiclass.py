@@ -240,3 +240,53 @@ def test_spiral_is_seeded_and_noisy():
 def test_spiral_refuses_bad_arguments(kwargs, error):
     with pytest.raises(error, match="spiral"):
         datasets.spiral(**kwargs)
+
+
+# ---------------------------------------------------------------- the spiral demo
+
+
+@pytest.fixture(scope="module")
+def spiral_steps():
+    from chainrule.demos.catalog import DEMOS
+
+    return DEMOS["spiral"].build()
+
+
+def _step(steps, start):
+    (step,) = [s for s in steps if s.title.startswith(start)]
+    return step
+
+
+def test_the_spiral_demo_trains_to_95_percent_and_shows_its_loss_curve(spiral_steps):
+    training = _step(spiral_steps, "Training")
+    numbers = {n.name: n.engine for n in training.numbers}
+    assert numbers["training accuracy"] >= 0.95
+    assert numbers["after training"] < numbers["mean cross-entropy before training"] / 10
+    assert len(training.history) > 10 and training.history[-1] < training.history[0]
+    assert not any(n.tutorial for s in spiral_steps for n in s.numbers)  # it follows no text: engine only
+    assert all(n.verdict == "engine only" for s in spiral_steps for n in s.numbers)
+
+
+def test_the_spiral_demo_shows_p_minus_onehot_beside_each_logits_grad(spiral_steps):
+    step = _step(spiral_steps, "The gradient of cross-entropy through softmax is p - onehot(y)")
+    grads, expected = step.numbers[0::2], step.numbers[1::2]
+    assert [n.name for n in grads] == ["dL/dz1 from backward", "dL/dz2 from backward", "dL/dz3 from backward"]
+    for g, e in zip(grads, expected):
+        assert g.engine == pytest.approx(e.engine, abs=1e-12)
+    assert sum(e.name.endswith(" - 1") for e in expected) == 1  # one true class
+    assert 'label="z1|' in step.graph.source or "{z1|" in step.graph.source
+    for name in ("p1", "p2", "p3", "log S", "L"):
+        assert f"{{{name}|data" in step.graph.source.replace("\\ ", " "), name
+
+
+def test_the_spiral_demo_walks_the_loss_node_by_node_then_draws_the_network_by_layers(spiral_steps):
+    walk = [s for s in spiral_steps if s.title.startswith("Backward ")]
+    assert [s.title for s in walk][:3] == ["Backward 1/9: L", "Backward 2/9: log S", "Backward 3/9: S"]
+    by_layers = _step(spiral_steps, "The same point through the whole network, by layers")
+    assert [layer.depth for layer in by_layers.graph.layers] == [1, 2, 3]
+    opened = _step(spiral_steps, "Layer 3 opened")
+    assert [layer.depth for layer in opened.graph.layers] == [1, 2]
+    numbers = [n.engine for n in opened.numbers]
+    assert numbers[2] == pytest.approx(numbers[3], rel=1e-12)  # h1 × dL/dz_y is the weight's grad
+    for step in (by_layers, opened):
+        assert "<svg" in step.graph.svg()
