@@ -187,9 +187,10 @@ def _layer_steps(model, x, y):
         ),
         Step(
             "Layer 3 opened: three dots over the same 16 inputs",
-            "The same drawing with layer 3 opened back to its scalars: three dot nodes, one per class, each "
-            "with its own 16 weights and bias, all reading the 16 outputs of layer 2. Stacked, their "
-            "weights are the rows of W3 (3 × 16): that is why a layer of dots is a matrix product. Each "
+            "The same drawing with layer 3 opened back to its dots: three dot nodes z1, z2, z3, one per "
+            "class, all reading the same 16 outputs of layer 2, each with its own 16 weights and bias from "
+            "the orange box. Stacked, those rows of weights are W3 (3 × 16): that is why a layer of dots is "
+            "a matrix product. Each "
             "weight's grad is the input it multiplies times its logit's grad (p_i - onehot_i): for class "
             f"{y + 1}'s first weight, h1 (layer 2's first output) × dL/dz{y + 1}.",
             (Number("h1, layer 2's first output", h1.data), Number(f"dL/dz{y + 1}", logits[y].grad),

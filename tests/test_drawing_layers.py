@@ -87,12 +87,21 @@ def test_opening_a_layer_draws_its_scalars_and_opening_all_gives_the_scalar_grap
     third = drawing.opened(3)
     assert [layer.depth for layer in third.layers] == [1, 2]
     labels = list(nodes(third).values())
-    assert sum(t == "dot" for t in labels) == 3  # the last layer's three dots, each over 16 weights and a bias
+    assert sum(t == "dot" for t in labels) == 3  # the last layer's three dots
+    assert sum(t.startswith("{z") for t in labels) == 3 and not any(t.startswith("{w") for t in labels)
+    carried = [label for _, _, label in edges(third)]
+    assert carried.count("16 values") == 1 + 3  # 1 -> 2, and 2 into each dot
+    assert carried.count("16 weights\n1 bias") == 3  # each dot's row of W3, from W3's box
+    assert "W\\ 3\\ ×\\ 16,\\ b\\ 3|51\\ parameters" in labels
+    scalars = drawing.opened(3, params=True)
+    labels = list(nodes(scalars).values())
     assert sum(t.startswith("{w") for t in labels) == 48 and sum(t.startswith("{b|") for t in labels) == 3
-    assert [label for _, _, label in edges(third)].count("16 values") == 1 + 3  # 1 -> 2, and 2 into each dot
+    assert "16 weights\n1 bias" not in [label for _, _, label in edges(scalars)]
+    assert third.opened(2).layers == drawing.opened(2, 3).layers == drawing.layers[:1]
     scalar = drawing.opened()
     assert scalar.source == draw(L, max_nodes=None).source
-    assert drawing.opened(1, 2, 3).source == scalar.source
+    assert drawing.opened(1, 2, 3, params=True).source == scalar.source
+    assert "16 weights\\n1 bias" in drawing.opened(1, 2, 3).source  # every W still a box
     with pytest.raises(ValueError, match="no folded layer 4"):
         drawing.opened(4)
     with pytest.raises(ValueError, match="no folded layer 3.*1 and 2|no folded layer 3.*1, 2"):
@@ -119,11 +128,11 @@ def test_a_batch_draws_a_box_per_sample_sharing_one_box_of_parameters():
     labels = list(nodes(drawing).values())
     assert sum(t.startswith("layer\\ 1:") for t in labels) == 2 and sum(t.startswith("layer\\ 2:") for t in labels) == 2
     assert sum(t.startswith("W\\ ") for t in labels) == 2  # one per layer, read by both samples
-    weight_edges = [label for _, _, label in edges(drawing) if "weights" in label]
+    weight_edges = [label for _, _, label in edges(drawing) if " × " in label and "weights" in label]
     assert sorted(weight_edges) == ["3 × 4 weights\n3 biases"] * 2 + ["4 × 2 weights\n4 biases"] * 2
     # the l2 term reads every parameter: one edge from each parameter box, saying how many (twice: p . p)
-    assert sorted(label for _, _, label in edges(drawing) if label.endswith("values") and "×" not in label
-                  and label not in ("2 values", "4 values")) == ["24 values", "30 values"]  # (8 + 4) and (12 + 3) parameters, twice
+    assert sorted(label for _, _, label in edges(drawing) if "weights\n" in label and "×" not in label) == [
+        "16 weights\n8 biases", "24 weights\n6 biases"]
 
 
 def test_what_is_no_layer_is_drawn_as_before():

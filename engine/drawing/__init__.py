@@ -34,7 +34,8 @@ What the picture shows:
   matrix product W x + b; each layer, with its activation, is one box ("layer 2: relu(W·x + b)",
   "16 → 16"), its parameters another ("W 16 × 16, b 16"), and the inputs it reads a third; the
   edges carry the shapes ("16 values", "16 × 16 weights"). What is no layer (a loss) is drawn as
-  scalars. `.opened(2)` draws layer 2 as its scalars again, `.opened()` every layer.
+  scalars. `.opened(2)` draws layer 2's dots and activations again (its W stays a box;
+  params=True opens that too), `.opened()` every layer: the scalar graph.
 
 A Drawing is a snapshot: it shows the values as they were when draw() was called, however
 they change afterwards. Rendering (drawing.render) needs no system Graphviz for SVG. Node ids
@@ -124,10 +125,12 @@ class Drawing:
         views = [self.view] if self.view.groups else None  # a layer view stays one
         return readable_view(variant, self.snapshot, self.view.target, width, height, limit, views)
 
-    def opened(self, *depths):
+    def opened(self, *depths, params=False):
         """The same moment with the layers at these depths (1 nearest the inputs; see `.layers`)
-        drawn as their scalars again, the others still boxes; with none given, every layer: the
-        scalar graph."""
+        drawn as their dots and activations again, the others still boxes. Their parameters stay
+        one box (W and b, an edge into each dot) and their inputs one, unless params=True draws
+        those one by one too. With no depth given: every layer and every parameter, the scalar
+        graph."""
         folded = {layer.depth for layer in self.layers}
         if not folded:
             raise ValueError("opened: this drawing has no layer boxes to open; draw(root, group=\"layers\") folds them")
@@ -136,11 +139,13 @@ class Drawing:
                 raise ValueError(f"opened: no folded layer {depth!r} here; the folded layers are "
                                  f"{', '.join(map(str, sorted(folded)))}")
         view = self.view
-        if depths and set(depths) != folded:
-            opened = {layer.depth for layer in self.snapshot.layers()} - (folded - set(depths))
-            view = layer_view(self.snapshot, view.rankdir, view.target, frozenset(opened))
-        else:
-            view = View(view.rankdir, view.target)
+        if not depths:
+            return Drawing(self.snapshot, View(view.rankdir, view.target), self.digits, self.max_nodes)
+        every = {layer.depth for layer in self.snapshot.layers()}
+        boxed = {layer.depth for group in view.groups.values() if group.kind == "weights" for layer in group.layers}
+        params_opened = (every - boxed) | (set(depths) if params else set())
+        view = layer_view(self.snapshot, view.rankdir, view.target, frozenset(every - (folded - set(depths))),
+                          frozenset(params_opened))
         return Drawing(self.snapshot, view, self.digits, self.max_nodes)
 
     def svg(self):

@@ -141,7 +141,7 @@ class Writer:
             if head in boxes and from_box[head] > 1:  # several values of one box: one edge, saying how many
                 if head not in drawn:
                     drawn.add(head)
-                    self._vector_edge(dot, head, f"op{i}", _values(from_box[head]), on and self._box_on(head))
+                    self._vector_edge(dot, head, f"op{i}", self._carried(head, g.inputs[i]), on and self._box_on(head))
             elif self.view.shows(x):
                 self._edge(dot, x, i, f"op{i}", dx, start=f"v{head}" if head in boxes else None)
 
@@ -198,13 +198,28 @@ class Writer:
         if group.kind == "weights":
             label = f"{nout} × {nin} weights" + (f"\n{len(layer.biases)} biases" if layer.biases else "")
             for each in group.layers:
-                self._vector_edge(dot, head, f"v{self.view.box[each.dots[0]]}", label, on)
+                reader = self.view.box.get(each.dots[0])
+                if reader in self.view.groups:  # a layer opened draws an edge into each of its dots instead
+                    self._vector_edge(dot, head, f"v{reader}", label, on)
         elif group.kind == "layer":
             for source, xs in _runs(layer.xs, self.view):
                 if source in self.view.groups:
                     self._vector_edge(dot, source, f"v{head}", _values(len(xs)), on and self._box_on(source))
                 elif self.view.shows(source):
                     self._vector_edge(dot, source, f"v{head}", g.name(source, short=True) or "", on and source in self.on)
+
+    def _carried(self, head, inputs):
+        """What an edge from a box of a layer view into one op carries: "16 values", or a neuron's
+        row of W: "16 weights\n1 bias"."""
+        group = self.view.groups[head]
+        mine = [x for x in inputs if self.view.box.get(x) == head]
+        if group.kind != "weights":
+            return _values(len(mine))
+        biases = {b for layer in group.layers for b in layer.biases}
+        n_biases = sum(x in biases for x in mine)
+        weights = len(mine) - n_biases
+        return f"{weights} weight{'s' * (weights != 1)}" + (f"\n{n_biases} bias" if n_biases == 1 else
+                                                            f"\n{n_biases} biases" if n_biases else "")
 
     def _box_on(self, head):
         """Whether a box of a layer view holds a value on the highlighted path."""

@@ -62,10 +62,12 @@ class Group(namedtuple("Group", "kind members layers")):
     __slots__ = ()
 
 
-def layer_view(g, rankdir="LR", target=None, opened=()):
+def layer_view(g, rankdir="LR", target=None, opened=(), params_opened=None):
     """The view of g by layers: every layer not in `opened` (depths, 1 nearest the inputs) folded
-    into one box, its parameters into another, and the inputs it reads, when they are all
-    inputs you gave, into a third. Everything else (a loss, a layer opened) is drawn as scalars."""
+    into one box; the parameters of every layer not in `params_opened` (None: the same as
+    opened) into another, and the inputs it reads, when they are all inputs you gave, into a
+    third. Everything else (a loss, a layer opened) is drawn as scalars."""
+    params_opened = opened if params_opened is None else params_opened
     box, groups = {}, {}
 
     def fold(kind, members, layers):
@@ -75,16 +77,18 @@ def layer_view(g, rankdir="LR", target=None, opened=()):
                 box[m] = members[0]
             groups[members[0]] = Group(kind, tuple(members), tuple(layers))
 
-    closed = [layer for layer in g.layers() if layer.depth not in opened]
-    for layer in closed:
-        fold("layer", layer.members(), [layer])
+    layers = g.layers()
+    for layer in layers:
+        if layer.depth not in opened:
+            fold("layer", layer.members(), [layer])
     sharing = {}  # the same parameters read by several layers (one per sample of a batch): one box
-    for layer in closed:
-        sharing.setdefault(layer.weights + layer.biases, []).append(layer)
-    for params, layers in sharing.items():
-        fold("weights", params, layers)
-    for layer in closed:
-        if all(g.kinds[x] == "input" for x in layer.xs):
+    for layer in layers:
+        if layer.depth not in params_opened:
+            sharing.setdefault(layer.weights + layer.biases, []).append(layer)
+    for params, readers in sharing.items():
+        fold("weights", params, readers)
+    for layer in layers:
+        if layer.depth not in params_opened and all(g.kinds[x] == "input" for x in layer.xs):
             fold("inputs", layer.xs, [layer])
     return View(rankdir, target, box, groups=groups)
 
