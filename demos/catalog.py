@@ -57,4 +57,6 @@ DEMOS = {demo.name: demo for demo in [
           "4 sigmoid hidden units, SSE, [0,0,1],[0,1,1],[1,0,1],[1,1,1] -> 0,1,1,0; loss falls every step"),
     _demo("descent", "Gradient descent on a convex cost: the learning rate", GUPTA,
           "J(w) = (w - 3)^2 + 1 from w = 0: learning rate 0.3 converges, 0.01 crawls, 1.1 diverges"),
+    _demo("spiral", "Three spirals: softmax, cross-entropy and the gradient p - onehot(y)", None,
+          "a 2-16-16-3 relu network trained on three spirals; one point's loss backward; the network by layers"),
 ]}

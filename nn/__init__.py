@@ -8,9 +8,11 @@ from . import datasets
 from .layers import MLP, Layer, Neuron, load
 from .losses import binary_cross_entropy, hinge, l2, mse, sse
 from .module import Module, save
+from .multiclass import accuracy, argmax, cross_entropy, softmax
 from .optim import SGD, Adam, Optimizer
 from .torch import to_torch, torch_check
 from .train import fit
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "mse", "sse", "binary_cross_entropy", "hinge", "l2",
+           "softmax", "cross_entropy", "argmax", "accuracy",
            "Optimizer", "SGD", "Adam", "fit", "datasets", "save", "load", "to_torch", "torch_check"]

@@ -6,6 +6,8 @@ Iterating over it gives (x, y) pairs, the form fit() takes.
 import math
 import random
 
+from ..engine.checks import positive_int, real
+
 
 class Dataset:
     """Rows X with targets y (and optional names); iterating gives (x, y) pairs."""
@@ -80,3 +82,39 @@ def _evenly(count):
     if count == 1:
         return [0.0]
     return [math.pi * i / (count - 1) for i in range(count)]
+
+
+class Classes(Dataset):
+    """A Dataset whose targets are class indices 0..k-1, kept as ints (cross_entropy takes an
+    index, not a float); `classes` is k."""
+
+    def __init__(self, title, X, y, classes):
+        super().__init__(title, X, y)
+        self.y = [int(t) for t in y]
+        self.classes = classes
+
+
+def spiral(n_per_class=100, classes=3, noise=0.2, seed=0):
+    """`classes` spiral arms around the origin, n_per_class points each; the target is the arm's index.
+
+    Point i of arm k (i = 0 .. n-1) lies at radius r = i / (n - 1), from the centre (r = 0) out
+    to r = 1, at angle t = (k + r) * 4 radians plus noise ~ N(0, noise^2): x = (r sin t, r cos t).
+    Each arm turns through 4 radians, so with 3 arms they wind around each other and no straight
+    line separates them. Rows are in arm order (all of arm 0, then arm 1, ...), drawn from
+    random.Random(seed). Returns a Classes dataset: y holds ints 0 .. classes-1.
+    """
+    n_per_class = positive_int(n_per_class, "spiral: n_per_class")
+    classes = positive_int(classes, "spiral: classes")
+    if n_per_class < 2:
+        raise ValueError(f"spiral: n_per_class must be at least 2 (an arm from its centre out), got {n_per_class}")
+    if real(noise, "spiral: noise") < 0:
+        raise ValueError(f"spiral: noise must be >= 0, got {noise!r}")
+    rng = random.Random(seed)
+    X, y = [], []
+    for k in range(classes):
+        for i in range(n_per_class):
+            r = i / (n_per_class - 1)
+            t = (k + r) * 4.0 + rng.gauss(0.0, noise)
+            X.append([r * math.sin(t), r * math.cos(t)])
+            y.append(k)
+    return Classes(f"spiral ({classes} classes)", X, y, classes)

@@ -216,7 +216,7 @@ def test_python_dash_m_chainrule_is_the_same_cli():
 
 def test_every_demo_in_the_catalog_runs_end_to_end(tmp_path, capsys):
     demos = cli.catalog()
-    assert len(demos) == 11
+    assert len(demos) == 12
     code, out, err = run(capsys, "demo", "--all", "--out", str(tmp_path))
     assert code == 0, err
     assert "without a note" not in out, out  # a number that differs from its tutorial says why

@@ -57,7 +57,7 @@ def chain_rule(steps):
 
 
 def test_the_four_demos_of_victor_zhous_tutorial():
-    names = [d.name for d in DEMOS.values() if d.tutorial.author == "Victor Zhou"]
+    names = [d.name for d in DEMOS.values() if d.tutorial and d.tutorial.author == "Victor Zhou"]
     assert names == ["neuron", "network", "gender", "gender-train"]
     assert len({DEMOS[name].tutorial for name in names}) == 1  # one text, named once
 

@@ -29,6 +29,13 @@ What the picture shows:
   over parameters, with the arithmetic and parameters only it uses) into one box, whose edges
   carry d neuron / d input. If that is still too many, draw() refuses and says how to lift
   the limit. `group=True` groups always, `group=False` never.
+- `group="layers"`: a network's graph at the level of its layers. The dots that read the same
+  inputs (the same values in the same order: the neurons of one layer) are the rows of one
+  matrix product W x + b; each layer, with its activation, is one box ("layer 2: relu(W·x + b)",
+  "16 → 16"), its parameters another ("W 16 × 16, b 16"), and the inputs it reads a third; the
+  edges carry the shapes ("16 values", "16 × 16 weights"). What is no layer (a loss) is drawn as
+  scalars. `.opened(2)` draws layer 2's dots and activations again (its W stays a box;
+  params=True opens that too), `.opened()` every layer: the scalar graph.
 
 A Drawing is a snapshot: it shows the values as they were when draw() was called, however
 they change afterwards. Rendering (drawing.render) needs no system Graphviz for SVG. Node ids
@@ -42,7 +49,7 @@ from .caption import MAX_FACTORS, MAX_PATHS, chain_rule
 from .dot import Writer
 from .render import TIMEOUT, render as render_bytes
 from .snapshot import ACTIVATIONS, Snapshot
-from .views import View, readable_view
+from .views import View, layer_view, readable_view
 
 MAX_NODES = 800  # boxes drawn (a value and its op count two): 0.2-0.5 s with wasm, measured
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -55,7 +62,8 @@ class Drawing:
 
     `.caption` holds the chain-rule lines written for `highlight=` (empty without), `.note` why
     grads are not shown when they are not ("" otherwise), `.grouped` whether neurons were
-    grouped into boxes, `.boxes` how many boxes are drawn, `.digraph` the graphviz.Digraph.
+    grouped into boxes, `.layers` the layers folded into boxes (group="layers"; `.opened()`
+    opens them), `.boxes` how many boxes are drawn, `.digraph` the graphviz.Digraph.
     `.fit(width)` gives the view of the same moment that reads well at that width.
     Jupyter shows it scaled to the cell, with its full size one click away.
     """
@@ -67,7 +75,9 @@ class Drawing:
         self.note = _note(snapshot, num)
         under = [*self.caption, *filter(None, [self.note])] if in_svg else []
         self.digraph = Writer(snapshot, view, digits).digraph(under)
-        self.grouped = bool(view.box)
+        self.grouped = bool(view.box) and not view.groups
+        self.layers = sorted((group.layers[0] for group in view.groups.values() if group.kind == "layer"),
+                             key=lambda layer: layer.depth)
         self.boxes = view.boxes(snapshot)
         self._svg = None
 
@@ -84,7 +94,11 @@ class Drawing:
     def omitted(self):
         """What this view leaves out, in words ("" when it shows everything): folded neurons, values left out."""
         parts = []
-        folded = self.view.folded(self.snapshot)
+        if self.layers:
+            depths = sorted({layer.depth for layer in self.layers})
+            parts.append(f"layer{'s' * (len(depths) > 1)} {_names([str(d) for d in depths])} folded into "
+                         f"one box each, with {'their' if len(depths) > 1 else 'its'} parameters and inputs")
+        folded = [] if self.view.groups else self.view.folded(self.snapshot)
         if len(folded) == 1:
             parts.append(f"{folded[0]}'s neuron folded into one box" if folded[0] else "a neuron folded into one box")
         elif folded:
@@ -108,7 +122,31 @@ class Drawing:
             return drawing, drawing.svg()
 
         limit = None if self.max_nodes is None else max(self.max_nodes, self.boxes)
-        return readable_view(variant, self.snapshot, self.view.target, width, height, limit)
+        views = [self.view] if self.view.groups else None  # a layer view stays one
+        return readable_view(variant, self.snapshot, self.view.target, width, height, limit, views)
+
+    def opened(self, *depths, params=False):
+        """The same moment with the layers at these depths (1 nearest the inputs; see `.layers`)
+        drawn as their dots and activations again, the others still boxes. Their parameters stay
+        one box (W and b, an edge into each dot) and their inputs one, unless params=True draws
+        those one by one too. With no depth given: every layer and every parameter, the scalar
+        graph."""
+        folded = {layer.depth for layer in self.layers}
+        if not folded:
+            raise ValueError("opened: this drawing has no layer boxes to open; draw(root, group=\"layers\") folds them")
+        for depth in depths:
+            if depth not in folded:
+                raise ValueError(f"opened: no folded layer {depth!r} here; the folded layers are "
+                                 f"{', '.join(map(str, sorted(folded)))}")
+        view = self.view
+        if not depths:
+            return Drawing(self.snapshot, View(view.rankdir, view.target), self.digits, self.max_nodes)
+        every = {layer.depth for layer in self.snapshot.layers()}
+        boxed = {layer.depth for group in view.groups.values() if group.kind == "weights" for layer in group.layers}
+        params_opened = (every - boxed) | (set(depths) if params else set())
+        view = layer_view(self.snapshot, view.rankdir, view.target, frozenset(every - (folded - set(depths))),
+                          frozenset(params_opened))
+        return Drawing(self.snapshot, view, self.digits, self.max_nodes)
 
     def svg(self):
         """The SVG text (rendered once, then kept)."""
@@ -154,7 +192,8 @@ class Drawing:
         return {"text/html": html, "image/svg+xml": svg, "text/plain": repr(self)}
 
     def __repr__(self):
-        return f"<Drawing: {self.boxes} boxes{', neurons grouped' if self.grouped else ''}>"
+        grouped = ", neurons grouped" if self.grouped else f", {len(self.layers)} layers folded" if self.layers else ""
+        return f"<Drawing: {self.boxes} boxes{grouped}>"
 
 
 def draw(root, highlight=None, rankdir="LR", max_nodes=MAX_NODES, digits=4, group=None):
@@ -166,18 +205,22 @@ def draw(root, highlight=None, rankdir="LR", max_nodes=MAX_NODES, digits=4, grou
     max_nodes: most boxes to draw before neurons are grouped, and then before refusing;
         None for no limit.
     digits: significant digits of every number shown.
-    group: None groups neurons only past max_nodes; True always; False never.
+    group: None groups neurons only past max_nodes; True always; False never; "layers" folds
+        each layer of a network into one box (see the module docstring).
     """
     _check_options(rankdir, max_nodes, digits, group)
     g = Snapshot(root)
     target = g.find(highlight) if highlight is not None else None
     view = View(rankdir, target)
     full = view.boxes(g)
-    if group or (group is None and max_nodes is not None and full > max_nodes):
+    if group == "layers":
+        view = layer_view(g, rankdir, target)
+    elif group or (group is None and max_nodes is not None and full > max_nodes):
         view = View(rankdir, target, g.neurons())
     size = view.boxes(g)
     if max_nodes is not None and size > max_nodes:
-        grouped = f", {size} with each neuron grouped into one box" if view.box and size < full else ""
+        how = "layer" if view.groups else "neuron"
+        grouped = f", {size} with each {how} grouped into one box" if view.box and size < full else ""
         raise ValueError(
             f"draw: this graph has {len(g)} values, {full} boxes to draw{grouped}: more than "
             f"max_nodes={max_nodes}. Pass max_nodes={size} (or max_nodes=None for no limit) to draw it "
@@ -193,8 +236,8 @@ def _check_options(rankdir, max_nodes, digits, group):
         raise ValueError(f"draw: max_nodes={max_nodes!r}; give a positive whole number, or None for no limit")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"draw: digits={digits!r}; give a whole number from 1 to 17")
-    if group not in (None, True, False):
-        raise ValueError(f"draw: group={group!r}; give None (group past max_nodes), True or False")
+    if not (group is None or group is True or group is False or group == "layers"):
+        raise ValueError(f"draw: group={group!r}; give None (group neurons past max_nodes), True, False or \"layers\"")
 
 
 def _note(g, num):

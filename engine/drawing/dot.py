@@ -6,6 +6,7 @@ role; local × upstream = contribution), which Graphviz writes into the SVG as a
 """
 import os
 import re
+from collections import Counter
 
 import graphviz
 from graphviz import nohtml
@@ -105,7 +106,9 @@ class Writer:
             if not view.shows(i):
                 continue
             head = view.box.get(i)
-            if head == i:
+            if head == i and i in view.groups:
+                self._group(dot, i, view.groups[i])
+            elif head == i:
                 self._neuron(dot, i, members[i])
             elif head is None:
                 self._value(dot, i)
@@ -145,9 +148,17 @@ class Writer:
                  shape="circle" if len(sign) <= 2 else "ellipse", fillcolor=FILL["op"], margin="0.03",
                  width="0.3", height="0.3", **lit(on))
         dot.edge(f"op{i}", f"v{i}", **lit(on))
+        boxes = self.view.groups
+        from_box = Counter(self.view.box[x] for x in g.inputs[i] if self.view.box.get(x) in boxes)
+        drawn = set()
         for x, dx in zip(g.inputs[i], g.local[i]):
-            if self.view.shows(x):
-                self._edge(dot, x, i, f"op{i}", dx)
+            head = self.view.box.get(x)
+            if head in boxes and from_box[head] > 1:  # several values of one box: one edge, saying how many
+                if head not in drawn:
+                    drawn.add(head)
+                    self._vector_edge(dot, head, f"op{i}", self._carried(head, g.inputs[i]), on and self._box_on(head))
+            elif self.view.shows(x):
+                self._edge(dot, x, i, f"op{i}", dx, start=f"v{head}" if head in boxes else None)
 
     def _neuron(self, dot, head, inside):
         g, num = self.g, self.num
@@ -168,6 +179,82 @@ class Writer:
             if self.view.shows(x):
                 passed = all(g.has_passed(m) for m in g.above(inside, x))
                 self._edge(dot, x, head, f"v{head}", dx, passed)
+
+    def _group(self, dot, head, group):
+        """A box of a layer view (views.layer_view): a layer, its parameters, or the inputs it reads."""
+        g, num = self.g, self.num
+        layer = group.layers[0]
+        nout, nin = layer.shape
+        on = self._box_on(head)
+        if group.kind == "layer":
+            product = "W·x + b" if layer.biases else "W·x"
+            formula = product if layer.activation == "linear" else f"{layer.activation}({product})"
+            rows = [field(f"layer {layer.depth}: {formula}"), field(f"{nin} → {nout}")]
+            rows += self._vector_rows(layer.outputs)
+            about = (f"layer {layer.depth}: {nout} neuron{'s' * (nout > 1)} that read the same {nin} inputs, so their "
+                     f"dots are the {nout} rows of one matrix product W x ({nout} × {nin})"
+                     + (" plus the biases b" if layer.biases else "")
+                     + ("" if layer.activation == "linear" else f", then {layer.activation} on each of the {nout}")
+                     + f"\n.opened({layer.depth}) draws its scalars")
+            fill = FILL["neuron"]
+        elif group.kind == "weights":
+            rows = [field(f"W {nout} × {nin}" + (f", b {len(layer.biases)}" if layer.biases else "")),
+                    field(f"{len(group.members)} parameters")]
+            about = (f"the parameters of layer {layer.depth}: W, {nout} rows (one per neuron) of {nin} weights"
+                     + (f", and {len(layer.biases)} biases" if layer.biases else ""))
+            fill = FILL["param"]
+        else:
+            rows = [field(f"x: {nin} input{'s' * (nin > 1)}"), *self._vector_rows(layer.xs)]
+            about = f"the {nin} inputs layer {layer.depth} reads: " + ", ".join(g.name(x) for x in layer.xs[:8]) + (
+                ", …" if nin > 8 else "")
+            fill = FILL["input"]
+        dot.node(f"v{head}", nohtml(self._column(rows)), tooltip=nohtml(text(about)), shape="Mrecord",
+                 fillcolor=fill, **lit(on))
+        if group.kind == "weights":
+            label = f"{nout} × {nin} weights" + (f"\n{len(layer.biases)} biases" if layer.biases else "")
+            for each in group.layers:
+                reader = self.view.box.get(each.dots[0])
+                if reader in self.view.groups:  # a layer opened draws an edge into each of its dots instead
+                    self._vector_edge(dot, head, f"v{reader}", label, on)
+        elif group.kind == "layer":
+            for source, xs in _runs(layer.xs, self.view):
+                if source in self.view.groups:
+                    self._vector_edge(dot, source, f"v{head}", _values(len(xs)), on and self._box_on(source))
+                elif self.view.shows(source):
+                    self._vector_edge(dot, source, f"v{head}", g.name(source, short=True) or "", on and source in self.on)
+
+    def _carried(self, head, inputs):
+        """What an edge from a box of a layer view into one op carries: "16 values", or a neuron's
+        row of W: "16 weights\n1 bias"."""
+        group = self.view.groups[head]
+        mine = [x for x in inputs if self.view.box.get(x) == head]
+        if group.kind != "weights":
+            return _values(len(mine))
+        biases = {b for layer in group.layers for b in layer.biases}
+        n_biases = sum(x in biases for x in mine)
+        weights = len(mine) - n_biases
+        return f"{weights} weight{'s' * (weights != 1)}" + (f"\n{n_biases} bias" if n_biases == 1 else
+                                                            f"\n{n_biases} biases" if n_biases else "")
+
+    def _box_on(self, head):
+        """Whether a box of a layer view holds a value on the highlighted path."""
+        return any(m in self.on for m in self.view.groups[head].members)
+
+    def _vector_rows(self, values):
+        """data [..] (and grad [..]) of a few values, as a box of a layer view shows them; none past 4."""
+        if len(values) > 4:
+            return []
+        g, num = self.g, self.num
+        cells = [field(f"data [{', '.join(num(g.data[v]) for v in values)}]")]
+        if self.with_grads:
+            cells.append(field(f"grad [{', '.join(num(g.grads[v]) for v in values)}]"))
+        return [self._row(cells)]
+
+    def _vector_edge(self, dot, tail, head, label, on=False):
+        """An edge of a layer view that carries several values at once: it says how many, and no numbers."""
+        about = f"{label}: every value along this edge has its own derivative; open the box to see them"
+        style = {"fontcolor": HIGHLIGHT, **lit(True)} if on else {}
+        dot.edge(f"v{tail}", head, label=nohtml(text(label)), tooltip=nohtml(text(about)), **style)
 
     def _formula(self, i):
         """`h1 = sigmoid(w1*x1 + b1)` for a labelled value, the formula of another, the name of a leaf."""
@@ -201,13 +288,15 @@ class Writer:
 
     # --- edges -----------------------------------------------------------------------------------
 
-    def _edge(self, dot, x, user, head, dx, passed=None):
+    def _edge(self, dot, x, user, head, dx, passed=None, start=None):
         """input x -> the op (or neuron box) of `user`: its local derivative and, once the user
-        has passed its grad, local × upstream = the share that lands in x's grad."""
+        has passed its grad, local × upstream = the share that lands in x's grad. `start`: the
+        box x is drawn in (a layer's), when it is not x's own; the label then names x first."""
         g, num = self.g, self.num
+        tail = f"v{x}" if start is None else start
         if g.kinds[x] == "const":  # quiet: nothing to learn flows back to a number in the expression
             about = f"{g.name(x)} is a constant: nothing to learn flows back to it"
-            dot.edge(f"v{x}", head, tooltip=nohtml(text(about)), color=QUIET, style="dashed", arrowsize="0.4")
+            dot.edge(tail, head, tooltip=nohtml(text(about)), color=QUIET, style="dashed", arrowsize="0.4")
             return
         passed = g.has_passed(user) if passed is None else passed
         grad = g.grads[user]
@@ -216,8 +305,10 @@ class Writer:
             label += f"\n{num(dx)}{TIMES}{num(grad)} = {num(dx * grad)}"
             about += (f"\n× {partial(g, 0, user)} = {num(grad)} (upstream)\n= {num(dx * grad)}, "
                       f"the share of {partial(g, 0, x)} that comes along this edge")
+        if start is not None:
+            label = f"{g.name(x, short=True) or 'one value'}\n{label}"
         style = {"fontcolor": HIGHLIGHT, **lit(True)} if x in self.on else {}
-        dot.edge(f"v{x}", head, label=nohtml(text(label)), tooltip=nohtml(text(about)),
+        dot.edge(tail, head, label=nohtml(text(label)), tooltip=nohtml(text(about)),
                  labeltooltip=nohtml(text(about)), **style)
 
     # --- records ---------------------------------------------------------------------------------
@@ -227,6 +318,22 @@ class Writer:
 
     def _column(self, cells):
         return "|".join(cells) if self.across else "{" + "|".join(cells) + "}"
+
+
+def _values(n):
+    return f"{n} value{'s' * (n != 1)}"
+
+
+def _runs(xs, view):
+    """xs split where the box they are drawn in changes: [(box head or value, [values])], in order."""
+    runs = []
+    for x in xs:
+        source = view.box.get(x, x)
+        if runs and runs[-1][0] == source and source in view.groups:
+            runs[-1][1].append(x)
+        else:
+            runs.append((source, [x]))
+    return runs
 
 
 def partial(g, top, i):

@@ -8,6 +8,7 @@ Values are numbered by their position in backward_order(root): 0 is the root, an
 value comes before the values it was made from. Those numbers are also the DOT ids.
 """
 import math
+from collections import namedtuple
 
 from ..formula import ATOM, NEGATIVE, describe, precedence, write
 from ..primitives import PRIMITIVES
@@ -170,6 +171,96 @@ class Snapshot:
             if any(y in depends for y in self.inputs[i]):
                 depends.add(i)
         return depends - {x}
+
+    # --- layers -----------------------------------------------------------------------------------
+
+    def layers(self):
+        """The layers of the graph, nearest the inputs first: a list of Layer records.
+
+        A layer is the `dot` nodes over parameters that read exactly the same inputs, the same
+        values in the same order (nn's neurons of one layer share one tuple of inputs), with
+        the activation applied to each of them: the rows of one matrix product W x + b, then
+        the activation elementwise. A dot whose only user is an activation ends in it; any
+        other ends in itself (a linear layer). A dot whose inputs are all parameters (l2's
+        p . p) is no layer.
+        """
+        written = self.as_written()
+        found = {}  # the inputs read, as a tuple of values -> the dots that read them
+        for i, kind in enumerate(self.kinds):
+            if kind != "dot":
+                continue
+            inputs = self.inputs[i]
+            n = len(inputs) // 2
+            weights, xs = inputs[:n] + inputs[2 * n :], inputs[n : 2 * n]
+            if all(self.kinds[w] == "param" for w in weights) and not all(self.kinds[x] == "param" for x in xs):
+                found.setdefault(xs, []).append(i)
+        made = {}  # value -> the found group whose output it is
+        groups = []
+        for xs, dots in found.items():
+            dots.sort(key=written.__getitem__)  # the neurons in the order the expression reads them
+            outputs = tuple(self._activation_of(d) for d in dots)
+            for out in outputs:
+                made[out] = len(groups)
+            groups.append((xs, tuple(dots), outputs))
+        depth = [1] * len(groups)
+        changed = True
+        while changed:  # a layer is one deeper than the deepest layer it reads from
+            changed = False
+            for k, (xs, _, _) in enumerate(groups):
+                deepest = max((depth[made[x]] + 1 for x in xs if x in made), default=1)
+                if deepest > depth[k]:
+                    depth[k], changed = deepest, True
+        layers = []
+        for k, (xs, dots, outputs) in enumerate(groups):
+            n = len(xs)
+            weights = tuple(w for d in dots for w in self.inputs[d][:n])
+            biases = tuple(self.inputs[d][2 * n] for d in dots if len(self.inputs[d]) > 2 * n)
+            kinds = {self.kinds[out] for out, d in zip(outputs, dots) if out != d} | (
+                {"linear"} if any(out == d for out, d in zip(outputs, dots)) else set())
+            activation = kinds.pop() if len(kinds) == 1 else "mixed"
+            layers.append(Layer(depth[k], dots, outputs, xs, activation, weights, biases))
+        layers.sort(key=lambda layer: (layer.depth, -max(layer.dots)))
+        return layers
+
+    def _activation_of(self, dot):
+        """The activation a dot ends in: its only user when that is an activation, else the dot itself."""
+        users = self.users[dot]
+        return users[0] if len(users) == 1 and self.kinds[users[0]] in ACTIVATIONS else dot
+
+    def as_written(self):
+        """{value: its place in a left-to-right reading of the root's expression} (the root is 0)."""
+        place, stack = {}, [0]
+        while stack:
+            i = stack.pop()
+            if i in place:
+                continue
+            place[i] = len(place)
+            stack.extend(reversed(self.inputs[i]))
+        return place
+
+
+class Layer(namedtuple("Layer", "depth dots outputs xs activation weights biases")):
+    """One layer found in a snapshot (Snapshot.layers): value indices, in the neurons' order.
+
+    depth       1 for a layer that reads no other layer's outputs, else one more than the deepest it reads
+    dots        its dot nodes, one per neuron: the rows of W x + b
+    outputs     what each neuron ends in: its activation, or its dot when it has none
+    xs          the inputs every dot reads, in order
+    activation  the activations' name ("relu"), "linear" for none, "mixed" when they differ
+    weights     the weight parameters, neuron by neuron (W row by row)
+    biases      the bias parameters, one per neuron (none when the dots have no bias)
+    """
+
+    __slots__ = ()
+
+    @property
+    def shape(self):
+        """(nout, nin): W's shape."""
+        return len(self.dots), len(self.xs)
+
+    def members(self):
+        """The values its box draws: the dots and their activations."""
+        return set(self.dots) | set(self.outputs)
 
 
 def find(wanted, labels, position, what, graph):

@@ -12,8 +12,13 @@ A view folds neurons into boxes (`box`), leaves values out (`hidden`) and picks 
 each left to right, then top to bottom, and takes the first whose smallest text is still
 SMALLEST px when the SVG is shrunk to the width and that fits the height; when none fits the
 height, the shortest readable one.
+
+`layer_view` is the other way to fold a graph: one box per layer of a network (its matrix
+product and activation), one for the layer's parameters and one for the inputs it reads,
+with the shapes on the edges; any layer can be opened back to its scalars.
 """
 import re
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 SMALLEST = 9.5  # CSS px: the smallest text a view may be drawn at (the test's bar is 9)
@@ -29,6 +34,7 @@ class View:
     target: int = None
     box: dict = field(default_factory=dict)  # value -> the head of the neuron box it is drawn in
     hidden: frozenset = frozenset()  # values left out
+    groups: dict = field(default_factory=dict)  # head -> Group, for the boxes of a layer view
 
     def shows(self, i):
         return i not in self.hidden
@@ -45,6 +51,46 @@ class View:
             if self.shows(i) and head in (None, i):
                 n += 1 if head == i or not g.inputs[i] else 2
         return n
+
+
+class Group(namedtuple("Group", "kind members layers")):
+    """A box of a layer view: kind "layer" (its dots and activations), "weights" (the parameters
+    of the layers it feeds, one box for several samples' copies of a layer) or "inputs" (the
+    input values a layer reads); members in backward order, the head first; the Layers it
+    belongs to (Snapshot.layers)."""
+
+    __slots__ = ()
+
+
+def layer_view(g, rankdir="LR", target=None, opened=(), params_opened=None):
+    """The view of g by layers: every layer not in `opened` (depths, 1 nearest the inputs) folded
+    into one box; the parameters of every layer not in `params_opened` (None: the same as
+    opened) into another, and the inputs it reads, when they are all inputs you gave, into a
+    third. Everything else (a loss, a layer opened) is drawn as scalars."""
+    params_opened = opened if params_opened is None else params_opened
+    box, groups = {}, {}
+
+    def fold(kind, members, layers):
+        members = sorted(m for m in set(members) if m not in box)
+        if members:
+            for m in members:
+                box[m] = members[0]
+            groups[members[0]] = Group(kind, tuple(members), tuple(layers))
+
+    layers = g.layers()
+    for layer in layers:
+        if layer.depth not in opened:
+            fold("layer", layer.members(), [layer])
+    sharing = {}  # the same parameters read by several layers (one per sample of a batch): one box
+    for layer in layers:
+        if layer.depth not in params_opened:
+            sharing.setdefault(layer.weights + layer.biases, []).append(layer)
+    for params, readers in sharing.items():
+        fold("weights", params, readers)
+    for layer in layers:
+        if layer.depth not in params_opened and all(g.kinds[x] == "input" for x in layer.xs):
+            fold("inputs", layer.xs, [layer])
+    return View(rankdir, target, box, groups=groups)
 
 
 def levels(g, target):
@@ -98,16 +144,17 @@ def drawn_size(svg, width):
     return smallest * scale, h * scale
 
 
-def readable_view(draw_view, g, target, width, height=None, limit=None):
+def readable_view(draw_view, g, target, width, height=None, limit=None, views=None):
     """The first view (see the module docstring) readable at `width` px that fits `height` px;
     else the shortest readable one; else the most readable. Views of more than `limit` boxes
-    are not tried. `draw_view(view)` -> (drawing, svg text)."""
+    are not tried. `draw_view(view)` -> (drawing, svg text). `views`: the views to try instead
+    of levels(g, target) (a layer view tries itself, left to right and top to bottom)."""
     tried = []  # (readable, smallest text, height, drawing)
-    for view in levels(g, target):
+    for view in levels(g, target) if views is None else views:
         if limit is not None and view.boxes(g) > limit:
             continue
         for rankdir in ("LR", "TB"):
-            drawing, svg = draw_view(View(rankdir, view.target, view.box, view.hidden))
+            drawing, svg = draw_view(View(rankdir, view.target, view.box, view.hidden, view.groups))
             smallest, tall = drawn_size(svg, width)
             if smallest >= SMALLEST and (height is None or tall <= height):
                 return drawing
