@@ -8,8 +8,8 @@ for the point's class and p_i for the others; then the network at the level of i
 from ..engine import Value, draw
 from ..nn import MLP, Adam, accuracy, cross_entropy, datasets, fit, softmax
 
-from .model import Number, Step
-from .walkthrough import walkthrough_steps
+from ..lessons.steps import Number, Step
+from ..lessons.walkthrough_steps import walkthrough_steps
 
 POINTS = 50  # per class: 150 points in all
 CLASSES = 3
