@@ -6,10 +6,9 @@ through its loss node by node, and shows that the grad that reaches each logit z
 for the point's class and p_i for the others; then the network at the level of its layers.
 """
 from ..engine import Value, draw
-from ..nn import MLP, Adam, accuracy, cross_entropy, datasets, fit, softmax
-
 from ..lessons.steps import Number, Step
 from ..lessons.walkthrough_steps import walkthrough_steps
+from ..nn import MLP, Adam, accuracy, cross_entropy, datasets, fit, softmax
 
 POINTS = 50  # per class: 150 points in all
 CLASSES = 3
