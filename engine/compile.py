@@ -285,16 +285,15 @@ def _record(fn):
 
 def _side_order(order, made):
     """The values fn() made that the loss does not depend on, with what they depend on that the
-    loss does not: each side value's backward_order, minus what came before."""
+    loss does not, each before its inputs."""
     seen = set(map(id, order))
-    extra = []
-    for v in made:
+    groups = []
+    for v in made:  # in the order they were made: a later one may be made from an earlier one
         if v.inputs and id(v) not in seen:
-            for x in backward_order(v):
-                if id(x) not in seen:
-                    seen.add(id(x))
-                    extra.append(x)
-    return extra
+            group = [x for x in backward_order(v) if id(x) not in seen]
+            seen.update(map(id, group))
+            groups.append(group)
+    return [x for group in reversed(groups) for x in group]  # each value before its inputs, as backward_order
 
 
 def _shape(order, read_ids, context=None):
