@@ -434,25 +434,34 @@ def test_issue17_item8_fit_compiled_on_a_3000_sample_full_batch():
     assert list(histories[0]) == list(histories[1])
 
 
+RECORDING_MEMORY = """
+import tracemalloc
+import chainrule
+from chainrule.engine import backward_order
+from chainrule.nn import MLP, datasets, hinge, l2
+
+data = datasets.two_moons(100, noise=0.1, seed=0)  # the issue's workload: the moons step of bench.train_bench
+model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+params = model.parameters()
+fn = lambda: hinge([model(x) for x in data.X], data.y) + 1e-4 * l2(params)
+nodes = len(backward_order(fn()))
+tracemalloc.start()
+step = chainrule.compile(fn)
+step()
+kept, peak = tracemalloc.get_traced_memory()
+print(nodes, peak // nodes, kept // nodes)
+"""
+
+
 def test_issue17_item8_recording_memory_is_under_2_kb_a_node():
-    import tracemalloc
+    import subprocess
+    import sys
 
-    from chainrule.engine import backward_order
-
-    data = datasets.two_moons(40, noise=0.1, seed=0)
-    model = MLP(2, [16, 16, 1], activation="relu", seed=0)
-    params = model.parameters()
-    fn = lambda: hinge([model(x) for x in data.X], data.y) + 1e-4 * l2(params)  # noqa: E731
-    nodes = len(backward_order(fn()))
-    tracemalloc.start()
-    try:
-        step = chainrule.compile(fn)
-        step()
-        kept, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert nodes > 3000
-    assert peak / nodes < 2048 and kept / nodes < 2048
+    # in a fresh interpreter: the tests before this one leave tables (interned names) that grow on the way
+    done = subprocess.run([sys.executable, "-c", RECORDING_MEMORY], capture_output=True, text=True, check=True)
+    nodes, peak, kept = map(int, done.stdout.split())
+    assert nodes > 7000
+    assert (peak, kept) < (2048, 2048)  # bytes per node, at the peak of recording and kept after it
 
 
 def test_issue17_item8_a_long_chain_records(replay_only):
