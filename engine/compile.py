@@ -442,14 +442,14 @@ def _build(blocks, grads, namespace):
     """Compile the blocks into functions of at most CHUNK lines that share cells: the source text
     (compressed), the functions (each returns the sum of the values it checks) and the one that
     writes the grads. The blocks come one at a time, and only one chunk's lines are held at once."""
-    cells, functions, pending, size = {}, [], [], [0]
+    cells, functions, pending, size, compiled = {}, [], [], [0], {}
     text = zlib.compressobj()
     source = []
 
     def flush():
         if pending:
             source.append(text.compress("".join(f"{line}\n" for line in pending).encode()))
-            functions.append(_function(["_s = 0.0", *pending, "return _s"], cells, namespace))
+            functions.append(_function(["_s = 0.0", *pending, "return _s"], cells, namespace, compiled))
             pending.clear()
             size[0] = 0
 
@@ -474,26 +474,35 @@ def _build(blocks, grads, namespace):
         group = grads[k : k + TERMS]
         lines.append(f"for p, g in zip(_L[{k}:{k + len(group)}], ({''.join(f'{n}, ' for n in group)})):")
         lines.append("    p.grad = g")
-    write = _function([*lines, "return v0"], cells, namespace)
+    write = _function([*lines, "return v0"], cells, namespace, compiled)
     source.append(text.compress("".join(f"{line}\n" for line in lines).encode()))
     source.append(text.flush())
     return b"".join(source), functions, write
 
 
-def _function(lines, cells, namespace):
-    """def chunk(): lines, its v<i> and g<i> closure cells shared with the other chunks (made here once)."""
-    names = sorted(set(_NAME.findall("\n".join(lines))))
-    if not names:
-        names = ["v0"]
-    declared = "".join(f"{name} = " for name in names)
-    text = (f"def _outer():\n    {declared}None\n    def chunk():\n        nonlocal {', '.join(names)}\n"
-            + "".join(f"        {line}\n" for line in lines) + "    return chunk\n")
-    scope = {}
-    builtins.exec(builtins.compile(text, "<chainrule.compile>", "exec"), namespace, scope)
-    # Trick: the line table dropped (it takes as much memory as the code): the replay's lines are
-    # never shown in a traceback, since any error in it sends the call down the plain path.
-    code = scope["_outer"]().__code__.replace(co_linetable=b"")
-    closure = tuple(cells[name] if name in cells else cells.setdefault(name, types.CellType()) for name in code.co_freevars)
+def _function(lines, cells, namespace, compiled):
+    """def chunk(): lines, its v<i> and g<i> closure cells shared with the other chunks (made here once).
+
+    Trick: a chunk is compiled with its names renamed a0, a1, ... in the order they appear, and a
+    chunk whose renamed text was compiled before (a long chain, a layer repeated) reuses that code
+    with its own cells: compiling is most of the cost of recording.
+    """
+    text = "".join(f"        {line}\n" for line in lines)
+    names = list(dict.fromkeys(_NAME.findall(text))) or ["v0"]
+    renamed = {name: f"a{k}" for k, name in enumerate(names)}
+    text = _NAME.sub(lambda m: renamed[m.group()], text)
+    code = compiled.get(text)
+    if code is None:
+        declared = "".join(f"a{k} = " for k in range(len(names)))
+        outer = (f"def _outer():\n    {declared}None\n    def chunk():\n"
+                 f"        nonlocal {', '.join(f'a{k}' for k in range(len(names)))}\n{text}    return chunk\n")
+        scope = {}
+        builtins.exec(builtins.compile(outer, "<chainrule.compile>", "exec"), namespace, scope)
+        # Trick: the line table dropped (it takes as much memory as the code): the replay's lines are
+        # never shown in a traceback, since any error in it sends the call down the plain path.
+        code = compiled[text] = scope["_outer"]().__code__.replace(co_linetable=b"")
+    closure = tuple(cells[name] if name in cells else cells.setdefault(name, types.CellType())
+                    for name in (names[int(free[1:])] for free in code.co_freevars))
     return types.FunctionType(code, namespace, "replay", None, closure)
 
 
