@@ -301,13 +301,14 @@ def _shape(order, read_ids, context=None):
     its identity (a digest instead of the data itself, which would take more memory than the code)."""
     position = {id(v): i for i, v in enumerate(context if context is not None else order)}
     digest = hashlib.blake2b(digest_size=32)
-    for k in range(0, len(order), 1024):
-        digest.update(repr([
+    for k in range(0, len(order), 256):
+        part = tuple(
             ("read", id(v)) if id(v) in read_ids
             else (v.op.name, tuple(position[id(x)] for x in v.inputs)) if v.inputs
-            else (v.op.name, v.data)
-            for v in order[k : k + 1024]
-        ]).encode())
+            else (v.op.name, v.data.hex())
+            for v in order[k : k + 256]
+        )
+        digest.update(hash(part).to_bytes(8, "little", signed=True))  # 256 values in 64 bits, 2**-64 to collide
     return len(order), digest.digest()
 
 
@@ -361,8 +362,17 @@ def _source(order, n_root, read_ids, leaves):
         if v.inputs and any(id(x) in live for x in v.inputs):
             live.add(id(v))
 
+    spelled = {key: f"v{position[key]}" for key in live}
+    numbers = {}
+
     def term(v):
-        return f"v{position[id(v)]}" if id(v) in live else _number(v.data)
+        name = spelled.get(id(v))
+        if name is None:
+            x = v.data
+            name = numbers.get(x) if x else None  # not for zeros: 0.0 and -0.0 are one key
+            if name is None:
+                name = numbers[x] = _number(x)
+        return name
 
     read = [position[id(v)] for v in leaves]
     for start in range(0, len(read), TERMS):
@@ -435,7 +445,7 @@ def _number(x):
     return f"({x!r})" if repr(x).startswith("-") else repr(x)
 
 
-_NAME = re.compile(r"\b[vg]\d+\b")
+_NAME = re.compile(r"\b([vg]\d+)\b")
 
 
 def _build(blocks, grads, namespace):
@@ -488,9 +498,11 @@ def _function(lines, cells, namespace, compiled):
     with its own cells: compiling is most of the cost of recording.
     """
     text = "".join(f"        {line}\n" for line in lines)
-    names = list(dict.fromkeys(_NAME.findall(text))) or ["v0"]
+    pieces = _NAME.split(text)  # text, name, text, name, ..., text
+    names = list(dict.fromkeys(pieces[1::2])) or ["v0"]
     renamed = {name: f"a{k}" for k, name in enumerate(names)}
-    text = _NAME.sub(lambda m: renamed[m.group()], text)
+    pieces[1::2] = map(renamed.__getitem__, pieces[1::2])
+    text = "".join(pieces)
     code = compiled.get(text)
     if code is None:
         declared = "".join(f"a{k} = " for k in range(len(names)))
