@@ -27,10 +27,10 @@ import hashlib
 import math
 import re
 import sys
-import threading
 import types
 import warnings
 import zlib
+from _thread import RLock
 from operator import attrgetter, is_
 
 from .value import Value, backward_order
@@ -44,7 +44,7 @@ REPEATS = 3  # records caused by changed numbers before compile gives up replayi
 # One lock for every replay: a replay reads grads at its start and writes them at its end, so
 # two replays (or a replay and a plain fallback) at once in two threads would lose each
 # other's grads. Reentrant, for an fn() that calls a compiled step itself.
-_LOCK = threading.RLock()
+_LOCK = RLock()
 
 
 def compile(fn, *, check=False):
@@ -224,7 +224,7 @@ class _Replay:
             blocks = _source(first, n_root, self.read_ids, self.leaves)
             namespace = {f"F_{op.name}": op.forward for op in _ops(first)}
             namespace.update({f"L_{op.name}": op.local for op in _ops(first)})
-            namespace.update(_data=_data, _grad=_grad, _inf=math.inf, _nan=math.nan, _L=self.leaves, _sum=builtins.sum)
+            namespace.update(__name__=__name__, _data=_data, _grad=_grad, _inf=math.inf, _nan=math.nan, _L=self.leaves, _sum=builtins.sum)
             self._source, self._chunks, self._write = _build(blocks, grads, namespace)
 
     @property
@@ -580,7 +580,7 @@ class _Watch:
         if id(x) in self._seen or self._count >= self.LIMIT:
             return
         kind = type(x)
-        if kind in _ATOMS or isinstance(x, (Value, type, types.ModuleType, types.BuiltinFunctionType)):
+        if kind in _ATOMS or isinstance(x, (Value, type, types.ModuleType, types.BuiltinFunctionType, Compiled, _Replay)):
             return
         self._seen.add(id(x))
         self._count += 1

@@ -47,6 +47,7 @@ def refuse_fallback(monkeypatch):
         raise AssertionError("the replay failed and the call fell back to the uncompiled path")
 
     monkeypatch.setattr(Compiled, "_uncompiled", refuse)
+    monkeypatch.setattr(Compiled, "_changed", refuse)  # nor for numbers fn reads having changed
 
 
 @pytest.fixture
@@ -492,3 +493,18 @@ def test_issue17_item9_compile_agrees_with_the_plain_path_on_an_infinite_fresh_v
     fn_of = lambda w: (w * (Value(1e308) * 10.0)).tanh()  # noqa: E731
     step = chainrule.compile(lambda: fn_of(w))
     assert outcome(step, [w]) == outcome(lambda: eager(lambda: fn_of(w2)), [w2])
+
+
+def test_issue17_item3_a_step_kept_on_the_object_whose_method_it_replays_keeps_replaying(replay_only):
+    class Trainer:
+        def __init__(self):
+            self.w = Value(2.0, param=True)
+            self.step = chainrule.compile(self.loss)  # the step is reachable from fn: its own cells change
+
+        def loss(self):
+            return self.w * self.w * 0.5
+
+    t = Trainer()
+    for _ in range(5):
+        assert t.step() == 2.0
+    assert t.w.grad == 10.0
