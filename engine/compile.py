@@ -13,7 +13,7 @@ that fn() makes anew each time (a data point wrapped in a Value, a constant such
 recomputed; everything computed from numbers alone is a number too.
 
 The replay is Python source made from the graph: a line per value and per term of the chain
-rule, cut into functions of at most CHUNK lines (and expressions of at most TERMS terms), so
+rule, cut into functions of at most CHUNK characters (and expressions of at most TERMS terms), so
 that any graph the plain path takes compiles, in memory that grows with the graph and not
 faster. The functions share their variables through closure cells (as fast to read as local
 variables, and shared between the functions without copying). The source holds only numbers
@@ -449,7 +449,7 @@ _NAME = re.compile(r"\b([vg]\d+)\b")
 
 
 def _build(blocks, grads, namespace):
-    """Compile the blocks into functions of at most CHUNK lines that share cells: the source text
+    """Compile the blocks into functions of at most CHUNK characters that share cells: the source text
     (compressed), the functions (each returns the sum of the values it checks) and the one that
     writes the grads. The blocks come one at a time, and only one chunk's lines are held at once."""
     cells, functions, pending, size, compiled = {}, [], [], [0], {}
