@@ -19,7 +19,9 @@ that they compute the same first loss before it prints a time.
 Also from the same run: the compiled and the plain library step over 100 steps from the same
 start (the loss histories must be equal, bit for bit), the time compile takes to record, and
 ours' memory growth over 100 steps with the garbage collector off (bytes that tracemalloc
-counts and live container objects: whatever reference counting does not free would show).
+counts and live container objects: whatever reference counting does not free would show),
+and the compiled step at 100, 400 and 800 points (recording time, replay time, recording memory
+per graph node).
 """
 import gc
 import math
@@ -41,6 +43,7 @@ SECONDS = 0.5  # ... and at least this long
 HISTORY_STEPS = 100  # steps over which compiled and plain must agree
 GROWTH_STEPS = 100  # steps over which memory must not grow
 WARM_UP_STEPS = 50  # before them
+SCALING_POINTS = (100, 400, 800)  # graph sizes for the compiled step's recording and replay
 
 CASES = [harness.Case("step", "training step", "s", higher_is_better=False)]
 ENGINES = ["compiled", "floor", "ours", "micrograd-style", "micrograd", "micrograd-gc"]
@@ -294,7 +297,46 @@ def fill_free_lists():
     del keep
 
 
+def scaling():
+    """The compiled step at 100, 400 and 800 points: recording time, replay time per step, graph
+    size; and at 100 points the recording's memory per graph node (tracemalloc: its peak, and
+    what the replay keeps), measured in a second recording so that tracemalloc slows no timing."""
+    import chainrule
+    from chainrule.engine import backward_order
+
+    out = {}
+    for n in SCALING_POINTS:
+        X, y = two_moons(n)
+        model, params, opt = our_model()
+        fn = lambda: library_loss(model, params, X, y)  # noqa: E731
+        nodes = len(backward_order(fn()))
+        step = chainrule.compile(fn)
+        begin = time.perf_counter()
+        step()
+        recording = time.perf_counter() - begin
+        replays, begin = 0, time.perf_counter()
+        while replays < STEPS or time.perf_counter() - begin < SECONDS:
+            opt.zero_grad()
+            step()
+            replays += 1
+        out[n] = {"nodes": nodes, "record": recording, "replay": (time.perf_counter() - begin) / replays}
+    X, y = two_moons(POINTS)
+    model, params, _ = our_model()
+    fn = lambda: library_loss(model, params, X, y)  # noqa: E731
+    nodes = len(backward_order(fn()))
+    gc.collect()
+    tracemalloc.start()
+    step = chainrule.compile(fn)
+    step()
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"value": out[POINTS]["record"], "sizes": out, "peak_per_node": peak / nodes,
+            "kept_per_node": kept / nodes}
+
+
 def worker(engine, case):
+    if case == "scaling":
+        return scaling()
     if case == "step":
         return time_steps(engine)
     if case == "growth":
@@ -335,6 +377,7 @@ def main():
     runs = results["step"]
     history = measure_once("histories")
     grown = measure_once("growth")
+    scaled = measure_once("scaling")
 
     def ms(engine):
         return f"{harness.median_value(runs[engine]) * 1e3:.1f} ms"
@@ -377,6 +420,12 @@ def main():
           f"{history['value'] / harness.median_value(runs['compiled']):.0f} compiled steps")
     print("timed steps per worker (median): " + ", ".join(f"{e} {n:g}" for e, n in steps.items()))
     print(harness.table(["comparison", "ours", "other", "ratio (range)", "target", ""], rows))
+    sizes = scaled["sizes"]
+    print("compiled step by size (one run): " + "; ".join(
+        f"{n} points, {s['nodes']:,} nodes: records in {s['record']:.2f} s, replays in {s['replay'] * 1e3:.2f} ms"
+        for n, s in sorted(sizes.items(), key=lambda item: int(item[0]))))
+    print(f"recording memory at {POINTS} points (tracemalloc): peak {scaled['peak_per_node']:,.0f} B and kept "
+          f"{scaled['kept_per_node']:,.0f} B per graph node (target: under 2,048)")
 
 
 if __name__ == "__main__":
