@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..engine.writer import write_file
 from .command_line import UsageError, read_line
 
 
@@ -80,7 +81,7 @@ def write_all(demos, out):
             print(" " * (width + 2) + note)
     index = out / "index.html"
     try:
-        index.write_text(index_page(entries), encoding="utf-8")
+        write_file(index, index_page(entries))
     except OSError as error:
         raise UsageError(f"cannot write {index}: {error.strerror or error}", "choose another --out DIR")
     print(f"Wrote {len(demos)} demos to {out}{os.sep}: open {index} in a browser")
@@ -93,4 +94,5 @@ def _write(demo, steps, folder, **options):
     try:
         return write_demo(demo, steps, folder, **options)
     except OSError as error:
-        raise UsageError(f"cannot write to --out {folder}: {error.strerror or error}", "choose another --out DIR")
+        raise UsageError(f"cannot write {error.filename or folder}: {error.strerror or error}",
+                         "choose another --out DIR")

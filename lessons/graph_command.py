@@ -46,6 +46,7 @@ def run(args):
 def _run(args):
     from ..engine.drawing import MAX_NODES, draw
     from ..engine.drawing.render import RenderError
+    from ..engine.writer import write_file
 
     _check_steps(args)
     format = _format(args.output) if args.output else None
@@ -68,8 +69,7 @@ def _run(args):
         print(f"{PROG}: could not render {args.output}: {e}", file=sys.stderr)
         return 1
     try:
-        with open(args.output, "wb") as file:
-            file.write(data)
+        write_file(args.output, data)  # whole or not at all: a full disk leaves the old file as it was
     except OSError as e:
         raise Mistake(f"cannot write {args.output}: {e.strerror or e}") from None
     _summary(out, leaves, drawing, args.digits)
@@ -149,6 +149,9 @@ def build_expression(expression, pairs, params=None, prog=PROG):
     """
     from ..engine.expression import parse_expression
 
+    utf8(expression, "EXPR")
+    for name in params or ():
+        utf8(name, "--param")
     values = parse_values(pairs)
     try:
         out, leaves = parse_expression(expression, values, params=params)
@@ -164,6 +167,7 @@ def build_expression(expression, pairs, params=None, prog=PROG):
 
 def leaf(leaves, name, option):
     """The leaf called name, or a Mistake that names the option and the expression's names."""
+    utf8(name, option)
     if name not in leaves:
         raise Mistake(f"{option} {name}: no such name in the expression (its names: {', '.join(leaves) or 'none'})")
     return leaves[name]
@@ -173,6 +177,7 @@ def parse_values(pairs):
     """NAME=VALUE arguments -> {name: float}."""
     values = {}
     for pair in pairs:
+        utf8(pair, "NAME=VALUE")
         name, equals, number = pair.partition("=")
         name = name.strip()
         if not equals or not name.isidentifier() or keyword.iskeyword(name):
@@ -187,6 +192,15 @@ def parse_values(pairs):
             raise Mistake(f"{name} is given twice ({name}={values[name]:g} and {pair})")
         values[name] = value
     return values
+
+
+def utf8(word, what):
+    """Mistake if a word of the command line is not UTF-8 text (Python holds such bytes as lone surrogates)."""
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        typed = word.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise Mistake(f"{what} '{typed}' is not UTF-8 text: type it again (is the terminal set to UTF-8?)") from None
 
 
 def _format(path):

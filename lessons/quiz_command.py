@@ -6,6 +6,7 @@ Exit codes: 0 every question answered, 1 stopped early, 2 a mistake in the comma
 import random
 import sys
 
+from ..engine.writer import write_file
 from .command_line import is_terminal, read_line
 from .graph_command import Mistake, build_expression, leaf
 from .quiz import Chain, take
@@ -54,8 +55,7 @@ def _write_worksheet(args, values):
     except ValueError as e:
         raise Mistake(e) from None
     try:
-        with open(args.worksheet, "w", encoding="utf-8") as file:
-            file.write(page)
+        write_file(args.worksheet, page)
     except OSError as e:
         raise Mistake(f"cannot write {args.worksheet}: {e.strerror or e}") from None
     print(f"wrote {args.worksheet}: {args.variants} variant{'s' * (args.variants != 1)} and the answer key "

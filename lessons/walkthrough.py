@@ -16,6 +16,7 @@ the browser shows; without anywidget, or where widgets are not shown, the page i
 from pathlib import Path
 
 from ..engine.formula import number as fmt  # a float for the text, as the drawings write it: -0 as 0
+from ..engine.writer import write_file
 from .steps import Demo
 from .walkthrough_steps import Names, walkthrough_steps
 
@@ -93,7 +94,7 @@ class Walkthrough:
     def save_html(self, path):
         """Write the page to `path`; the Path written."""
         path = Path(path)
-        path.write_text(self.html(), encoding="utf-8")
+        write_file(path, self.html())  # atomically; a character UTF-8 cannot hold is written escaped
         return path
 
     def save_svgs(self, folder):

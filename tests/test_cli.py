@@ -161,15 +161,15 @@ def test_without_matplotlib_the_plot_is_skipped_with_a_note(fake_catalog, capsys
     for name in ["matplotlib", *(m for m in sys.modules if m.startswith("matplotlib."))]:
         monkeypatch.setitem(sys.modules, name, None)  # importing any of it raises ImportError
     code, out, _ = run(capsys, "demo", "gender", "--auto", "--out", str(tmp_path))
-    assert code == 0 and not (tmp_path / "loss.png").exists()
-    assert "loss.png skipped: matplotlib is not installed (pip install 'chainrule[plot]')" in out
+    assert code == 0 and not (tmp_path / "gender-loss.png").exists()
+    assert "gender-loss.png skipped: matplotlib is not installed (pip install 'chainrule[plot]')" in out
 
 
 def test_with_matplotlib_the_loss_plot_is_a_png(fake_catalog, capsys, tmp_path):
     pytest.importorskip("matplotlib", reason="matplotlib is the optional 'plot' extra")
     code, out, _ = run(capsys, "demo", "gender", "--auto", "--out", str(tmp_path))
-    assert code == 0 and (tmp_path / "loss.png").read_bytes().startswith(b"\x89PNG")
-    assert "loss.png" in out.splitlines()[-1]
+    assert code == 0 and (tmp_path / "gender-loss.png").read_bytes().startswith(b"\x89PNG")
+    assert "gender-loss.png" in out.splitlines()[-1]
 
 
 def test_html_writes_the_page_and_says_where(fake_catalog, capsys, tmp_path):
