@@ -26,6 +26,8 @@ import os
 import shlex
 import sys
 
+from .text import printable
+
 PROG = "chainrule graph"
 FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
@@ -39,7 +41,7 @@ def run(args):
     try:
         return _run(args)
     except Mistake as mistake:
-        print(f"{PROG}: {mistake}", file=sys.stderr)
+        print(printable(f"{PROG}: {mistake}"), file=sys.stderr)  # EXPR's text, its # comment too, escaped
         return 2
 
 
@@ -107,7 +109,7 @@ def _steps(args, out, leaves, target):
         raise _mistake(e) from None
     if args.html is None and args.out is None:
         wrt = next((name for name, v in leaves.items() if v.op.name == "param"), next(iter(leaves), None))
-        quiz = shlex.join([PROG.split()[0], "quiz", args.expression, *args.values] + (["--wrt", wrt] if wrt else []))
+        quiz = shlex.join([PROG.split()[0], "quiz", _without_comments(args.expression), *args.values] + (["--wrt", wrt] if wrt else []))
         hints = Hints("add --out DIR for one SVG per step, --html FILE for a page",
                       (f"{walk.grads_line()}.", f"Next: add --html page.html to explore every step's graph in a "
                                                 f"browser; `{quiz}` asks you for the chain rule, factor by factor."))
@@ -126,6 +128,11 @@ def _steps(args, out, leaves, target):
     print(f"{walk.grads_line()}.")
     print(f"wrote {' and '.join(written)}")
     return 0
+
+
+def _without_comments(expression):
+    """EXPR without its # comments (the grammar has no strings: a # starts a comment), for a command to suggest."""
+    return " ".join(line.partition("#")[0].strip() for line in expression.splitlines()).strip()
 
 
 def _max_nodes(args, default):

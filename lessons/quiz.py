@@ -32,6 +32,7 @@ from itertools import combinations, count
 
 from ..engine import backward_order
 from ..engine.formula import ATOM, describe, number, write
+from .text import printable
 
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
 TRIES = 2
@@ -88,7 +89,7 @@ class Chain:
 
     def given(self):
         """'x = 0.5, w = -2, b = 1': the named leaves the quiz speaks of."""
-        return ", ".join(f"{v.label} = {_number(v.data)}" for v in self.names if not v.inputs and v.label)
+        return ", ".join(f"{self.names[v]} = {_number(v.data)}" for v in self.names if not v.inputs and v.label)
 
     def forward(self):
         """The forward pass, 'u1 = w*x    = -1', for every step the quiz speaks of, inputs first."""
@@ -393,7 +394,7 @@ def _names(order, paths, root, wrt):
         if v not in wanted:
             continue
         if v.label:
-            names[v] = v.label
+            names[v] = printable(v.label)  # a label's control characters never reach the terminal raw
         elif v is root:
             names[v] = "y" if "y" not in taken else "out"
         elif v.inputs or v is wrt:

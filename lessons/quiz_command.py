@@ -10,6 +10,7 @@ from ..engine.writer import write_file
 from .command_line import is_terminal, read_line
 from .graph_command import Mistake, build_expression, leaf
 from .quiz import Chain, take
+from .text import printable
 
 PROG = "chainrule quiz"
 
@@ -27,7 +28,7 @@ def run(args):
         if sys.stdin is None:
             raise Mistake("the quiz reads your answers from standard input, which is closed")
     except Mistake as mistake:
-        print(f"{PROG}: {mistake}", file=sys.stderr)
+        print(printable(f"{PROG}: {mistake}"), file=sys.stderr)  # EXPR's text, its # comment too, escaped
         return 2
     return 0 if take(chain, read=_reader()).finished else 1
 

@@ -16,7 +16,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 
-from .text import BARS, agreement, paragraphs, sparkline
+from .text import BARS, agreement, paragraphs, printable, sparkline
 
 CLEAR = "\033[H\033[2J"  # cursor home, clear the screen
 KEYS = {"\r": "next", "\n": "next", " ": "next", "\033[C": "next", "\033OC": "next", "n": "next",
@@ -40,7 +40,9 @@ class Style:
         self.colour = stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
     def plain(self, text):
-        """Text this stream can carry: × as *, other characters it cannot encode as ?."""
+        """Text this stream can carry: control characters as escapes (text.printable); without Unicode,
+        × as * and other characters it cannot encode as ?."""
+        text = printable(text)
         if self.unicode:
             return text
         return text.replace("×", "*").replace("…", "...").encode("ascii", "replace").decode()
@@ -175,9 +177,9 @@ def body(demo, steps, k, width, style, svg_path=None, hints=None):
     if step.history:
         lines += ["", history_line(step.history, style)]
     if svg_path is not None:
-        lines += ["", f"  graph {style.arrow} {svg_path}"]
+        lines += ["", f"  graph {style.arrow} {style.plain(str(svg_path))}"]
     elif step.graph is not None:
-        lines += ["", style.dim(f"  graph: {hints.graph}")]
+        lines += ["", style.dim(style.plain(f"  graph: {hints.graph}"))]
     if k == len(steps) - 1:
         lines += ["", style.bold("That was the last step.")]
         lines += [line for paragraph in hints.closing for line in textwrap.wrap(style.plain(paragraph), width)]

@@ -118,3 +118,68 @@ def test_steps_written_as_a_page_and_one_svg_each(tmp_path, capsys):
                                                         "03-backward-2-2-1-y.svg"]
     html = page.read_text(encoding="utf-8")
     assert html.count('<section class="step"') == 3 and "L = (1 - y)**2" in html
+
+
+@pytest.mark.parametrize("argv", [
+    ["x*y", "-o", "f.svg", "x=1", "y=2"],
+    ["x*y", "x=1", "-o", "f.svg", "y=2"],
+    ["-o", "f.svg", "x*y", "x=1", "y=2"],
+    ["x*y", "--digits", "3", "x=1", "--highlight", "x", "y=2", "-o", "f.svg"],
+])
+def test_issue17_item20_options_may_come_between_expr_and_its_values(argv, tmp_path, capsys, monkeypatch):
+    """argparse stopped reading NAME=VALUE at the first option: 'unrecognized arguments: x=1 y=2'."""
+    monkeypatch.chdir(tmp_path)
+    assert chainrule_graph(argv) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "wrote f.svg" and "dx = 2" in out[1] and (tmp_path / "f.svg").stat().st_size > 1000
+
+
+def test_issue17_item20_quiz_takes_its_values_after_wrt_too(monkeypatch, capsys):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("3\n3\n"))
+    assert cli.main(["quiz", "w*x", "--wrt", "w", "w=2", "x=3"]) == 0
+    out = capsys.readouterr().out
+    assert "w = 2" in out and "x = 3" in out and "2 of 2 right" in out
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["-x*y", "x=1", "y=2", "-o", "f.svg"], "wrote f.svg"),
+    (["-x*y", "-o", "f.svg", "x=1", "y=2"], "wrote f.svg"),
+    (["-(a*b)", "a=1", "b=2", "-o", "g.svg"], "y = -2"),
+])
+def test_issue17_item20_an_expr_starting_with_minus_parses(argv, said, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert chainrule_graph(argv) == 0
+    assert said in capsys.readouterr().out
+
+
+def test_issue17_item20_another_mistake_is_not_blamed_on_an_expr_starting_with_minus(capsys):
+    assert chainrule_graph(["-x*y", "x=1", "y=2", "--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --bogus" in err and "-x*y" not in err
+
+
+ESCAPES = "\033[31mred\033]0;pwned\a\u202e"
+
+
+def test_issue17_item21_a_comment_passes_no_escape_codes_to_the_terminal(capsys):
+    assert chainrule_graph([f"x*2 # {ESCAPES}", "x=1", "--steps"]) == 0
+    out = capsys.readouterr().out
+    assert "\033" not in out and "\a" not in out and "\u202e" not in out
+    assert "`chainrule quiz 'x*2' x=1 --wrt x`" in " ".join(out.split())  # the hint, without the comment
+    assert chainrule_graph([f"x*q # {ESCAPES}", "x=1"]) == 2
+    err = capsys.readouterr().err
+    assert "\033" not in err and "\a" not in err and "q has no value" in err and "\\x1b[31mred" in err
+
+
+def test_issue17_item21_labels_reach_the_terminal_stepper_and_the_quiz_escaped(capsys):
+    from chainrule import Value, quiz, walkthrough
+
+    x = Value(2.0, f"x{ESCAPES}")
+    y = (x * 3).named(f"y{ESCAPES}")
+    walkthrough(y).step_through(interactive=False)
+    quiz(y, wrt=x, read=lambda prompt: "3")
+    out = capsys.readouterr().out
+    assert "\033" not in out and "\a" not in out and "\u202e" not in out and "x\\x1b[31mred" in out
