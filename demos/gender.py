@@ -44,8 +44,7 @@ def alice_network(weights=(1,) * 6, biases=(0,) * 3):
 def build():
     ws, bs, h1, h2, y_pred, L = alice_network()
     w1 = ws[0]
-    printed = _tutorial_grads(L, y_pred, w1)
-    return [
+    forward = [  # drawn before any backward: a step shows the graph as it stands at that point of the story
         _table_step(),
         Step(
             "Alice only: every weight 1, every bias 0",
@@ -58,6 +57,10 @@ def build():
         neuron_step("Forward: h2", h2, "f(w3*x1 + w4*x2 + b2)", ALICE["sum_h"], ALICE["h2"], extra="Same weights: h2 = h1."),
         _output_step(y_pred, h1, h2),
         _loss_step(L, y_pred),
+    ]
+    printed = _tutorial_grads(L, y_pred, w1)  # backward from L: after the forward steps are drawn
+    return [
+        *forward,
         *walkthrough_steps(L, remarks={"w1": W1_REMARK}, tutorial=printed, highlight=w1),
         _chain_rule_step(L, y_pred, h1, w1, printed),
         _sgd_step(L, ws, bs, w1),

@@ -117,7 +117,10 @@ def _fitted(why="the weights we chose"):
 
 
 def step_forward_pass():
-    _, nodes, loss = worked_example()
+    nodes = forward(network(), X)
+    loss = error([nodes["o1"], nodes["o2"]], TARGET)
+    graph = draw(loss)  # the forward pass, drawn before backward(): no grads yet
+    loss.backward()  # for the errors network_text quotes
     return Step(
         "The completed forward pass",
         network_text(nodes) + " The same recipe, neuron by neuron, gives the outputs.",
@@ -129,7 +132,7 @@ def step_forward_pass():
                                  "we chose the weights of h2, h3 and the outputs"),
             Number(f"o2, target {TARGET[1]:g} (our weights)", nodes["o2"].data),
         ),
-        graph=draw(loss),
+        graph=graph,
     )
 
 

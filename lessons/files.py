@@ -48,15 +48,18 @@ class Picture:
 
 def render_pictures(steps):
     """Each step's graph as a Picture (None for a step without a graph), each distinct graph once."""
+    from .layout import fit_steps
+
     rendered = {}
     pictures = []
-    for step in steps:
+    parts = fit_steps([step.graph for step in steps], GRAPH_WIDTH, GRAPH_HEIGHT)  # one direction per graph's run
+    for step, part in zip(steps, parts):
         graph = step.graph
         if graph is None:
             pictures.append(None)
             continue
         if graph.source not in rendered:
-            part, full = graph.fit(GRAPH_WIDTH, GRAPH_HEIGHT), graph.svg()
+            full = graph.svg()
             shown = full if part is graph else part.svg()  # a graph that reads as it is: one rendering
             rendered[graph.source] = Picture(full, shown, part.omitted, tuple(graph.caption), graph.note)
         pictures.append(rendered[graph.source])
