@@ -152,9 +152,10 @@ def build_expression(expression, pairs, params=None, prog=PROG):
     """The expression from the command line's EXPR and NAME=VALUE words: (out, {name: leaf}).
 
     Mistake if either is wrong; names given but not in the expression are noted on stderr. An
-    unnamed output is called y (out if y is an input).
+    unnamed output is called y (f if y is an input: formula.output_name).
     """
     from ..engine.expression import parse_expression
+    from ..engine.formula import output_name
 
     utf8(expression, "EXPR")
     for name in params or ():
@@ -168,7 +169,7 @@ def build_expression(expression, pairs, params=None, prog=PROG):
     if unused:
         print(f"{prog}: note: not in the expression, ignored: {', '.join(unused)}", file=sys.stderr)
     if out.inputs and not out.label:
-        out.label = "y" if "y" not in leaves else "out"
+        out.label = output_name(leaves)
     return out, leaves
 
 
@@ -225,8 +226,8 @@ def _summary(out, leaves, drawing, digits):
     """The output, each name's grad and the highlighted chain rule, as the drawing shows them."""
     from ..engine.drawing import number
 
-    print(f"{out.label or 'out'} = {number(out.data, digits)}")
-    top = out.label or "out"
+    top = out.label or "y"  # an output that is a leaf itself ("x"), unlabelled only if typed as a number
+    print(f"{top} = {number(out.data, digits)}")
     grads = ", ".join(f"d{top}/d{name} = {number(leaf.grad, digits)}" for name, leaf in leaves.items()
                       if leaf is not out)
     if grads:

@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
 from ..engine import backward_order
-from ..engine.formula import ATOM, describe, number, write
+from ..engine.formula import ATOM, describe, local_rule, number, output_name, write
 from .text import printable
 
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
@@ -302,17 +302,17 @@ class _Session:
 
 
 def _rule(chain, head, index):
-    """'The table's rule for tanh: d/da = 1 - tanh(a)^2, with a = u2 = 0.' and which input is asked."""
-    op = head.op
-    inputs = head.inputs
-    text = f"The table's rule for {op.name}: {op.rule}"
-    if len(inputs) <= 2:
-        roles = ", ".join(" = ".join(dict.fromkeys([role, chain.name(x), _number(x.data)]))  # no "b = b = 1"
-                          for role, x in zip("ab", inputs))
-        text += f", with {roles}"
-        if len(inputs) == 2:
-            text += f"; here you want d/d{'ab'[index]}"
-    return text + "."
+    """'The table's rule for mul: ∂u1/∂w = x, with x = 0.5.': the rule in the quiz's own names, and
+    the numbers it needs (the table's general letters, d/da = ..., only where it writes none per input)."""
+    op, inputs = head.op, head.inputs
+    operands = [chain.name(x) for x in inputs]
+    rule = local_rule(op, index, operands)
+    if rule is None:
+        return f"The table's rule for {op.name}: {op.rule}."
+    text, used = rule
+    given = [f"{operands[k]} = {_number(inputs[k].data)}" for k in used if operands[k] != _number(inputs[k].data)]
+    return (f"The table's rule for {op.name}: ∂{chain.name(head)}/∂{operands[index]} = {text}"
+            + (f", with {', '.join(dict.fromkeys(given))}" if given else "") + ".")
 
 
 def _right(typed, value):
@@ -396,7 +396,7 @@ def _names(order, paths, root, wrt):
         if v.label:
             names[v] = printable(v.label)  # a label's control characters never reach the terminal raw
         elif v is root:
-            names[v] = "y" if "y" not in taken else "out"
+            names[v] = output_name(taken)
         elif v.inputs or v is wrt:
             names[v] = next(fresh)
         else:  # a number written in the expression, or an unlabelled leaf

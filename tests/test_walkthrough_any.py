@@ -116,7 +116,7 @@ def test_past_the_node_limit_a_models_loss_is_walked_neuron_by_neuron():
     fresh = MLP(2, [2, 1], activation="tanh", seed=0)
     gender_loss(fresh).backward()
     assert [p.grad for p in model.parameters()] == [p.grad for p in fresh.parameters()]  # exactly backward's
-    assert dict(boxes.grads) == {f"dout/d{p.label}": p.grad for p in model.parameters()}  # not each person's x1
+    assert dict(boxes.grads) == {f"dy/d{p.label}": p.grad for p in model.parameters()}  # "y", never "out"; not each person's x1
     neuron_steps = [s for s in boxes if "Its neuron is one box here" in s.text]
     assert len(neuron_steps) == 8  # two tanh neurons for each of four people (the linear output is one node)
     assert boxes[0].text.endswith("(Each neuron is one box in this big graph, so one step passes the grad through "
@@ -128,14 +128,14 @@ def test_a_neurons_box_passes_d_neuron_d_input_and_completes_its_own_parameters(
     loss = gender_loss(model, samples=1)  # one person: each parameter sits inside one neuron's box
     walk = walkthrough(loss, group=True)
     w1, w2, b1 = model.layers[0].neurons[0].parameters()
-    h1 = next(s for s in walk if "to x1" in s.text and "dout/dw1 =" in s.text)
+    h1 = next(s for s in walk if "to x1" in s.text and "dy/dw1 =" in s.text)
     x1, x2 = datasets.gender().X[0]
     z = w1.data * x1 + w2.data * x2 + b1.data
     slope = 1 - Value(z).tanh().data ** 2  # d tanh(z)/dz
     grad = float(re.search(r"= (\S+)\.\n", h1.text).group(1))  # the neuron's grad, as the step says it
     assert f"to x1: local {slope * w1.data:.4g} × grad {grad:.4g}" in h1.text
-    assert {n.name: n.engine for n in h1.numbers}.items() >= {"dout/dw1": w1.grad, "dout/db1": b1.grad}.items()
-    assert "Inside the box, its parameters' grads are complete: dout/dw1 = " in h1.text
+    assert {n.name: n.engine for n in h1.numbers}.items() >= {"dy/dw1": w1.grad, "dy/db1": b1.grad}.items()
+    assert "Inside the box, its parameters' grads are complete: dy/dw1 = " in h1.text
 
 
 def test_the_page_and_the_svgs(tmp_path):
@@ -260,3 +260,44 @@ def test_an_expression_steps_through_a_pseudo_terminal(terminal):  # noqa: F811 
     assert "`chainrule quiz 'tanh(w*x + b)' x=0.5 w=-2 b=1 --wrt w`" in " ".join(shown.split())
     term.type("\n")
     assert term.exit_code() == 0 and term.restored()
+
+
+def test_issue18_part3_an_unlabelled_dot_is_written_as_its_sum_in_titles_and_captions():
+    from chainrule import draw, engine
+
+    w1, w2, b = (Value(v, label, param=True) for v, label in ((0.0, "w1"), (1.0, "w2"), (4.0, "b")))
+    y = engine.dot([w1, w2], [Value(2.0), Value(3.0)], b).sigmoid()  # unlabelled: named by its formula
+    caption = " ".join(draw(y, highlight=w1).caption)
+    assert "d(sigmoid(w1*2 + w2*3 + b))/dw1" in caption and "dot(" not in caption
+    walk = walkthrough(y)
+    titles = " ".join(step.title for step in walk)
+    assert "w1*2 + w2*3 + b" in titles and "dot(" not in titles + " ".join(step.text for step in walk)
+
+
+def test_issue18_part3_an_unlabelled_output_is_y_never_out():
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    loss = gender_loss(model, samples=2)  # unlabelled, and too long to be named by its formula
+    walk = walkthrough(loss, max_nodes=60)
+    said = " ".join(step.title + step.text for step in walk)
+    assert "dy/dw" in said and "dout" not in said and "dout" not in " ".join(walk[-1].graph.caption)
+    from chainrule.lessons.graph_command import build_expression
+
+    assert build_expression("x*y", ["x=1", "y=2"])[0].label == "f"  # y is an input's name: f, not out
+
+
+def test_issue18_part3_the_steppers_rule_uses_the_learners_names():
+    """It said '(mul): d/da = b, d/db = a' beside the learner's own b = 1.5."""
+    y, x, w, b = neuron()
+    text = " ".join(step.text for step in walkthrough(y))
+    assert "d(w*x)/dw = x = 0.5, d(w*x)/dx = w = -2" in text
+    assert "dy/d(w*x + b) = 1 - tanh(w*x + b)^2 = " in text
+    assert "d/da" not in text and "d/db" not in text
+
+
+def test_issue18_part3_the_buttons_machine_shows_which_weight_meets_which_button():
+    from chainrule.demos import buttons
+
+    g = buttons.build()[0].graph.snapshot
+    products = [g.inputs[i] for i, kind in enumerate(g.kinds) if kind == "mul"]
+    pairs = sorted((g.labels[a], g.labels[b]) for a, b in products)
+    assert pairs == [(f"w{k}", f"button{k}") for k in range(1, 5)]
