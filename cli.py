@@ -89,7 +89,9 @@ def add_graph_arguments(parser):
     parser.add_argument("expression", metavar="EXPR", help='e.g. "sigmoid(w1*x1 + w2*x2 + b)"')
     parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a number for each name, e.g. x1=2")
     parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write the drawing here (.svg, .dot, .gv, .png, .pdf); default: DOT to stdout")
+                        help="write the drawing here (.svg, .dot, .gv, .png, .pdf); without it the value and "
+                             "every grad are printed")
+    parser.add_argument("--dot", action="store_true", help="print the drawing's DOT text (Graphviz's language)")
     parser.add_argument("--highlight", metavar="NAME",
                         help="mark every path from the output to NAME and write its chain rule")
     parser.add_argument("--param", action="append", metavar="NAME",

@@ -155,7 +155,7 @@ def _chain_rule_step(L, y_pred, h1, w1, printed):
     return Step(
         "The chain rule for w1",
         "dL/dw1 = dL/dy_pred × dy_pred/dh1 × dh1/dw1: the product of the local derivatives along the\n"
-        "highlighted path w1 -> h1 -> o1 (y_pred) -> L. Each factor below is a backward() of its own\n"
+        "path w1 -> h1 -> o1 (y_pred) -> L, lit in the drawing. Each factor below is a backward() of its own\n"
         "(from L, from y_pred, from h1); dL/dw1 is backward from L, and equals their product.\n\n"
         f"The tutorial rounds as it goes: it takes y_pred = {t['y_pred']}, so dL/dy_pred = -2(1 - y_pred)\n"
         f"= {fmt(rounded_dL_dy)} (unrounded: {fmt(dL_dy, 5)}), and it multiplies its rounded factors:\n"

@@ -47,7 +47,7 @@ def check_writable(folder):
 
 def show(demo, out, *, html, interactive):
     """Build the demo, write its files into `out` (a Path, or None), and step through it."""
-    from .terminal import step_through
+    from .terminal import demo_hints, step_through
 
     if interactive:
         print(f"Running the engine for {demo.title}...", flush=True)
@@ -55,7 +55,9 @@ def show(demo, out, *, html, interactive):
     written = None
     if out is not None:
         written = _write(demo, steps, out, html=html)
-    step_through(demo, steps, interactive=interactive, svg_paths=written.svgs if written else None, read=read_line)
+    hints = demo_hints(demo, steps, page=written.page if written else None)
+    step_through(demo, steps, interactive=interactive, svg_paths=written.svgs if written else None, read=read_line,
+                 hints=hints)
     if written:
         for note in written.notes:
             print(note)

@@ -1,7 +1,7 @@
 """Draw the graph of an expression, with the chain rule on its edges, or step through its backward pass.
 
 Example: chainrule graph "sigmoid(w1*x1 + w2*x2 + b)" x1=2 x2=3 w1=0 w2=1 b=4 -o neuron.svg --highlight w1
-         chainrule graph "tanh(w*x + b)" x=0.5 w=-2 b=1 --steps [--html page.html] [--out DIR]
+         chainrule graph "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --steps [--html page.html] [--out DIR]
 
 EXPR may use numbers, names, + - * / **, parentheses and the functions exp, log, tanh,
 sigmoid, relu, abs, sqrt; nothing else is accepted (it is never run as Python). "L = EXPR"
@@ -9,8 +9,8 @@ names the output (default y). Give every name a number with NAME=VALUE. Names st
 or b are parameters (drawn orange), the others inputs (blue); --param NAME (repeatable) picks
 the parameters instead. The graph is computed, backward() runs, and the drawing is written
 to -o FILE in the format of its suffix: .svg (no system Graphviz needed), .dot or .gv (the DOT
-text), .png or .pdf (Graphviz's `dot`; PNG also through resvg). Without -o the DOT text goes to
-stdout.
+text), .png or .pdf (Graphviz's `dot`; PNG also through resvg). Without -o the output's value
+and every grad are printed (y = ..., dy/dw = ...); --dot prints the DOT text instead.
 
 --steps shows the forward values, then backward() one node at a time: the grads filling in,
 the path from the output to the node reached lit (Enter, Space or Right: next; b or Left:
@@ -62,8 +62,11 @@ def _run(args):
                        max_nodes=_max_nodes(args, MAX_NODES))
     except ValueError as e:
         raise _mistake(e) from None
-    if args.output is None:
+    if args.dot:
         sys.stdout.write(drawing.source)
+        return 0
+    if args.output is None:
+        _summary(out, leaves, drawing, args.digits)
         return 0
     try:
         data = drawing.pipe(format, engine=args.engine)
@@ -81,6 +84,9 @@ def _run(args):
 
 def _check_steps(args):
     """--html and --out write steps: they need --steps, which -o (one drawing) does not go with."""
+    if args.dot and (args.output or args.steps):
+        raise Mistake("--dot prints the DOT text; -o FILE.dot writes it to a file"
+                      if args.output else "--dot prints one drawing's DOT text; --steps shows the steps")
     if args.steps and args.output:
         raise Mistake("-o draws one graph; --steps writes its steps with --out DIR (one SVG each) "
                       "or --html FILE (one page)")

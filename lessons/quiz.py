@@ -1,10 +1,10 @@
 """The chain-rule quiz: work out d out / d NAME by hand, one factor at a time, and be told which is off.
 
-    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1 --wrt w
-    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1 --wrt w --worksheet sheet.html --variants 6 --seed 1
+    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --wrt w
+    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --wrt w --worksheet sheet.html --variants 6 --seed 1
 
     from chainrule import Value, quiz
-    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.0, "b", param=True)
+    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.5, "b", param=True)
     quiz((w * x + b).tanh().named("y"), wrt=w)
 
 The quiz shows the forward pass with every step named (u1 = w*x, u2 = u1 + b, y = tanh(u2)).
@@ -88,7 +88,7 @@ class Chain:
         return self.names[v]
 
     def given(self):
-        """'x = 0.5, w = -2, b = 1': the named leaves the quiz speaks of."""
+        """'x = 0.5, w = -2, b = 1.5': the named leaves the quiz speaks of."""
         return ", ".join(f"{self.names[v]} = {_number(v.data)}" for v in self.names if not v.inputs and v.label)
 
     def forward(self):

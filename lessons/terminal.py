@@ -122,10 +122,29 @@ def chain_rule_lines(graph, width, style):
     """The chain rule of the step's graph in words (a terminal shows no drawing): its path and product."""
     if graph is None or not graph.caption:
         return []
-    lines = ["  The chain rule along the graph's highlighted path:"]
+    lines = textwrap.wrap(style.plain(f"The chain rule along {lit_path(graph, style)}:"), width - 2,
+                          initial_indent="  ", subsequent_indent="    ")
     for line in graph.caption:
         lines += textwrap.wrap(style.plain(line), width, initial_indent="    ", subsequent_indent="        ")
     return lines
+
+
+def lit_path(graph, style):
+    """The path a drawing lights, written out as a terminal cannot show it: 'y → w*x + b → w*x'; on a
+    long path its labelled values only, as the chain rule groups them ('L → y_pred → h1 → w1'); 'the
+    paths from y to w' where there are several."""
+    g, target = graph.snapshot, graph.view.target
+    if target is None or target == 0:
+        return g.name(0)
+    on, path = g.reaching(target), [0]
+    while path[-1] != target:
+        below = [x for x in g.inputs[path[-1]] if x in on]
+        if len(below) != 1:
+            return f"the paths from {g.name(0)} to {g.name(target)}"
+        path.append(below[0])
+    if len(path) > 4:
+        path = [i for i in path if i in (0, target) or g.labels[i]]
+    return f" {style.arrow} ".join(g.name(i) for i in path)
 
 
 def history_line(history, style):
@@ -141,8 +160,8 @@ def head(demo, steps, k, width, style):
     where = f"step {k + 1}/{len(steps)}"
     title = _cut(style.plain(demo.title), width - len(where) - 2, style)
     lines = [style.bold(title) + " " * (width - len(title) - len(where)) + where]
-    if demo.tutorial is not None:
-        lines.append(style.dim(_cut(style.plain(f"follows {demo.tutorial}"), width, style)))
+    if demo.tutorial is not None:  # wrapped, never cut: a long title would lose its author to "…"
+        lines += [style.dim(line) for line in textwrap.wrap(style.plain(f"follows {demo.tutorial}"), width)]
     return lines + [style.dim(style.rule * width), style.bold(style.plain(steps[k].title)), ""]
 
 
@@ -158,11 +177,15 @@ class Hints:
     closing: tuple
 
 
-def demo_hints(demo, steps):
-    """A demo's: how to draw its graphs, what matched its tutorial, what to try next."""
-    return Hints("add --out DIR for its SVG, --html for a page",
-                 (f"{agreement(steps)}.", f"Next: `chainrule demo {demo.name} --out out --html` draws every step's "
-                                          f"graph on a page you can explore; `chainrule list` shows the other demos."))
+def demo_hints(demo, steps, page=None):
+    """A demo's: how to draw its graphs, what matched its tutorial, what to try next (`page`: the page
+    written already, which the learner is pointed to instead of the command that writes it)."""
+    if page is not None:
+        then = f"Next: open {page} in a browser to explore every step's graph; `chainrule list` shows the other demos."
+    else:
+        then = (f"Next: `chainrule demo {demo.name} --out out --html` draws every step's graph on a page you can "
+                "explore; `chainrule list` shows the other demos.")
+    return Hints("add --out DIR for its SVGs, --html for a page", (f"{agreement(steps)}.", then))
 
 
 def body(demo, steps, k, width, style, svg_path=None, hints=None):
@@ -178,11 +201,13 @@ def body(demo, steps, k, width, style, svg_path=None, hints=None):
         lines += ["", history_line(step.history, style)]
     if svg_path is not None:
         lines += ["", f"  graph {style.arrow} {style.plain(str(svg_path))}"]
-    elif step.graph is not None:
-        lines += ["", style.dim(style.plain(f"  graph: {hints.graph}"))]
+    elif step.graph is not None and k == next(j for j, s in enumerate(steps) if s.graph is not None):
+        lines += ["", style.dim(style.plain(f"  graph: {hints.graph}"))]  # once, on the first step with a graph
     if k == len(steps) - 1:
         lines += ["", style.bold("That was the last step.")]
-        lines += [line for paragraph in hints.closing for line in textwrap.wrap(style.plain(paragraph), width)]
+        lines += [line for paragraph in hints.closing  # a path or a command is never broken at a hyphen
+                  for line in textwrap.wrap(style.plain(paragraph), width, break_on_hyphens=False,
+                                            break_long_words=False)]
     return lines
 
 

@@ -1,7 +1,7 @@
 """walkthrough(root): watch backward() go through any graph, one node at a time.
 
     from chainrule import Value, walkthrough
-    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.0, "b", param=True)
+    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.5, "b", param=True)
     y = (w * x + b).tanh().named("y")
     walk = walkthrough(y)        # in Jupyter: a stepper with buttons, a slider and the arrow keys
     print(walk)                  # anywhere: the steps and the grads in a few lines

@@ -1,6 +1,6 @@
 """A printable chain-rule worksheet for a class: variants of one expression, blanks, and an answer key.
 
-    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1 --wrt w --worksheet sheet.html --variants 6 --seed 1
+    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --wrt w --worksheet sheet.html --variants 6 --seed 1
 
 Each variant draws the names' values anew (each keeps the sign of the value given, so a log or
 a sqrt stays in its domain) and asks what the quiz asks: every local derivative along every
