@@ -243,14 +243,11 @@ class _Session:
         """The next answer that is a number, as typed (a Decimal); anything else is asked again with a hint."""
         while True:
             text = self.read(prompt).strip().replace("−", "-")  # the tutorials print a minus sign
-            try:
-                typed = Decimal(text)
-            except InvalidOperation:
-                typed = None
-            if typed is not None and typed.is_finite():
+            typed = _typed_number(text)
+            if typed is not None:
                 return typed
             hint = ("write the decimal point as a point: " + text.replace(",", ".") if "," in text
-                    else "type a number, such as 0.25, -2 or 1.5e-3")
+                    else "type a number, such as 0.25, -2, 1.5e-3 or 1/4")
             self.say(self.style.dim(f"{pad}{hint} (Ctrl-D stops the quiz)"))
 
     def _diagnose(self, question, typed):
@@ -313,6 +310,21 @@ def _rule(chain, head, index):
     given = [f"{operands[k]} = {_number(inputs[k].data)}" for k in used if operands[k] != _number(inputs[k].data)]
     return (f"The table's rule for {op.name}: ∂{chain.name(head)}/∂{operands[index]} = {text}"
             + (f", with {', '.join(dict.fromkeys(given))}" if given else "") + ".")
+
+
+def _typed_number(text):
+    """The number a learner typed, as a Decimal: a decimal (0.25, -2, 1.5e-3) or a fraction (1/4, -3/8),
+    a fraction read as the float nearest it (so 1/3 is right for the engine's 1/3); None for anything else.
+    Parsed as numbers, never evaluated."""
+    top, slash, bottom = text.partition("/")
+    try:
+        typed = Decimal(top.strip())
+        if slash:
+            quotient = float(typed / Decimal(bottom.strip()))
+            typed = Decimal(repr(quotient)) if math.isfinite(quotient) else None
+    except (InvalidOperation, ArithmeticError, ValueError):  # not a number, or a division by zero
+        return None
+    return typed if typed is not None and typed.is_finite() else None
 
 
 def _right(typed, value):

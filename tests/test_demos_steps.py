@@ -44,3 +44,10 @@ def test_issue18_part1_consecutive_steps_on_one_graph_keep_one_layout_direction(
                 runs += 1
                 assert fitted[k].view.rankdir == fitted[k - 1].view.rankdir, (name, k + 1, steps[k].title)
     assert runs >= 20  # gender's walk alone is 18 steps on L's graph
+
+
+def test_issue18_part4_xor_says_what_o1_is_after_training_as_before(built):
+    first, last = built["xor"][1], built["xor"][-1]
+    assert 'o1 means "XOR is 0"' in first.text
+    assert "o1 (the network's probability that XOR is 0" in last.text
+    assert any(n.name == "o1 on [1, 1] after training: the probability that XOR is 0" for n in last.numbers)
