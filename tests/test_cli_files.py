@@ -149,3 +149,16 @@ def test_issue17_item16_invalid_utf8_in_argv_is_a_clear_message(tmp_path):
         assert code == 2 and said in err and "codec" not in err and "Traceback" not in err, err
     code, err = chainrule(b"graph", b"x*2", b"x=1", b"-o", b"\xff.svg")  # a file name need not be UTF-8
     assert code == 0 and os.listdir(os.fsencode(tmp_path)) == [b"\xff.svg"], err
+
+
+def test_issue18_part6_demos_sharing_an_out_folder_keep_their_own_loss_plot(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib", reason="the loss plot needs the optional 'plot' extra")
+    other = Demo("other", "Another demo", "a second loss curve",
+                 lambda: [Step("Training", "falls faster", history=(0.9, 0.1, 0.01))])
+    monkeypatch.setattr(cli, "catalog", lambda: {"tiny": TINY, "other": other})
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    for name in ("tiny", "other"):
+        assert run(capsys, "demo", name, "--out", str(tmp_path))[0] == 0
+    plots = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert plots == ["other-loss.png", "tiny-loss.png"]
+    assert (tmp_path / "tiny-loss.png").read_bytes() != (tmp_path / "other-loss.png").read_bytes()
