@@ -160,9 +160,20 @@ def head(demo, steps, k, width, style):
     where = f"step {k + 1}/{len(steps)}"
     title = _cut(style.plain(demo.title), width - len(where) - 2, style)
     lines = [style.bold(title) + " " * (width - len(title) - len(where)) + where]
-    if demo.tutorial is not None:  # wrapped, never cut: a long title would lose its author to "…"
-        lines += [style.dim(line) for line in textwrap.wrap(style.plain(f"follows {demo.tutorial}"), width)]
+    if demo.tutorial is not None:
+        lines.append(style.dim(_follows(demo.tutorial, width, style)))
     return lines + [style.dim(style.rule * width), style.bold(style.plain(steps[k].title)), ""]
+
+
+def _follows(tutorial, width, style):
+    """'follows “Machine Learning for Beginners: An Intro…” by Victor Zhou': one line, and a title too
+    long for it is cut inside its quotes, so that the author is never what is cut."""
+    line = style.plain(f"follows {tutorial}")
+    if len(line) <= width:
+        return line
+    tail = style.plain("”" + (f" by {tutorial.author}" if tutorial.author else ""))
+    room = max(8, width - len(style.plain("follows “")) - len(tail))
+    return style.plain("follows “") + _cut(style.plain(tutorial.title), room, style) + tail
 
 
 def _cut(text, width, style):
@@ -188,7 +199,7 @@ def demo_hints(demo, steps, page=None):
     return Hints("add --out DIR for its SVGs, --html for a page", (f"{agreement(steps)}.", then))
 
 
-def body(demo, steps, k, width, style, svg_path=None, hints=None):
+def body(demo, steps, k, width, style, svg_path=None, hints=None, graph_hint=None):
     """The lines of step k under its head: text, numbers, chain rule, loss, graph file, and after
     the last step what matched and what to try next (`hints`, the demo's by default)."""
     hints = hints or demo_hints(demo, steps)
@@ -201,8 +212,9 @@ def body(demo, steps, k, width, style, svg_path=None, hints=None):
         lines += ["", history_line(step.history, style)]
     if svg_path is not None:
         lines += ["", f"  graph {style.arrow} {style.plain(str(svg_path))}"]
-    elif step.graph is not None and k == next(j for j, s in enumerate(steps) if s.graph is not None):
-        lines += ["", style.dim(style.plain(f"  graph: {hints.graph}"))]  # once, on the first step with a graph
+    elif step.graph is not None and (graph_hint if graph_hint is not None else
+                                     k == next(j for j, s in enumerate(steps) if s.graph is not None)):
+        lines += ["", style.dim(style.plain(f"  graph: {hints.graph}"))]  # once: by default the first graph's step
     if k == len(steps) - 1:
         lines += ["", style.bold("That was the last step.")]
         lines += [line for paragraph in hints.closing  # a path or a command is never broken at a hyphen
@@ -257,9 +269,15 @@ def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=Non
 
 def _walk(demo, steps, svg_paths, out, style, width, rows, keys, hints):
     k, page, message = 0, 0, ""
+    hinted = None  # the step that says where graphs go: the first with a graph where it adds no page
     while True:
         top = head(demo, steps, k, width, style)
-        screens = pages(body(demo, steps, k, width, style, svg_paths[k], hints), rows - len(top) - 2)  # 2: the prompt
+        room = rows - len(top) - 2  # 2: the prompt
+        screens = pages(body(demo, steps, k, width, style, svg_paths[k], hints, graph_hint=False), room)
+        if hinted in (None, k) and steps[k].graph is not None and svg_paths[k] is None:
+            hinted_screens = pages(body(demo, steps, k, width, style, svg_paths[k], hints, graph_hint=True), room)
+            if len(hinted_screens) == len(screens) or k == len(steps) - 1:
+                screens, hinted = hinted_screens, k
         page = min(page, len(screens) - 1)
         more = page < len(screens) - 1
         last = k == len(steps) - 1 and not more
