@@ -5,9 +5,9 @@ Example: chainrule graph "sigmoid(w1*x1 + w2*x2 + b)" x1=2 x2=3 w1=0 w2=1 b=4 -o
 
 EXPR may use numbers, names, + - * / **, parentheses and the functions exp, log, tanh,
 sigmoid, relu, abs, sqrt; nothing else is accepted (it is never run as Python). "L = EXPR"
-names the output (default y). Give every name a number with NAME=VALUE. Names starting with w
-or b are parameters (drawn orange), the others inputs (blue); --param NAME (repeatable) picks
-the parameters instead. The graph is computed, backward() runs, and the drawing is written
+names the output (default y). Give every name a number with NAME=VALUE (before, after or among
+the options; an EXPR may start with -, as in "-x*y"). Names starting with w or b are parameters
+(drawn orange), the others inputs (blue); --param NAME (repeatable) picks the parameters instead. The graph is computed, backward() runs, and the drawing is written
 to -o FILE in the format of its suffix: .svg (no system Graphviz needed), .dot or .gv (the DOT
 text), .png or .pdf (Graphviz's `dot`; PNG also through resvg). Without -o the output's value
 and every grad are printed (y = ..., dy/dw = ...); --dot prints the DOT text instead.
