@@ -5,12 +5,13 @@ left to right and then top to bottom. Steps that walk one graph (a forward step,
 node by node) fill in grads, which widens the boxes: fitted one by one, the picture would turn
 from left-right to top-down and back between two presses of Next. fit_steps fits each run of
 consecutive steps on one graph, and where they would not agree, fits them all in the direction
-most of them take.
+most of them take, or else in the other, if every step still reads in it; when neither
+direction reads for all of them, each keeps its own.
 """
 from collections import Counter
 
 from ..engine.drawing import Drawing
-from ..engine.drawing.views import View, readable_view
+from ..engine.drawing.views import SMALLEST, View, drawn_size, readable_view
 
 
 def fit_steps(graphs, width, height=None):
@@ -21,14 +22,28 @@ def fit_steps(graphs, width, height=None):
         directions = Counter(fitted[k].view.rankdir for k in run)
         if len(directions) < 2:
             continue
-        chosen = "LR" if directions["LR"] >= directions["TB"] else "TB"
-        refitted = {}
-        for k in run:
-            if fitted[k].view.rankdir != chosen:
+        first = "LR" if directions["LR"] >= directions["TB"] else "TB"
+        for chosen in (first, "TB" if first == "LR" else "LR"):  # most steps' direction first
+            refitted, lost = {}, False
+            for k in run:
+                if fitted[k].view.rankdir == chosen:
+                    continue
                 graph = graphs[k]
-                fitted[k] = refitted.get(id(graph)) or refitted.setdefault(
-                    id(graph), fit_in_direction(graph, width, height, chosen))
+                if id(graph) not in refitted:
+                    refitted[id(graph)] = fit_in_direction(graph, width, height, chosen)
+                    lost = lost or _reads(refitted[id(graph)], width, height) < _reads(fitted[k], width, height)
+            if not lost:  # every step reads in it as well as it read on its own
+                for k in run:
+                    fitted[k] = refitted.get(id(graphs[k]), fitted[k])
+                break
     return fitted
+
+
+def _reads(drawing, width, height):
+    """How well a fitted drawing reads, to compare two: (its text is >= views.SMALLEST px at `width`,
+    it fits `height`), the text first, as readable_view ranks them."""
+    smallest, tall = drawn_size(drawing.svg(), width)
+    return smallest >= SMALLEST, height is None or tall <= height
 
 
 def fit_in_direction(graph, width, height, rankdir):
