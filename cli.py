@@ -26,7 +26,24 @@ PROG = "chainrule"
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a mistake raises UsageError instead of printing the usage and exiting."""
+    """argparse, but a mistake raises UsageError instead of printing the usage and exiting.
+
+    intermixed=True (graph, quiz): options may come between the positional words, as in
+    `graph "x*y" -o f.svg x=1 y=2`, where argparse alone stops reading NAME=VALUE at -o.
+    """
+
+    def __init__(self, *args, intermixed=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.intermixed, self._mixing = intermixed, False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if not self.intermixed or self._mixing:
+            return super().parse_known_args(args, namespace)
+        self._mixing = True  # parse_known_intermixed_args calls parse_known_args twice
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
 
     def error(self, message):
         raise UsageError(message, f"see '{self.prog} --help'")
@@ -50,17 +67,18 @@ def build_parser():
                       help="run every demo straight through; with --out, write each one's files and "
                            "HTML page under DIR/NAME/ and an index at DIR/index.html")
     demo.add_argument("--auto", action="store_true", help="run straight through without waiting for keys")
-    demo.add_argument("--out", metavar="DIR", help="write one SVG per step and the loss plot (loss.png) to DIR")
+    demo.add_argument("--out", metavar="DIR", help="write one SVG per step and the loss plot (NAME-loss.png) to DIR")
     demo.add_argument("--html", action="store_true", help="with --out, also write DIR/NAME.html, a page to step through")
     demo.set_defaults(run=run_demo)
 
     draw = commands.add_parser("graph", help="draw the graph of an expression", description=graph_command.__doc__,
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+                               formatter_class=argparse.RawDescriptionHelpFormatter, intermixed=True)
     add_graph_arguments(draw)
     draw.set_defaults(run=graph_command.run)
 
     asked = commands.add_parser("quiz", help="work out a derivative by hand, checked factor by factor",
-                                description=quiz.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                description=quiz.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                intermixed=True)
     add_quiz_arguments(asked)
     asked.set_defaults(run=quiz_command.run)
     return parser
@@ -71,7 +89,9 @@ def add_graph_arguments(parser):
     parser.add_argument("expression", metavar="EXPR", help='e.g. "sigmoid(w1*x1 + w2*x2 + b)"')
     parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a number for each name, e.g. x1=2")
     parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write the drawing here (.svg, .dot, .gv, .png, .pdf); default: DOT to stdout")
+                        help="write the drawing here (.svg, .dot, .gv, .png, .pdf); without it the value and "
+                             "every grad are printed")
+    parser.add_argument("--dot", action="store_true", help="print the drawing's DOT text (Graphviz's language)")
     parser.add_argument("--highlight", metavar="NAME",
                         help="mark every path from the output to NAME and write its chain rule")
     parser.add_argument("--param", action="append", metavar="NAME",
@@ -173,21 +193,26 @@ def _parse(parser, argv):
 
     argparse reads every word that starts with - as an option, but a word with a space in it as
     a positional: when the line is refused, the first such word that then parses as the
-    expression is taken, with a space after it (the expression parser ignores it).
+    expression is taken, with a space after it (the expression parser ignores it). If the line
+    is still refused for another reason (`graph "-x*y" x=1 --bogus`), that reason is the one
+    given, not the expression.
     """
     try:
         return parser.parse_args(argv)
     except UsageError as refused:
+        other_reason = None
         for k, word in enumerate(argv):
             if len(word) > 1 and word[0] == "-" and word[1] != "-":
                 spaced = argv[:k] + [word + " "] + argv[k + 1:]
                 try:
                     args = parser.parse_args(spaced)
-                except UsageError:
+                except UsageError as error:
+                    if other_reason is None and argv[0] in ("graph", "quiz") and word not in str(error):
+                        other_reason = error
                     continue
                 if getattr(args, "expression", None) == spaced[k]:
                     return args
-        raise refused
+        raise other_reason or refused
 
 
 def catalog():

@@ -20,8 +20,10 @@ ERRORS = ("1.00", "0.80", "0.60", "0.40", "0.20", "0.00")
 
 def machine():
     """output = w1*button1 + ... + w4*button4, the tutorial's evaluateNeuralNetwork: a linear neuron
-    without bias, every weight 0 at the start."""
-    return Neuron(len(BUTTONS), "linear", weights=params("w1 w2 w3 w4", [0.0] * len(BUTTONS)), bias=False)
+    without bias, every weight 0 at the start. Unfused: each weight meets its button at its own ×
+    in the drawing, as the tutorial's loop multiplies them."""
+    return Neuron(len(BUTTONS), "linear", weights=params("w1 w2 w3 w4", [0.0] * len(BUTTONS)), bias=False,
+                  fused=False)
 
 
 def press(neuron):

@@ -44,8 +44,7 @@ def alice_network(weights=(1,) * 6, biases=(0,) * 3):
 def build():
     ws, bs, h1, h2, y_pred, L = alice_network()
     w1 = ws[0]
-    printed = _tutorial_grads(L, y_pred, w1)
-    return [
+    forward = [  # drawn before any backward: a step shows the graph as it stands at that point of the story
         _table_step(),
         Step(
             "Alice only: every weight 1, every bias 0",
@@ -58,6 +57,10 @@ def build():
         neuron_step("Forward: h2", h2, "f(w3*x1 + w4*x2 + b2)", ALICE["sum_h"], ALICE["h2"], extra="Same weights: h2 = h1."),
         _output_step(y_pred, h1, h2),
         _loss_step(L, y_pred),
+    ]
+    printed = _tutorial_grads(L, y_pred, w1)  # backward from L: after the forward steps are drawn
+    return [
+        *forward,
         *walkthrough_steps(L, remarks={"w1": W1_REMARK}, tutorial=printed, highlight=w1),
         _chain_rule_step(L, y_pred, h1, w1, printed),
         _sgd_step(L, ws, bs, w1),
@@ -152,7 +155,7 @@ def _chain_rule_step(L, y_pred, h1, w1, printed):
     return Step(
         "The chain rule for w1",
         "dL/dw1 = dL/dy_pred × dy_pred/dh1 × dh1/dw1: the product of the local derivatives along the\n"
-        "highlighted path w1 -> h1 -> o1 (y_pred) -> L. Each factor below is a backward() of its own\n"
+        "path w1 -> h1 -> o1 (y_pred) -> L, lit in the drawing. Each factor below is a backward() of its own\n"
         "(from L, from y_pred, from h1); dL/dw1 is backward from L, and equals their product.\n\n"
         f"The tutorial rounds as it goes: it takes y_pred = {t['y_pred']}, so dL/dy_pred = -2(1 - y_pred)\n"
         f"= {fmt(rounded_dL_dy)} (unrounded: {fmt(dL_dy, 5)}), and it multiplies its rounded factors:\n"

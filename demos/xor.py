@@ -117,7 +117,10 @@ def _fitted(why="the weights we chose"):
 
 
 def step_forward_pass():
-    _, nodes, loss = worked_example()
+    nodes = forward(network(), X)
+    loss = error([nodes["o1"], nodes["o2"]], TARGET)
+    graph = draw(loss)  # the forward pass, drawn before backward(): no grads yet
+    loss.backward()  # for the errors network_text quotes
     return Step(
         "The completed forward pass",
         network_text(nodes) + " The same recipe, neuron by neuron, gives the outputs.",
@@ -129,7 +132,7 @@ def step_forward_pass():
                                  "we chose the weights of h2, h3 and the outputs"),
             Number(f"o2, target {TARGET[1]:g} (our weights)", nodes["o2"].data),
         ),
-        graph=draw(loss),
+        graph=graph,
     )
 
 
@@ -293,12 +296,13 @@ def step_train():
         f"The same forward pass, backward and update, for every row of the XOR table, "
         f"{TRAIN_EPOCHS} times. We use learning rate {TRAIN_LR:g} rather than the worked "
         f"example's {LR:g}, which needs many more epochs to get there. The loss falls and the "
-        f"network answers every row right: {lines}.",
+        f"network answers every row right: {lines}. On [1, 1], o1 (the network's probability that "
+        f"XOR is 0, which it is there) is now {nodes['o1'].data:.3f}, where it started at {O1_PRINTED}.",
         numbers=(
             Number("loss in the first epoch (mean over the 4 rows)", history[0]),
             Number("loss in the last epoch", history[-1]),
             Number("accuracy", accuracy(model)),
-            Number("o1 on [1, 1] after training", nodes["o1"].data),
+            Number("o1 on [1, 1] after training: the probability that XOR is 0", nodes["o1"].data),
         ),
         graph=draw(nodes["o1"]),
         history=tuple(history),

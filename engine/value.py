@@ -44,9 +44,10 @@ class Value:
     inputs  the values it was made from, in order, as a tuple (`a*a` has a twice); () for a leaf
     label   a name for drawings and repr, or ''
 
-    float(v), v.item(), round(v, n), format(v, ".3f") and the comparisons < <= > >= (with
-    Values or numbers) read `data` and record nothing. `==` and hash() are by identity, as for
-    any object, because graphs key Values by identity: compare `a.data == b.data` for numbers.
+    float(v), int(v), v.item(), round(v, n), format(v, ".3f") and the comparisons < <= > >=
+    (with Values or numbers) read `data` and record nothing; so do `v == 3` and `v != 0` with a
+    number. Value-to-Value `==` and hash() are by identity, as for any object, because graphs
+    key Values by identity: compare `a.data == b.data` for two Values' numbers.
     """
 
     __slots__ = ("data", "grad", "op", "inputs", "label")
@@ -169,6 +170,10 @@ class Value:
     def __float__(self):
         return self.data
 
+    def __int__(self):
+        """int(v): the data truncated toward 0, as int() does a float."""
+        return int(self.data)
+
     def item(self):
         """The data as a float (PyTorch's tensor.item())."""
         return self.data
@@ -199,6 +204,20 @@ class Value:
         """self >= other, on data: a bool; records nothing."""
         other = _number(other)
         return NotImplemented if other is None else self.data >= other
+
+    def __eq__(self, other):
+        """self == a number: on data (`if v == 0:` reads v.data); self == a Value: identity, since graphs
+        key Values by identity. Records nothing."""
+        if isinstance(other, Value):
+            return self is other
+        return self.data == other if is_real(other) else NotImplemented
+
+    def __ne__(self, other):
+        """The opposite of ==: on data with a number, identity with a Value."""
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__  # by identity (defining __eq__ would otherwise make Values unhashable)
 
     def named(self, label):
         """Set the label and return self: `h1 = (w1*x1 + b1).sigmoid().named("h1")`."""

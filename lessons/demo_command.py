@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..engine.writer import write_file
 from .command_line import UsageError, read_line
 
 
@@ -46,7 +47,7 @@ def check_writable(folder):
 
 def show(demo, out, *, html, interactive):
     """Build the demo, write its files into `out` (a Path, or None), and step through it."""
-    from .terminal import step_through
+    from .terminal import demo_hints, step_through
 
     if interactive:
         print(f"Running the engine for {demo.title}...", flush=True)
@@ -54,7 +55,9 @@ def show(demo, out, *, html, interactive):
     written = None
     if out is not None:
         written = _write(demo, steps, out, html=html)
-    step_through(demo, steps, interactive=interactive, svg_paths=written.svgs if written else None, read=read_line)
+    hints = demo_hints(demo, steps, page=written.page if written else None)
+    step_through(demo, steps, interactive=interactive, svg_paths=written.svgs if written else None, read=read_line,
+                 hints=hints)
     if written:
         for note in written.notes:
             print(note)
@@ -80,7 +83,7 @@ def write_all(demos, out):
             print(" " * (width + 2) + note)
     index = out / "index.html"
     try:
-        index.write_text(index_page(entries), encoding="utf-8")
+        write_file(index, index_page(entries))
     except OSError as error:
         raise UsageError(f"cannot write {index}: {error.strerror or error}", "choose another --out DIR")
     print(f"Wrote {len(demos)} demos to {out}{os.sep}: open {index} in a browser")
@@ -93,4 +96,5 @@ def _write(demo, steps, folder, **options):
     try:
         return write_demo(demo, steps, folder, **options)
     except OSError as error:
-        raise UsageError(f"cannot write to --out {folder}: {error.strerror or error}", "choose another --out DIR")
+        raise UsageError(f"cannot write {error.filename or folder}: {error.strerror or error}",
+                         "choose another --out DIR")

@@ -4,6 +4,7 @@ Each step's graph becomes a Picture once (steps that show the same graph share o
 drawing as SVG, which goes into the .svg file and behind the page's "full graph" button, and
 the part of it the page shows in the step, made to read at GRAPH_WIDTH px.
 """
+import io
 import math
 import os
 import re
@@ -11,6 +12,8 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..engine.writer import write_file
 
 
 def slug(title):
@@ -45,15 +48,18 @@ class Picture:
 
 def render_pictures(steps):
     """Each step's graph as a Picture (None for a step without a graph), each distinct graph once."""
+    from .layout import fit_steps
+
     rendered = {}
     pictures = []
-    for step in steps:
+    parts = fit_steps([step.graph for step in steps], GRAPH_WIDTH, GRAPH_HEIGHT)  # one direction per graph's run
+    for step, part in zip(steps, parts):
         graph = step.graph
         if graph is None:
             pictures.append(None)
             continue
         if graph.source not in rendered:
-            part, full = graph.fit(GRAPH_WIDTH, GRAPH_HEIGHT), graph.svg()
+            full = graph.svg()
             shown = full if part is graph else part.svg()  # a graph that reads as it is: one rendering
             rendered[graph.source] = Picture(full, shown, part.omitted, tuple(graph.caption), graph.note)
         pictures.append(rendered[graph.source])
@@ -103,7 +109,9 @@ def plot_losses(steps, path, title=""):
     if len(curves) > 1:
         axes.legend(fontsize="small")
     figure.tight_layout()
-    figure.savefig(path)
+    png = io.BytesIO()
+    figure.savefig(png, format="png")
+    write_file(path, png.getvalue())
     return None
 
 
@@ -129,7 +137,7 @@ class Written:
     notes: list = field(default_factory=list)  # one line each, e.g. why the plot was skipped
 
     def summary(self):
-        """'12 SVGs, loss.png, gender.html' — what a closing line lists."""
+        """'12 SVGs, gender-loss.png, gender.html' — what a closing line lists."""
         count = sum(path is not None for path in self.svgs)
         parts = [f"{count} SVG{'s' * (count != 1)}"]
         parts += [path.name for path in (self.plot, self.page) if path is not None]
@@ -137,7 +145,7 @@ class Written:
 
 
 def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=None):
-    """Write the demo's files into `folder`: NN-step.svg per step, loss.png, NAME.html with html=True.
+    """Write the demo's files into `folder`: NN-step.svg per step, NAME-loss.png, NAME.html with html=True.
 
     `index_href` links the page back to an index of every demo; `pictures` are the steps' graphs
     when they were rendered already (render_pictures).
@@ -149,10 +157,10 @@ def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=Non
         path = None
         if picture is not None:
             path = folder / name
-            path.write_text(picture.full, encoding="utf-8")
+            write_file(path, picture.full)
         written.svgs.append(path)
     if any(step.history for step in steps):
-        plot = folder / "loss.png"
+        plot = folder / f"{demo.name}-loss.png"  # named per demo: several demos may share one --out folder
         note = plot_losses(steps, plot, title=demo.title)
         if note:
             written.notes.append(note)
@@ -162,5 +170,5 @@ def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=Non
         from .pages import demo_page
 
         written.page = folder / f"{demo.name}.html"
-        written.page.write_text(demo_page(demo, steps, pictures, index_href=index_href), encoding="utf-8")
+        write_file(written.page, demo_page(demo, steps, pictures, index_href=index_href))
     return written

@@ -1,16 +1,16 @@
 """Draw the graph of an expression, with the chain rule on its edges, or step through its backward pass.
 
 Example: chainrule graph "sigmoid(w1*x1 + w2*x2 + b)" x1=2 x2=3 w1=0 w2=1 b=4 -o neuron.svg --highlight w1
-         chainrule graph "tanh(w*x + b)" x=0.5 w=-2 b=1 --steps [--html page.html] [--out DIR]
+         chainrule graph "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --steps [--html page.html] [--out DIR]
 
 EXPR may use numbers, names, + - * / **, parentheses and the functions exp, log, tanh,
 sigmoid, relu, abs, sqrt; nothing else is accepted (it is never run as Python). "L = EXPR"
-names the output (default y). Give every name a number with NAME=VALUE. Names starting with w
-or b are parameters (drawn orange), the others inputs (blue); --param NAME (repeatable) picks
-the parameters instead. The graph is computed, backward() runs, and the drawing is written
+names the output (default y). Give every name a number with NAME=VALUE (before, after or among
+the options; an EXPR may start with -, as in "-x*y"). Names starting with w or b are parameters
+(drawn orange), the others inputs (blue); --param NAME (repeatable) picks the parameters instead. The graph is computed, backward() runs, and the drawing is written
 to -o FILE in the format of its suffix: .svg (no system Graphviz needed), .dot or .gv (the DOT
-text), .png or .pdf (Graphviz's `dot`; PNG also through resvg). Without -o the DOT text goes to
-stdout.
+text), .png or .pdf (Graphviz's `dot`; PNG also through resvg). Without -o the output's value
+and every grad are printed (y = ..., dy/dw = ...); --dot prints the DOT text instead.
 
 --steps shows the forward values, then backward() one node at a time: the grads filling in,
 the path from the output to the node reached lit (Enter, Space or Right: next; b or Left:
@@ -26,6 +26,8 @@ import os
 import shlex
 import sys
 
+from .text import printable
+
 PROG = "chainrule graph"
 FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
@@ -39,13 +41,14 @@ def run(args):
     try:
         return _run(args)
     except Mistake as mistake:
-        print(f"{PROG}: {mistake}", file=sys.stderr)
+        print(printable(f"{PROG}: {mistake}"), file=sys.stderr)  # EXPR's text, its # comment too, escaped
         return 2
 
 
 def _run(args):
     from ..engine.drawing import MAX_NODES, draw
     from ..engine.drawing.render import RenderError
+    from ..engine.writer import write_file
 
     _check_steps(args)
     format = _format(args.output) if args.output else None
@@ -59,8 +62,11 @@ def _run(args):
                        max_nodes=_max_nodes(args, MAX_NODES))
     except ValueError as e:
         raise _mistake(e) from None
-    if args.output is None:
+    if args.dot:
         sys.stdout.write(drawing.source)
+        return 0
+    if args.output is None:
+        _summary(out, leaves, drawing, args.digits)
         return 0
     try:
         data = drawing.pipe(format, engine=args.engine)
@@ -68,8 +74,7 @@ def _run(args):
         print(f"{PROG}: could not render {args.output}: {e}", file=sys.stderr)
         return 1
     try:
-        with open(args.output, "wb") as file:
-            file.write(data)
+        write_file(args.output, data)  # whole or not at all: a full disk leaves the old file as it was
     except OSError as e:
         raise Mistake(f"cannot write {args.output}: {e.strerror or e}") from None
     _summary(out, leaves, drawing, args.digits)
@@ -79,6 +84,9 @@ def _run(args):
 
 def _check_steps(args):
     """--html and --out write steps: they need --steps, which -o (one drawing) does not go with."""
+    if args.dot and (args.output or args.steps):
+        raise Mistake("--dot prints the DOT text; -o FILE.dot writes it to a file"
+                      if args.output else "--dot prints one drawing's DOT text; --steps shows the steps")
     if args.steps and args.output:
         raise Mistake("-o draws one graph; --steps writes its steps with --out DIR (one SVG each) "
                       "or --html FILE (one page)")
@@ -107,7 +115,7 @@ def _steps(args, out, leaves, target):
         raise _mistake(e) from None
     if args.html is None and args.out is None:
         wrt = next((name for name, v in leaves.items() if v.op.name == "param"), next(iter(leaves), None))
-        quiz = shlex.join([PROG.split()[0], "quiz", args.expression, *args.values] + (["--wrt", wrt] if wrt else []))
+        quiz = shlex.join([PROG.split()[0], "quiz", _without_comments(args.expression), *args.values] + (["--wrt", wrt] if wrt else []))
         hints = Hints("add --out DIR for one SVG per step, --html FILE for a page",
                       (f"{walk.grads_line()}.", f"Next: add --html page.html to explore every step's graph in a "
                                                 f"browser; `{quiz}` asks you for the chain rule, factor by factor."))
@@ -128,6 +136,11 @@ def _steps(args, out, leaves, target):
     return 0
 
 
+def _without_comments(expression):
+    """EXPR without its # comments (the grammar has no strings: a # starts a comment), for a command to suggest."""
+    return " ".join(line.partition("#")[0].strip() for line in expression.splitlines()).strip()
+
+
 def _max_nodes(args, default):
     """--max-nodes as draw() takes it: `default` when it is not given, None for 'none' (cli.py reads it as inf)."""
     if args.max_nodes is None:
@@ -145,10 +158,14 @@ def build_expression(expression, pairs, params=None, prog=PROG):
     """The expression from the command line's EXPR and NAME=VALUE words: (out, {name: leaf}).
 
     Mistake if either is wrong; names given but not in the expression are noted on stderr. An
-    unnamed output is called y (out if y is an input).
+    unnamed output is called y (f if y is an input: formula.output_name).
     """
     from ..engine.expression import parse_expression
+    from ..engine.formula import output_name
 
+    utf8(expression, "EXPR")
+    for name in params or ():
+        utf8(name, "--param")
     values = parse_values(pairs)
     try:
         out, leaves = parse_expression(expression, values, params=params)
@@ -158,12 +175,13 @@ def build_expression(expression, pairs, params=None, prog=PROG):
     if unused:
         print(f"{prog}: note: not in the expression, ignored: {', '.join(unused)}", file=sys.stderr)
     if out.inputs and not out.label:
-        out.label = "y" if "y" not in leaves else "out"
+        out.label = output_name(leaves)
     return out, leaves
 
 
 def leaf(leaves, name, option):
     """The leaf called name, or a Mistake that names the option and the expression's names."""
+    utf8(name, option)
     if name not in leaves:
         raise Mistake(f"{option} {name}: no such name in the expression (its names: {', '.join(leaves) or 'none'})")
     return leaves[name]
@@ -173,6 +191,7 @@ def parse_values(pairs):
     """NAME=VALUE arguments -> {name: float}."""
     values = {}
     for pair in pairs:
+        utf8(pair, "NAME=VALUE")
         name, equals, number = pair.partition("=")
         name = name.strip()
         if not equals or not name.isidentifier() or keyword.iskeyword(name):
@@ -187,6 +206,15 @@ def parse_values(pairs):
             raise Mistake(f"{name} is given twice ({name}={values[name]:g} and {pair})")
         values[name] = value
     return values
+
+
+def utf8(word, what):
+    """Mistake if a word of the command line is not UTF-8 text (Python holds such bytes as lone surrogates)."""
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        typed = word.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise Mistake(f"{what} '{typed}' is not UTF-8 text: type it again (is the terminal set to UTF-8?)") from None
 
 
 def _format(path):
@@ -204,8 +232,8 @@ def _summary(out, leaves, drawing, digits):
     """The output, each name's grad and the highlighted chain rule, as the drawing shows them."""
     from ..engine.drawing import number
 
-    print(f"{out.label or 'out'} = {number(out.data, digits)}")
-    top = out.label or "out"
+    top = out.label or "y"  # an output that is a leaf itself ("x"), unlabelled only if typed as a number
+    print(f"{top} = {number(out.data, digits)}")
     grads = ", ".join(f"d{top}/d{name} = {number(leaf.grad, digits)}" for name, leaf in leaves.items()
                       if leaf is not out)
     if grads:

@@ -1,10 +1,10 @@
 """The chain-rule quiz: work out d out / d NAME by hand, one factor at a time, and be told which is off.
 
-    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1 --wrt w
-    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1 --wrt w --worksheet sheet.html --variants 6 --seed 1
+    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --wrt w
+    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --wrt w --worksheet sheet.html --variants 6 --seed 1
 
     from chainrule import Value, quiz
-    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.0, "b", param=True)
+    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.5, "b", param=True)
     quiz((w * x + b).tanh().named("y"), wrt=w)
 
 The quiz shows the forward pass with every step named (u1 = w*x, u2 = u1 + b, y = tanh(u2)).
@@ -31,7 +31,8 @@ from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
 from ..engine import backward_order
-from ..engine.formula import ATOM, describe, number, write
+from ..engine.formula import ATOM, describe, local_rule, number, output_name, write
+from .text import printable
 
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
 TRIES = 2
@@ -87,8 +88,8 @@ class Chain:
         return self.names[v]
 
     def given(self):
-        """'x = 0.5, w = -2, b = 1': the named leaves the quiz speaks of."""
-        return ", ".join(f"{v.label} = {_number(v.data)}" for v in self.names if not v.inputs and v.label)
+        """'x = 0.5, w = -2, b = 1.5': the named leaves the quiz speaks of."""
+        return ", ".join(f"{self.names[v]} = {_number(v.data)}" for v in self.names if not v.inputs and v.label)
 
     def forward(self):
         """The forward pass, 'u1 = w*x    = -1', for every step the quiz speaks of, inputs first."""
@@ -242,14 +243,11 @@ class _Session:
         """The next answer that is a number, as typed (a Decimal); anything else is asked again with a hint."""
         while True:
             text = self.read(prompt).strip().replace("−", "-")  # the tutorials print a minus sign
-            try:
-                typed = Decimal(text)
-            except InvalidOperation:
-                typed = None
-            if typed is not None and typed.is_finite():
+            typed = _typed_number(text)
+            if typed is not None:
                 return typed
             hint = ("write the decimal point as a point: " + text.replace(",", ".") if "," in text
-                    else "type a number, such as 0.25, -2 or 1.5e-3")
+                    else "type a number, such as 0.25, -2, 1.5e-3 or 1/4")
             self.say(self.style.dim(f"{pad}{hint} (Ctrl-D stops the quiz)"))
 
     def _diagnose(self, question, typed):
@@ -301,17 +299,32 @@ class _Session:
 
 
 def _rule(chain, head, index):
-    """'The table's rule for tanh: d/da = 1 - tanh(a)^2, with a = u2 = 0.' and which input is asked."""
-    op = head.op
-    inputs = head.inputs
-    text = f"The table's rule for {op.name}: {op.rule}"
-    if len(inputs) <= 2:
-        roles = ", ".join(" = ".join(dict.fromkeys([role, chain.name(x), _number(x.data)]))  # no "b = b = 1"
-                          for role, x in zip("ab", inputs))
-        text += f", with {roles}"
-        if len(inputs) == 2:
-            text += f"; here you want d/d{'ab'[index]}"
-    return text + "."
+    """'The table's rule for mul: ∂u1/∂w = x, with x = 0.5.': the rule in the quiz's own names, and
+    the numbers it needs (the table's general letters, d/da = ..., only where it writes none per input)."""
+    op, inputs = head.op, head.inputs
+    operands = [chain.name(x) for x in inputs]
+    rule = local_rule(op, index, operands)
+    if rule is None:
+        return f"The table's rule for {op.name}: {op.rule}."
+    text, used = rule
+    given = [f"{operands[k]} = {_number(inputs[k].data)}" for k in used if operands[k] != _number(inputs[k].data)]
+    return (f"The table's rule for {op.name}: ∂{chain.name(head)}/∂{operands[index]} = {text}"
+            + (f", with {', '.join(dict.fromkeys(given))}" if given else "") + ".")
+
+
+def _typed_number(text):
+    """The number a learner typed, as a Decimal: a decimal (0.25, -2, 1.5e-3) or a fraction (1/4, -3/8),
+    a fraction read as the float nearest it (so 1/3 is right for the engine's 1/3); None for anything else.
+    Parsed as numbers, never evaluated."""
+    top, slash, bottom = text.partition("/")
+    try:
+        typed = Decimal(top.strip())
+        if slash:
+            quotient = float(typed / Decimal(bottom.strip()))
+            typed = Decimal(repr(quotient)) if math.isfinite(quotient) else None
+    except (InvalidOperation, ArithmeticError, ValueError):  # not a number, or a division by zero
+        return None
+    return typed if typed is not None and typed.is_finite() else None
 
 
 def _right(typed, value):
@@ -393,9 +406,9 @@ def _names(order, paths, root, wrt):
         if v not in wanted:
             continue
         if v.label:
-            names[v] = v.label
+            names[v] = printable(v.label)  # a label's control characters never reach the terminal raw
         elif v is root:
-            names[v] = "y" if "y" not in taken else "out"
+            names[v] = output_name(taken)
         elif v.inputs or v is wrt:
             names[v] = next(fresh)
         else:  # a number written in the expression, or an unlabelled leaf

@@ -6,9 +6,11 @@ Exit codes: 0 every question answered, 1 stopped early, 2 a mistake in the comma
 import random
 import sys
 
+from ..engine.writer import write_file
 from .command_line import is_terminal, read_line
 from .graph_command import Mistake, build_expression, leaf
 from .quiz import Chain, take
+from .text import printable
 
 PROG = "chainrule quiz"
 
@@ -26,7 +28,7 @@ def run(args):
         if sys.stdin is None:
             raise Mistake("the quiz reads your answers from standard input, which is closed")
     except Mistake as mistake:
-        print(f"{PROG}: {mistake}", file=sys.stderr)
+        print(printable(f"{PROG}: {mistake}"), file=sys.stderr)  # EXPR's text, its # comment too, escaped
         return 2
     return 0 if take(chain, read=_reader()).finished else 1
 
@@ -54,8 +56,7 @@ def _write_worksheet(args, values):
     except ValueError as e:
         raise Mistake(e) from None
     try:
-        with open(args.worksheet, "w", encoding="utf-8") as file:
-            file.write(page)
+        write_file(args.worksheet, page)
     except OSError as e:
         raise Mistake(f"cannot write {args.worksheet}: {e.strerror or e}") from None
     print(f"wrote {args.worksheet}: {args.variants} variant{'s' * (args.variants != 1)} and the answer key "

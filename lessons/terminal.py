@@ -16,7 +16,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 
-from .text import BARS, agreement, paragraphs, sparkline
+from .text import BARS, agreement, paragraphs, printable, sparkline
 
 CLEAR = "\033[H\033[2J"  # cursor home, clear the screen
 KEYS = {"\r": "next", "\n": "next", " ": "next", "\033[C": "next", "\033OC": "next", "n": "next",
@@ -40,7 +40,9 @@ class Style:
         self.colour = stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
     def plain(self, text):
-        """Text this stream can carry: × as *, other characters it cannot encode as ?."""
+        """Text this stream can carry: control characters as escapes (text.printable); without Unicode,
+        × as * and other characters it cannot encode as ?."""
+        text = printable(text)
         if self.unicode:
             return text
         return text.replace("×", "*").replace("…", "...").encode("ascii", "replace").decode()
@@ -120,10 +122,29 @@ def chain_rule_lines(graph, width, style):
     """The chain rule of the step's graph in words (a terminal shows no drawing): its path and product."""
     if graph is None or not graph.caption:
         return []
-    lines = ["  The chain rule along the graph's highlighted path:"]
+    lines = textwrap.wrap(style.plain(f"The chain rule along {lit_path(graph, style)}:"), width - 2,
+                          initial_indent="  ", subsequent_indent="    ")
     for line in graph.caption:
         lines += textwrap.wrap(style.plain(line), width, initial_indent="    ", subsequent_indent="        ")
     return lines
+
+
+def lit_path(graph, style):
+    """The path a drawing lights, written out as a terminal cannot show it: 'y → w*x + b → w*x'; on a
+    long path its labelled values only, as the chain rule groups them ('L → y_pred → h1 → w1'); 'the
+    paths from y to w' where there are several."""
+    g, target = graph.snapshot, graph.view.target
+    if target is None or target == 0:
+        return g.name(0)
+    on, path = g.reaching(target), [0]
+    while path[-1] != target:
+        below = [x for x in g.inputs[path[-1]] if x in on]
+        if len(below) != 1:
+            return f"the paths from {g.name(0)} to {g.name(target)}"
+        path.append(below[0])
+    if len(path) > 4:
+        path = [i for i in path if i in (0, target) or g.labels[i]]
+    return f" {style.arrow} ".join(g.name(i) for i in path)
 
 
 def history_line(history, style):
@@ -140,8 +161,19 @@ def head(demo, steps, k, width, style):
     title = _cut(style.plain(demo.title), width - len(where) - 2, style)
     lines = [style.bold(title) + " " * (width - len(title) - len(where)) + where]
     if demo.tutorial is not None:
-        lines.append(style.dim(_cut(style.plain(f"follows {demo.tutorial}"), width, style)))
+        lines.append(style.dim(_follows(demo.tutorial, width, style)))
     return lines + [style.dim(style.rule * width), style.bold(style.plain(steps[k].title)), ""]
+
+
+def _follows(tutorial, width, style):
+    """'follows “Machine Learning for Beginners: An Intro…” by Victor Zhou': one line, and a title too
+    long for it is cut inside its quotes, so that the author is never what is cut."""
+    line = style.plain(f"follows {tutorial}")
+    if len(line) <= width:
+        return line
+    tail = style.plain("”" + (f" by {tutorial.author}" if tutorial.author else ""))
+    room = max(8, width - len(style.plain("follows “")) - len(tail))
+    return style.plain("follows “") + _cut(style.plain(tutorial.title), room, style) + tail
 
 
 def _cut(text, width, style):
@@ -156,14 +188,18 @@ class Hints:
     closing: tuple
 
 
-def demo_hints(demo, steps):
-    """A demo's: how to draw its graphs, what matched its tutorial, what to try next."""
-    return Hints("add --out DIR for its SVG, --html for a page",
-                 (f"{agreement(steps)}.", f"Next: `chainrule demo {demo.name} --out out --html` draws every step's "
-                                          f"graph on a page you can explore; `chainrule list` shows the other demos."))
+def demo_hints(demo, steps, page=None):
+    """A demo's: how to draw its graphs, what matched its tutorial, what to try next (`page`: the page
+    written already, which the learner is pointed to instead of the command that writes it)."""
+    if page is not None:
+        then = f"Next: open {page} in a browser to explore every step's graph; `chainrule list` shows the other demos."
+    else:
+        then = (f"Next: `chainrule demo {demo.name} --out out --html` draws every step's graph on a page you can "
+                "explore; `chainrule list` shows the other demos.")
+    return Hints("add --out DIR for its SVGs, --html for a page", (f"{agreement(steps)}.", then))
 
 
-def body(demo, steps, k, width, style, svg_path=None, hints=None):
+def body(demo, steps, k, width, style, svg_path=None, hints=None, graph_hint=None):
     """The lines of step k under its head: text, numbers, chain rule, loss, graph file, and after
     the last step what matched and what to try next (`hints`, the demo's by default)."""
     hints = hints or demo_hints(demo, steps)
@@ -175,12 +211,15 @@ def body(demo, steps, k, width, style, svg_path=None, hints=None):
     if step.history:
         lines += ["", history_line(step.history, style)]
     if svg_path is not None:
-        lines += ["", f"  graph {style.arrow} {svg_path}"]
-    elif step.graph is not None:
-        lines += ["", style.dim(f"  graph: {hints.graph}")]
+        lines += ["", f"  graph {style.arrow} {style.plain(str(svg_path))}"]
+    elif step.graph is not None and (graph_hint if graph_hint is not None else
+                                     k == next(j for j, s in enumerate(steps) if s.graph is not None)):
+        lines += ["", style.dim(style.plain(f"  graph: {hints.graph}"))]  # once: by default the first graph's step
     if k == len(steps) - 1:
         lines += ["", style.bold("That was the last step.")]
-        lines += [line for paragraph in hints.closing for line in textwrap.wrap(style.plain(paragraph), width)]
+        lines += [line for paragraph in hints.closing  # a path or a command is never broken at a hyphen
+                  for line in textwrap.wrap(style.plain(paragraph), width, break_on_hyphens=False,
+                                            break_long_words=False)]
     return lines
 
 
@@ -230,9 +269,15 @@ def step_through(demo, steps, *, interactive, svg_paths=None, out=None, keys=Non
 
 def _walk(demo, steps, svg_paths, out, style, width, rows, keys, hints):
     k, page, message = 0, 0, ""
+    hinted = None  # the step that says where graphs go: the first with a graph where it adds no page
     while True:
         top = head(demo, steps, k, width, style)
-        screens = pages(body(demo, steps, k, width, style, svg_paths[k], hints), rows - len(top) - 2)  # 2: the prompt
+        room = rows - len(top) - 2  # 2: the prompt
+        screens = pages(body(demo, steps, k, width, style, svg_paths[k], hints, graph_hint=False), room)
+        if hinted in (None, k) and steps[k].graph is not None and svg_paths[k] is None:
+            hinted_screens = pages(body(demo, steps, k, width, style, svg_paths[k], hints, graph_hint=True), room)
+            if len(hinted_screens) == len(screens) or k == len(steps) - 1:
+                screens, hinted = hinted_screens, k
         page = min(page, len(screens) - 1)
         more = page < len(screens) - 1
         last = k == len(steps) - 1 and not more

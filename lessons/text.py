@@ -1,8 +1,26 @@
 """Text shared by the terminal, the HTML page and the CLI: a step's paragraphs, the loss as a
-sparkline, and how a demo's numbers stand beside its tutorial's."""
+sparkline, how a demo's numbers stand beside its tutorial's, and user text made safe to print."""
 import math
+import unicodedata
 
 BARS = "▁▂▃▄▅▆▇█"
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # they reorder what follows
+
+
+def printable(text):
+    """text with its control characters written as escapes (ESC as \\x1b), newlines kept.
+
+    For anything a user typed that the terminal is shown (an expression's # comment, a label):
+    raw, an escape sequence in it could recolour the terminal, move the cursor or retitle the
+    window; a bidi override could show the line in another order than it has.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch == "\n" or not _is_control(ch) else ascii(ch)[1:-1] for ch in text)
+
+
+def _is_control(ch):
+    return unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS
 
 
 def sparkline(values, width=40, bars=BARS):

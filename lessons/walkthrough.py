@@ -1,7 +1,7 @@
 """walkthrough(root): watch backward() go through any graph, one node at a time.
 
     from chainrule import Value, walkthrough
-    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.0, "b", param=True)
+    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.5, "b", param=True)
     y = (w * x + b).tanh().named("y")
     walk = walkthrough(y)        # in Jupyter: a stepper with buttons, a slider and the arrow keys
     print(walk)                  # anywhere: the steps and the grads in a few lines
@@ -16,6 +16,7 @@ the browser shows; without anywidget, or where widgets are not shown, the page i
 from pathlib import Path
 
 from ..engine.formula import number as fmt  # a float for the text, as the drawings write it: -0 as 0
+from ..engine.writer import write_file
 from .steps import Demo
 from .walkthrough_steps import Names, walkthrough_steps
 
@@ -93,7 +94,7 @@ class Walkthrough:
     def save_html(self, path):
         """Write the page to `path`; the Path written."""
         path = Path(path)
-        path.write_text(self.html(), encoding="utf-8")
+        write_file(path, self.html())  # atomically; a character UTF-8 cannot hold is written escaped
         return path
 
     def save_svgs(self, folder):

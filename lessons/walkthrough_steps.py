@@ -12,6 +12,7 @@ the walk steps box by box too: a box's step comes when every node inside it has 
 """
 from ..engine import backward_order, backward_steps, draw
 from ..engine.drawing.snapshot import Snapshot
+from ..engine.formula import local_rule, output_name
 from ..engine.formula import number as fmt  # a float for the step text, as the drawings write it: -0 as 0
 from .grads import zero_grads
 from .steps import Number, Step
@@ -96,8 +97,8 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forw
 
 class Names:
     """What the walk calls the values of root's graph: what its drawing calls them (a label, a
-    formula when it is short, else the op), and the root "out" when it has neither label nor
-    short formula, as the chain rule under the drawing does."""
+    formula when it is short, else the op), and the root y (formula.output_name) when it has neither
+    label nor short formula, as the chain rule under the drawing does."""
 
     def __init__(self, root):
         self.graph = Snapshot(root)
@@ -109,7 +110,7 @@ class Names:
     def __call__(self, v):
         i, g = self.index(v), self.graph
         if i == 0 and not (g.labels[0] or g.formulas[0]):
-            return "out"
+            return output_name(g.labels)
         return g.name(i)
 
     def partial(self, y, x):
@@ -202,6 +203,23 @@ def _number(names, x, printed):
     return Number(names.partial(names.order[0], x), x.grad, tutorial=tutorial, note=note)
 
 
+def _rules(names, v, digits):
+    """The table's rule for each input of v in the graph's own names: 'd(w*x)/dw = x = 0.5, d(w*x)/dx = w = -2'
+    (the table's general letters, 'mul: d/da = b, d/db = a', only where it writes none per input)."""
+    operands = [names(x) for x in v.inputs]
+    local = names.graph.local[names.index(v)]
+    parts = []
+    for index, x in enumerate(v.inputs):
+        if x.op.name == "const":
+            continue  # a number written in the expression gets no grad
+        rule = local_rule(v.op, index, operands)
+        if rule is None:
+            return f"{v.op.name}: {v.op.rule}"
+        value = fmt(local[index], digits)
+        parts.append(f"{names.partial(v, x)} = {rule[0]}" + ("" if rule[0] == value else f" = {value}"))
+    return ", ".join(parts)
+
+
 def _walk_lines(names, unit, passes, inside, complete, step, total, digits):
     """What one backward step did, in words: the grad the node (or box) holds and what it passed on."""
     root, v = names.order[0], unit[0]
@@ -216,7 +234,7 @@ def _walk_lines(names, unit, passes, inside, complete, step, total, digits):
         lines.append(f"Its neuron is one box here: backward passes the grad through the box's nodes, and each "
                      f"input receives d{_bracketed(names(v))}/d(input) × grad.")
     else:
-        lines.append(f"Its local derivatives, from the engine's table of primitives ({v.op.name}): {v.op.rule}.")
+        lines.append(f"Its local derivatives, from the engine's table of primitives: {_rules(names, v, digits)}.")
     for x, d, share in passes:
         line = f"  to {names(x)}: local {fmt(d, digits)} × grad {fmt(v.grad, digits)} = {fmt(share, digits)}"
         if x.grad != share:

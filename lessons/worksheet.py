@@ -1,9 +1,10 @@
 """A printable chain-rule worksheet for a class: variants of one expression, blanks, and an answer key.
 
-    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1 --wrt w --worksheet sheet.html --variants 6 --seed 1
+    chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --wrt w --worksheet sheet.html --variants 6 --seed 1
 
-Each variant draws the names' values anew (each keeps the sign of the value given, so a log or
-a sqrt stays in its domain) and asks what the quiz asks: every local derivative along every
+Variant 1 is the values given; each other variant draws the names' values anew (each keeps the
+sign of the value given, so a log or a sqrt stays in its domain, and every tanh or sigmoid on
+the paths stays out of saturation, |a| <= SATURATION) and asks what the quiz asks: every local derivative along every
 path, each path's product, and d out / d NAME. The answer key, on a page of its own when
 printed, holds the engine's numbers: the table's local derivatives and backward()'s grad.
 The page is self-contained: no script at all, and a Content-Security-Policy that allows
@@ -24,6 +25,7 @@ from .quiz import MAX_PATHS, Chain
 MAGNITUDES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)  # values a learner can work with by hand
 TRIES = 200  # draws per variant before giving up (a domain that almost no values satisfy)
 DIGITS = 4  # significant digits on the sheet and in the key
+SATURATION = 2.0  # |pre-activation| a drawn tanh or sigmoid stays within: tanh'(2) = 0.07, sigmoid'(2) = 0.1
 
 CSS = """
 :root { --ink: #1b1f29; --soft: #5d6574; --line: #c9ced8; }
@@ -75,8 +77,10 @@ def worksheet(expression, values, wrt, *, variants=4, seed=0, max_paths=MAX_PATH
     Raises ValueError for an expression the parser refuses, or whose values cannot be drawn.
     """
     rng = random.Random(seed)
-    drawn = set()
-    sheets = [_variant(expression, values, wrt, rng, drawn, max_paths) for _ in range(variants)]
+    out, leaves = parse_expression(expression, values)  # variant 1: the learner's own values
+    drawn = {tuple(values.values())}
+    sheets = [(dict(values), Chain(out, leaves[wrt], max_paths))]
+    sheets += [_variant(expression, values, wrt, rng, drawn, max_paths) for _ in range(variants - 1)]
     return _page(expression, values, wrt, variants, seed, sheets)
 
 
@@ -93,11 +97,28 @@ def _variant(expression, values, wrt, rng, drawn, max_paths):
             chain = Chain(out, leaves[wrt], max_paths)
         except ValueError:  # out of a domain, or a derivative that is not finite there
             continue
+        if _uninformative(chain):
+            continue
         drawn.add(key)
         return new, chain
-    raise ValueError(f"only {len(drawn)} variants of {expression} could be drawn (each name keeps its sign and takes "
-                     f"a size from {MAGNITUDES[0]:g} to {MAGNITUDES[-1]:g}, and the expression must be defined); "
-                     "ask for fewer")
+    count = len(drawn)
+    raise ValueError(f"only {count} variant{'s' * (count != 1)} of {expression} could be drawn (each name keeps its "
+                     f"sign and takes a size from {MAGNITUDES[0]:g} to {MAGNITUDES[-1]:g}, the expression must be "
+                     f"defined, and a tanh or sigmoid on the way stay within |a| <= {SATURATION:g}); ask for fewer")
+
+
+def _uninformative(chain):
+    """True where an activation on the paths sits where its derivative tells a learner nothing: tanh or
+    sigmoid past |a| = SATURATION (tanh(-5)' = 0.00018, not to be had by hand from y = -0.999909), relu
+    or abs at their kink."""
+    for path in chain.paths:
+        for head, _ in path:
+            a = head.inputs[0].data if head.inputs else 0.0
+            if head.op.name in ("tanh", "sigmoid") and abs(a) > SATURATION:
+                return True
+            if head.op.name in ("relu", "abs") and a == 0.0:
+                return True
+    return False
 
 
 def _page(expression, given, wrt, variants, seed, sheets):

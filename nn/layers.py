@@ -227,6 +227,9 @@ def _inputs(x, nin):
     """x as a tuple of nin Values (which dot keeps as it is); numbers become input leaves."""
     if isinstance(x, (Value, str)) or not hasattr(x, "__len__"):
         raise TypeError(f"expected a list of {nin} inputs, not {type(x).__name__} {x!r} (write [x] for one input)")
+    if any(hasattr(xi, "__len__") and not isinstance(xi, str) for xi in x):
+        raise TypeError(f"a model takes one sample at a time: a list of {nin} number{'s' * (nin != 1)}, not a list "
+                        "of samples; for several, call it on each: [model(x) for x in X]")
     if len(x) != nin:
         raise ValueError(f"expected {nin} input{'s' if nin != 1 else ''}, got {len(x)}: {list(x)!r}")
     return tuple([xi if type(xi) is Value else Value(xi) for xi in x])

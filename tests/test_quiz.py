@@ -87,9 +87,9 @@ def test_too_few_digits_is_asked_again_without_costing_a_try(monkeypatch, capsys
 
 
 def test_what_is_not_a_number_is_asked_again_with_a_hint(monkeypatch, capsys):
-    code, out, err = run_quiz(monkeypatch, capsys, NEURON + ["--wrt", "w"], ["abc", "0,786", "", "1/2", "nan", "0.786"])
+    code, out, err = run_quiz(monkeypatch, capsys, NEURON + ["--wrt", "w"], ["abc", "0,786", "", "1/0", "nan", "0.786"])
     assert err == "" and "Traceback" not in out
-    assert out.count("type a number, such as 0.25, -2 or 1.5e-3 (Ctrl-D stops the quiz)") == 4
+    assert out.count("type a number, such as 0.25, -2, 1.5e-3 or 1/4 (Ctrl-D stops the quiz)") == 4
     assert "write the decimal point as a point: 0.786 (Ctrl-D stops the quiz)" in out
     assert verdicts(out) == ["✓ right (the engine: 0.78644773)"]
 
@@ -97,23 +97,23 @@ def test_what_is_not_a_number_is_asked_again_with_a_hint(monkeypatch, capsys):
 def test_a_wrong_local_derivative_names_the_factor_and_shows_the_tables_rule(monkeypatch, capsys):
     _, out, _ = run_quiz(monkeypatch, capsys, NEURON + ["--wrt", "w"], ["0.46", "0.6", "1", "-2", "2"])
     first, second, right, third, fourth = verdicts(out)
-    tanh = f"The table's rule for tanh: {PRIMITIVES['tanh'].rule}, with a = u2 = 0.5."
+    tanh = "The table's rule for tanh: ∂y/∂u2 = 1 - tanh(u2)^2, with u2 = 0.5."  # the quiz's names, not a and b
     assert first == f"✗ not 0.46. That is the value of y, not the derivative. {tanh}" and "∂y/∂u2 = ? 0.46" in out
     assert second == f"✗ not 0.6. {tanh}" and "try again: ∂y/∂u2 = ? 0.6" in out
     assert "The answer is 0.786448." in out  # after two tries
     assert right == "✓ right (the engine: 1)"
     assert third == ("✗ not -2. That is the value of w, not the derivative. The table's rule for mul: "
-                     f"{PRIMITIVES['mul'].rule}, with a = w = -2, b = x = 0.5; here you want d/da.")
-    assert fourth == ("✗ not 2. The table's rule for mul: d/da = b, d/db = a, with a = w = -2, b = x = 0.5; here "
-                      "you want d/da.")
+                     "∂u1/∂w = x, with x = 0.5.")
+    assert fourth == "✗ not 2. The table's rule for mul: ∂u1/∂w = x, with x = 0.5."
 
 
-
-def test_the_rule_names_each_input_once_where_its_name_is_the_rules_letter_or_its_number(monkeypatch, capsys):
+def test_issue18_part3_the_rule_is_written_in_the_learners_own_names(monkeypatch, capsys):
+    """It was 'with a = u1 = 6, b = 1; here you want d/da' beside the learner's own a and b."""
     _, out, _ = run_quiz(monkeypatch, capsys, ["2*a + b", "a=3", "b=1", "--wrt", "a"], ["0", "1", "0", "2"])
     add, times = verdicts(out)[0], verdicts(out)[2]
-    assert add.endswith("with a = u1 = 6, b = 1; here you want d/da.")  # not "b = b = 1"
-    assert times.endswith("with a = 2, b = a = 3; here you want d/db.")  # the constant 2: not "a = 2 = 2"
+    assert add.endswith("The table's rule for add: ∂y/∂u1 = 1.")
+    assert times.endswith("The table's rule for mul: ∂u1/∂a = 2.")  # the constant 2 is its own number
+    assert "d/da" not in out and "d/db" not in out
 
 # y = u3*w with u3 = tanh(u2), u2 = u1 + b, u1 = w*x. Path 1: ∂y/∂u3 = w = -2, ∂u3/∂u2 = 1 - tanh(0.5)^2,
 # ∂u2/∂u1 = 1, ∂u1/∂w = x = 0.5; path 2: ∂y/∂w = u3 = tanh(0.5).
@@ -323,10 +323,33 @@ def test_the_worksheet_from_the_command_line(monkeypatch, capsys, tmp_path):
                                                   str(sheet)], [])
     assert code == 2 and "the output reaches w along 3 paths" in err  # said for the values given, not hidden
     code, _, err = run_quiz(monkeypatch, capsys, ["log(x - 10)", "x=11", "--wrt", "x", "--worksheet", str(sheet)], [])
-    assert code == 2 and "only 0 variants of log(x - 10) could be drawn" in err
+    assert code == 2 and "only 1 variant of log(x - 10) could be drawn" in err  # the learner's own x = 11
     code, _, err = run_quiz(monkeypatch, capsys, ["2*x", "x=1", "--wrt", "x", "--worksheet", str(sheet),
                                                   "--variants", "7"], [])
     assert code == 2 and "only 6 variants of 2*x could be drawn (each name keeps its sign" in err
+
+
+def test_issue18_part4_a_fraction_is_an_answer(monkeypatch, capsys):
+    _, out, err = run_quiz(monkeypatch, capsys, ["x*y", "x=0.25", "y=3", "--wrt", "y"], ["1/4", "1/4"])
+    assert verdicts(out) == ["✓ right (the engine: 0.25)", "✓ right (the engine: 0.25)"] and err == ""
+    _, out, _ = run_quiz(monkeypatch, capsys, ["x/y", "x=1", "y=3", "--wrt", "x"], ["1/3", "1/3"])
+    assert verdicts(out)[0] == "✓ right (the engine: 0.33333333)"
+    _, out, _ = run_quiz(monkeypatch, capsys, ["x*y", "x=0.25", "y=3", "--wrt", "y"],
+                         ["1e999999999/1", "(1)/4", "1/4", "0.25"])
+    assert out.count("type a number") == 2 and "Traceback" not in out  # read as numbers, never evaluated
+
+
+def test_issue18_part4_variant_1_is_the_learners_own_and_no_variant_saturates():
+    """tanh(-5) gave a factor of 0.00018 that a learner cannot get by hand from y = -0.999909."""
+    for seed in range(8):
+        page = Page(worksheet("tanh(w*x + b)", {"x": 0.5, "w": -2.0, "b": 1.5}, "w", variants=6, seed=seed))
+        assert page.keys[0][0] == {"x": 0.5, "w": -2.0, "b": 1.5}
+        for values, rows in page.keys[1:]:
+            assert abs(values["w"] * values["x"] + values["b"]) <= 2.0, values
+            assert rows[0][1] >= 1 - math.tanh(2.0) ** 2  # the activation's factor: informative
+    page = Page(worksheet("sigmoid(w*x)", {"x": 3.0, "w": 2.0}, "w", variants=3, seed=1))
+    assert page.keys[0][0] == {"x": 3.0, "w": 2.0}  # the learner's own, even saturated (their choice)
+    assert all(abs(v["w"] * v["x"]) <= 2.0 for v, _ in page.keys[1:])
 
 
 def test_issue17_item11_an_answer_with_a_billion_decimals_is_judged_at_once_in_little_memory():

@@ -42,3 +42,27 @@ def test_the_figure_is_what_chainrule_graph_draws(tmp_path):
 def test_every_demo_is_listed():
     for name in DEMOS:
         assert f"| `{name}` |" in README
+
+
+def test_issue18_part4_the_tanh_example_has_factors_that_teach():
+    """At b=1, u2 = 0: tanh' = 1, so leaving the activation's factor out still gave the right dy/dw."""
+    import math
+
+    from chainrule import cli as command_line
+    from chainrule.lessons import graph_command, quiz, walkthrough, worksheet
+    from chainrule.lessons.graph_command import build_expression
+    from chainrule.lessons.quiz import Chain
+
+    texts = [README, graph_command.__doc__, quiz.__doc__, worksheet.__doc__, command_line.__doc__]
+    examples = [re.findall(r'"tanh\(w\*x \+ b\)"((?: \w+=-?[\d.]+)+)', text) for text in texts]
+    assert all(examples), [text[:60] for text, found in zip(texts, examples) if not found]
+    assert re.search(r'Value\(1\.5, "b"', walkthrough.__doc__) and re.search(r'Value\(1\.5, "b"', quiz.__doc__)
+    for values in {v for found in examples for v in found}:
+        out, leaves = build_expression("tanh(w*x + b)", values.split())
+        chain = Chain(out, leaves["w"])
+        slope = 1 - out.data ** 2
+        assert 0.1 < slope < 0.9, values  # the activation's factor is neither 1 nor saturated
+        without = chain.total / slope
+        assert f"{without:.2g}" != f"{chain.total:.2g}", values  # leaving it out is caught
+        assert all(abs(v.data) not in (0.0, 1.0) for v in leaves.values()), values
+        assert math.isclose(chain.total, leaves["x"].data * slope)

@@ -38,8 +38,8 @@ def test_a_screen_has_header_text_and_the_numbers_table():
     text = screen(DEMO, STEPS, 0, width=60, style=plain())
     lines = text.splitlines()
     assert lines[0].startswith("Gender, Alice only ") and lines[0].endswith("step 1/2")
-    assert lines[1] == "follows “Machine Learning for Beginners: An Introduction to…"  # cut at 60
-    assert len(lines[0]) == 60 and lines[3] == "Forward pass"
+    assert lines[1] == "follows “Machine Learning for Beginners: An…” by Victor Zhou"  # the title cut
+    assert len(lines[1]) == 60 and len(lines[0]) == 60 and lines[3] == "Forward pass"  # at 60, never "by…"
     assert all(len(line) <= 60 for line in lines)
     row = next(line for line in lines if line.split()[:1] == ["h1"])
     assert row.split() == ["h1", "0.0474", "0.0474", "✓"]
@@ -134,8 +134,8 @@ def test_tables_fit_60_columns_and_the_chain_rule_is_written_out():
     assert all(len(line) <= 60 for line in lines), [line for line in lines if len(line) > 60]
     row = next(line for line in lines if "-0.952" in line)
     assert row.split()[-3:] == ["-0.952", "-0.952", "✓"] and row.startswith("  dL/dy_pred at")
-    assert "    The chain rule along the graph's highlighted path:" not in text  # indented by two
-    assert "  The chain rule along the graph's highlighted path:" in lines
+    assert "  The chain rule along y → w*x → w:" in lines  # the lit path itself: a terminal shows no graph
+    assert "highlighted" not in text
     assert "    dy/dw = 0.42 × 2 = 0.8399" in lines  # the path and its product: tanh'(1) × d(w*x)/dw
     assert "That was the last step." in text and "1/2 tutorial numbers match, 1 differs on purpose" in text
 
@@ -283,3 +283,31 @@ def test_where_single_keys_cannot_be_read_lines_are_read_instead():
 
     with SingleKeys(io.StringIO(), read) as keys:  # no terminal to put in single-key mode
         assert list(keys) == ["next", "back", "quit", "unknown"]  # then the end of input ends them
+
+
+def test_issue18_part4_the_terminal_writes_the_lit_path_and_says_where_graphs_are_once(monkeypatch, capsys):
+    from chainrule import cli
+    from chainrule.demos.catalog import DEMOS
+
+    monkeypatch.setattr("shutil.get_terminal_size", lambda fallback=None: os.terminal_size((80, 24)))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert cli.main(["demo", "gender"]) == 0
+    out = capsys.readouterr().out
+    assert "the graph's highlighted path" not in out
+    assert "  The chain rule along L → y_pred → h1 → w1:" in out.splitlines()  # its labelled values, as the
+    assert "  The chain rule along L → y_true - y_pred → y_pred:" in out.splitlines()  # caption groups them
+    assert out.count("graph: add --out DIR") == 1  # on the first step with a graph, not on every step
+    assert "follows “Machine Learning for Beginners: An Introduction to Neural Networks…” by Victor Zhou" in out \
+        or "” by Victor Zhou" in out.splitlines()[1]
+    assert "by…" not in out and "by..." not in out and DEMOS["gender"].tutorial.author == "Victor Zhou"
+    assert all(len(line) <= 80 for line in out.splitlines())
+
+
+def test_issue18_part4_after_out_and_html_the_closing_hint_opens_the_page(monkeypatch, capsys, tmp_path):
+    from chainrule import cli
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert cli.main(["demo", "neuron", "--out", str(tmp_path), "--html"]) == 0
+    out = capsys.readouterr().out
+    assert "`chainrule demo neuron --out out --html`" not in " ".join(out.split())  # not what was just run
+    assert f"Next: open {tmp_path / 'neuron.html'} in a browser" in " ".join(out.split())

@@ -187,12 +187,13 @@ def test_formulas_put_parentheses_only_where_python_needs_them():
         "a + (b + c)": a + (b + c), "a/(b*c)": a / (b * c), "a*b/c": a * b / c, "(a**b)**c": (a**b) ** c,
         "a**b**c": a ** (b**c), "-a**2": -(a**2), "(-a)**2": (-a) ** 2, "-(a + b)": -(a + b),
         "(-2)**2": Value(-2.0) ** 2, "a*-2": a * -2, "a - -2": a - -2, "2**a": 2**a,
-        "tanh(sigmoid(a) + exp(b))": (a.sigmoid() + b.exp()).tanh(), "dot(a, b, c)": engine.dot([a], [b], c),
+        "tanh(sigmoid(a) + exp(b))": (a.sigmoid() + b.exp()).tanh(),
+        "a*b + c*2": engine.dot([a, c], [b, Value(2.0)]), "(a*b + c)*2": engine.dot([a], [b], c) * 2,  # as its sum
     }
     for text, v in cases.items():
         assert describe(v) == text
-        assert eval(text, {"tanh": math.tanh, "sigmoid": _sigmoid, "exp": math.exp,  # our own text only
-                           "dot": lambda w, x, b: w * x + b}, {"a": 1.0, "b": 2.0, "c": 3.0}) == pytest.approx(v.data)
+        assert eval(text, {"tanh": math.tanh, "sigmoid": _sigmoid, "exp": math.exp},  # our own text only
+                    {"a": 1.0, "b": 2.0, "c": 3.0}) == pytest.approx(v.data)
 
 
 def test_a_formula_of_any_depth_is_written_without_recursion():

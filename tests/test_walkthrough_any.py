@@ -1,5 +1,6 @@
 """walkthrough(root): any expression or model, stepped through in Python, on a page, in a widget and in a terminal."""
 import json
+import math
 import re
 import subprocess
 import sys
@@ -16,8 +17,8 @@ from test_stepper import terminal  # noqa: F401 (a fixture)
 
 
 def neuron():
-    """tanh(w*x + b) at x = 0.5, w = -2, b = 1: the README's example."""
-    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.0, "b", param=True)
+    """tanh(w*x + b) at x = 0.5, w = -2, b = 1.5: the README's example (u2 = 0.5, so tanh' = 0.7864 is no 1)."""
+    x, w, b = Value(0.5, "x"), Value(-2.0, "w", param=True), Value(1.5, "b", param=True)
     return (w * x + b).tanh().named("y"), x, w, b
 
 
@@ -30,17 +31,18 @@ def test_an_expression_walks_forward_then_node_by_node_to_backwards_grads():
     y, x, w, b = neuron()
     walk = walkthrough(y)
     assert isinstance(walk, Walkthrough) and chainrule.walkthrough is walkthrough
-    assert [s.title for s in walk] == ["Forward: y = 0", "Backward 1/3: y", "Backward 2/3: w*x + b",
+    assert [s.title for s in walk] == ["Forward: y = 0.4621", "Backward 1/3: y", "Backward 2/3: w*x + b",
                                       "Backward 3/3: w*x"]
-    assert [(n.name, n.engine) for n in walk[0].numbers] == [("w*x", -1.0), ("w*x + b", 0.0),
-                                                             ("y = tanh(w*x + b)", 0.0)]
+    assert [(n.name, n.engine) for n in walk[0].numbers] == [("w*x", -1.0), ("w*x + b", 0.5),
+                                                             ("y = tanh(w*x + b)", math.tanh(0.5))]
     assert "from w, x and b" in walk[0].text and "No grads yet" in walk[0].text
     assert walk[0].graph.caption == [] and "grad" not in walk[0].graph.source  # before backward: no grads drawn
     fresh, *leaves = neuron()
     fresh.backward()
-    assert (x.grad, w.grad, b.grad) == tuple(v.grad for v in leaves) == (-2.0, 0.5, 1.0)
-    assert walk.grads == [("dy/dw", 0.5), ("dy/dx", -2.0), ("dy/db", 1.0)]  # as the expression is written
-    assert "to w: local 0.5 × grad 1 = 0.5." in walk[-1].text and "That was the last node" in walk[-1].text
+    slope = 1 - math.tanh(0.5) ** 2
+    assert (x.grad, w.grad, b.grad) == tuple(v.grad for v in leaves) == (-2.0 * slope, 0.5 * slope, slope)
+    assert walk.grads == [("dy/dw", 0.5 * slope), ("dy/dx", -2.0 * slope), ("dy/db", slope)]  # as written
+    assert "to w: local 0.5 × grad 0.7864 = 0.3932." in walk[-1].text and "That was the last node" in walk[-1].text
 
 
 def test_a_share_of_zero_is_written_0_as_the_drawing_writes_it_not_minus_0():
@@ -67,8 +69,8 @@ def test_printed_it_is_a_short_summary():
     walk = walkthrough(neuron()[0])
     assert str(walk).splitlines() == [
         "Walkthrough of y = tanh(w*x + b): 4 steps, the forward pass, then backward() one node at a time",
-        "   1. Forward: y = 0", "   2. Backward 1/3: y", "   3. Backward 2/3: w*x + b", "   4. Backward 3/3: w*x",
-        "The grads: dy/dw = 0.5, dy/dx = -2, dy/db = 1.",
+        "   1. Forward: y = 0.4621", "   2. Backward 1/3: y", "   3. Backward 2/3: w*x + b", "   4. Backward 3/3: w*x",
+        "The grads: dy/dw = 0.3932, dy/dx = -1.573, dy/db = 0.7864.",
         ".step_through() shows each step here; .save_html(path) writes a page; Jupyter shows a stepper"]
     assert repr(walk) == "<Walkthrough of y = tanh(w*x + b): 4 steps>"
     assert walk._repr_mimebundle_() == {"text/plain": str(walk)}  # outside a notebook nothing is rendered
@@ -116,7 +118,7 @@ def test_past_the_node_limit_a_models_loss_is_walked_neuron_by_neuron():
     fresh = MLP(2, [2, 1], activation="tanh", seed=0)
     gender_loss(fresh).backward()
     assert [p.grad for p in model.parameters()] == [p.grad for p in fresh.parameters()]  # exactly backward's
-    assert dict(boxes.grads) == {f"dout/d{p.label}": p.grad for p in model.parameters()}  # not each person's x1
+    assert dict(boxes.grads) == {f"dy/d{p.label}": p.grad for p in model.parameters()}  # "y", never "out"; not each person's x1
     neuron_steps = [s for s in boxes if "Its neuron is one box here" in s.text]
     assert len(neuron_steps) == 8  # two tanh neurons for each of four people (the linear output is one node)
     assert boxes[0].text.endswith("(Each neuron is one box in this big graph, so one step passes the grad through "
@@ -128,14 +130,14 @@ def test_a_neurons_box_passes_d_neuron_d_input_and_completes_its_own_parameters(
     loss = gender_loss(model, samples=1)  # one person: each parameter sits inside one neuron's box
     walk = walkthrough(loss, group=True)
     w1, w2, b1 = model.layers[0].neurons[0].parameters()
-    h1 = next(s for s in walk if "to x1" in s.text and "dout/dw1 =" in s.text)
+    h1 = next(s for s in walk if "to x1" in s.text and "dy/dw1 =" in s.text)
     x1, x2 = datasets.gender().X[0]
     z = w1.data * x1 + w2.data * x2 + b1.data
     slope = 1 - Value(z).tanh().data ** 2  # d tanh(z)/dz
     grad = float(re.search(r"= (\S+)\.\n", h1.text).group(1))  # the neuron's grad, as the step says it
     assert f"to x1: local {slope * w1.data:.4g} × grad {grad:.4g}" in h1.text
-    assert {n.name: n.engine for n in h1.numbers}.items() >= {"dout/dw1": w1.grad, "dout/db1": b1.grad}.items()
-    assert "Inside the box, its parameters' grads are complete: dout/dw1 = " in h1.text
+    assert {n.name: n.engine for n in h1.numbers}.items() >= {"dy/dw1": w1.grad, "dy/db1": b1.grad}.items()
+    assert "Inside the box, its parameters' grads are complete: dy/dw1 = " in h1.text
 
 
 def test_the_page_and_the_svgs(tmp_path):
@@ -143,10 +145,10 @@ def test_the_page_and_the_svgs(tmp_path):
     page = Page(walk.save_html(tmp_path / "walk.html").read_text(encoding="utf-8"))
     assert [attrs["id"] for tag, attrs in page.tags if tag == "section"] == [f"step-{k}" for k in range(1, 5)]
     text = " ".join(page.text)
-    assert "w = -2, x = 0.5, b = 1: the forward pass, then backward() one node at a time" in text
+    assert "w = -2, x = 0.5, b = 1.5: the forward pass, then backward() one node at a time" in text
     assert "value" in text and "tutorial" not in text  # no tutorial: no column for one
     written = walk.save_svgs(tmp_path / "svgs")
-    assert [p.name for p in written.svgs] == ["01-forward-y-0.svg", "02-backward-1-3-y.svg",
+    assert [p.name for p in written.svgs] == ["01-forward-y-0-4621.svg", "02-backward-1-3-y.svg",
                                               "03-backward-2-3-w-x-b.svg", "04-backward-3-3-w-x.svg"]
     assert walk.pictures() is walk.pictures()  # rendered once, for the page, the files and the widget
 
@@ -242,9 +244,9 @@ GRAPH = "from chainrule import cli\nraise SystemExit(cli.main(['graph', *__impor
 
 
 def test_an_expression_steps_through_a_pseudo_terminal(terminal):  # noqa: F811 (the fixture)
-    term = terminal("tanh(w*x + b)", "x=0.5", "w=-2", "b=1", "--steps", program=GRAPH)
+    term = terminal("tanh(w*x + b)", "x=0.5", "w=-2", "b=1.5", "--steps", program=GRAPH)
     shown = term.read_until("[q] quit")
-    assert "step 1/4" in shown and "Forward: y = 0" in shown and "y = tanh(w*x + b)" in shown
+    assert "step 1/4" in shown and "Forward: y = 0.4621" in shown and "y = tanh(w*x + b)" in shown
     for key, where, title in ((" ", 2, "Backward 1/3: y"), ("b", 1, "Forward: y = 0"), ("\033[C", 2, "Backward 1/3"),
                               ("\r", 3, "Backward 2/3: w*x + b"), ("\n", 4, "Backward 3/3: w*x")):
         term.type(key)
@@ -253,10 +255,51 @@ def test_an_expression_steps_through_a_pseudo_terminal(terminal):  # noqa: F811 
         assert title in shown
     lines = re.sub(r"\033\[[0-9;]*m", "", shown).splitlines()  # without the colours
     assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
-    assert "dy/d(w*x) = 1 × 1 = 1" in shown  # the path to the node reached, written out
+    assert "dy/d(w*x) = 0.7864 × 1 = 0.7864" in shown  # the path to the node reached, written out
     term.type(" ")  # the rest of the last step: the grads and what to try next
     shown = term.read_until("[Enter] finish")
-    assert "The grads: dy/dw = 0.5, dy/dx = -2, dy/db = 1." in shown
-    assert "`chainrule quiz 'tanh(w*x + b)' x=0.5 w=-2 b=1 --wrt w`" in " ".join(shown.split())
+    assert "The grads: dy/dw = 0.3932, dy/dx = -1.573, dy/db = 0.7864." in shown
+    assert "`chainrule quiz 'tanh(w*x + b)' x=0.5 w=-2 b=1.5 --wrt w`" in " ".join(shown.split())
     term.type("\n")
     assert term.exit_code() == 0 and term.restored()
+
+
+def test_issue18_part3_an_unlabelled_dot_is_written_as_its_sum_in_titles_and_captions():
+    from chainrule import draw, engine
+
+    w1, w2, b = (Value(v, label, param=True) for v, label in ((0.0, "w1"), (1.0, "w2"), (4.0, "b")))
+    y = engine.dot([w1, w2], [Value(2.0), Value(3.0)], b).sigmoid()  # unlabelled: named by its formula
+    caption = " ".join(draw(y, highlight=w1).caption)
+    assert "d(sigmoid(w1*2 + w2*3 + b))/dw1" in caption and "dot(" not in caption
+    walk = walkthrough(y)
+    titles = " ".join(step.title for step in walk)
+    assert "w1*2 + w2*3 + b" in titles and "dot(" not in titles + " ".join(step.text for step in walk)
+
+
+def test_issue18_part3_an_unlabelled_output_is_y_never_out():
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    loss = gender_loss(model, samples=2)  # unlabelled, and too long to be named by its formula
+    walk = walkthrough(loss, max_nodes=60)
+    said = " ".join(step.title + step.text for step in walk)
+    assert "dy/dw" in said and "dout" not in said and "dout" not in " ".join(walk[-1].graph.caption)
+    from chainrule.lessons.graph_command import build_expression
+
+    assert build_expression("x*y", ["x=1", "y=2"])[0].label == "f"  # y is an input's name: f, not out
+
+
+def test_issue18_part3_the_steppers_rule_uses_the_learners_names():
+    """It said '(mul): d/da = b, d/db = a' beside the learner's own b = 1.5."""
+    y, x, w, b = neuron()
+    text = " ".join(step.text for step in walkthrough(y))
+    assert "d(w*x)/dw = x = 0.5, d(w*x)/dx = w = -2" in text
+    assert "dy/d(w*x + b) = 1 - tanh(w*x + b)^2 = " in text
+    assert "d/da" not in text and "d/db" not in text
+
+
+def test_issue18_part3_the_buttons_machine_shows_which_weight_meets_which_button():
+    from chainrule.demos import buttons
+
+    g = buttons.build()[0].graph.snapshot
+    products = [g.inputs[i] for i, kind in enumerate(g.kinds) if kind == "mul"]
+    pairs = sorted((g.labels[a], g.labels[b]) for a, b in products)
+    assert pairs == [(f"w{k}", f"button{k}") for k in range(1, 5)]

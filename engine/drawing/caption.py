@@ -11,6 +11,8 @@ grads the values hold, so the caption is true before, during and after backward(
 """
 import math
 
+from ..formula import output_name
+
 MAX_PATHS = 6  # paths written out; more are summed without their factors
 MAX_FACTORS = 24  # local derivatives written out; more: the total alone
 TIMES = " × "
@@ -18,7 +20,7 @@ TIMES = " × "
 
 def chain_rule(g, target, num):
     """The caption lines for d root / d target in snapshot g; `num` writes a number."""
-    top, bottom = g.name(0, short=True) or "out", g.name(target, short=True) or "v"
+    top, bottom = g.name(0, short=True) or output_name(g.labels), g.name(target, short=True) or "v"
     if target == 0:
         return [f"d{top}/d{top} = 1"]
     on = g.reaching(target)
