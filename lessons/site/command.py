@@ -36,5 +36,5 @@ def serve(folder, port=None):
     try:
         serve_forever(folder, port)
     except (ValueError, OSError) as error:  # no site in that folder; the port is in use (each message says what to do)
-        raise UsageError(str(error)) from None
+        raise UsageError(getattr(error, "strerror", None) or str(error)) from None
     return 0
