@@ -168,13 +168,15 @@ def test_the_first_view_is_drawn_into_the_page_and_nothing_is_loaded_from_elsewh
     first = cpython_svg(example["steps"][0]["dot"])
     assert first[first.index("<svg"):] in html
     assert html.count("<svg") == 1  # the first step's graph, drawn; every step's is in the page's data
-    assert html.count("\\u003csvg") == len(example["steps"])
+    narrow = playground.explore(*playground.EXAMPLE, rankdir=playground.NARROW)
+    assert html.count("\\u003csvg") == 2 * len(example["steps"])  # and each drawn top to bottom, for a phone
     shown = " ".join(" ".join(page.text).split())
     assert f"{example['output']['name']} = {example['output']['shown']}" in shown
     for grad in example["grads"]:
         assert f"{grad['name']} = {grad['shown']}" in shown
     assert example["steps"][0]["title"] in shown
     config = json.loads(re.search(r'<script type="application/json" id="site-config">(.*?)</script>', html, re.S)[1])
+    assert config["narrow"]["dots"] == [step["dot"] for step in narrow["steps"]]
     assert config["example"]["steps"] == example["steps"] and config["wheels"] == [f"wheels/{w.name}" for w in
                                                                                     sorted((site / "wheels").iterdir())]
 
@@ -456,3 +458,43 @@ def test_hostile_text_in_the_url_or_the_box_runs_nothing_and_shows_as_text(brows
     scripts = browser.js("[...document.scripts].map(s => s.id || s.getAttribute('src'))")
     assert scripts == ["site-config", "graphviz.js", "playground.js"]  # the page's own, no other
     assert [p for p in browser.problems() if not str(p).startswith("request: ")] == []
+
+
+@pytest.mark.parametrize("width, height, rankdir", [(1400, 900, "LR"), (390, 844, "TB")])
+def test_the_graph_is_whole_and_readable_beside_or_above_its_text(browser, served, width, height, rankdir):
+    """At 1400x900 a walk too wide for the column beside its text goes above it, full width; on a phone the
+    graphs run top to bottom, after the step's buttons and title; the smallest text stays >= 9.5 CSS px."""
+    expr, values = "tanh(w*x + b)", "x=0.5 w=-2 b=1.5"
+    browser.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                 mobile=width < 600)
+    try:
+        visit(browser, playground_url(served, expr, values, "w"))  # the example: drawn in advance, both ways
+        ran(browser)
+        steps = playground.explore(expr, values, "w", rankdir=rankdir)["steps"]
+        for k, step in enumerate(steps):
+            if k:
+                browser.click("#next")
+            svg = cpython_svg(step["dot"])
+            texts = json.dumps(["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{{{SVG}}}text")],
+                               ensure_ascii=False, separators=(",", ":"))
+            wait_until(browser, "JSON.stringify([...document.querySelectorAll('#graph svg text')].map(t => t.textContent))"
+                                f" === {json.dumps(texts)}", 30)  # drawn in the direction this screen wants
+            seen = browser.js("""(() => {
+              const svg = document.querySelector('#graph svg'), figure = document.getElementById('graph');
+              const scale = svg.getBoundingClientRect().width / (parseFloat(svg.getAttribute('width')) * 4 / 3);
+              const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * 4 / 3);
+              return {smallest: Math.min(...sizes) * scale, overflow: figure.scrollWidth - figure.clientWidth,
+                      page: document.documentElement.scrollWidth - document.documentElement.clientWidth, graphTop: figure.getBoundingClientRect().top,
+                      next: document.getElementById('next').getBoundingClientRect().top,
+                      text: document.getElementById('step-text').getBoundingClientRect().top}; })()""")
+            assert seen["smallest"] >= 9.5 - 0.01, (k, seen)  # layout rounds to a fraction of a pixel
+            assert seen["page"] == 0, "nothing sticks out of the page sideways"
+            if rankdir == "LR":
+                assert seen["overflow"] <= 0, (k, seen)  # the whole graph, none of it scrolled out of view
+            else:
+                assert seen["overflow"] <= width / 8, (k, seen)  # at most a little to scroll sideways
+            assert seen["graphTop"] < seen["text"] < height + seen["graphTop"]  # graph first, its text close by
+            if width < 600:
+                assert seen["next"] < seen["graphTop"], "on a phone the step's buttons come before its graph"
+    finally:
+        browser.send("Emulation.clearDeviceMetricsOverride")

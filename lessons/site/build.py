@@ -110,14 +110,10 @@ def build_site(out_dir, *, demos=None, cache_dir=None, log=print):
 def playground_page(wheels, demos_link="", megabytes=14.0):
     """index.html: the playground, with the example worked out and drawn here (the page's first view)."""
     example = playground.explore(*playground.EXAMPLE)
-    svgs = []
-    for step in example["steps"]:
-        try:
-            svgs.append(render(step["dot"], "svg").decode("utf-8") if step["dot"] else None)
-        except RenderError:  # the page draws it with its own Graphviz instead
-            svgs.append(None)
-    example["svgs"] = [svg[svg.find("<svg"):] if svg else None for svg in svgs]
+    example["svgs"] = _drawn(step["dot"] for step in example["steps"])
+    narrow = [step["dot"] for step in playground.explore(*playground.EXAMPLE, rankdir=playground.NARROW)["steps"]]
     config = {"example": example, "example_args": list(playground.EXAMPLE), "wheels": wheels,
+              "narrow": {"rankdir": playground.NARROW, "dots": narrow, "svgs": _drawn(narrow)},
               "pyodide": "pyodide/", "pyodide_version": PYODIDE.version, "python": PYTHON,
               "megabytes": round(megabytes, 1), "module": playground.__name__}
     first = example["steps"][0]
@@ -142,6 +138,18 @@ def playground_page(wheels, demos_link="", megabytes=14.0):
         numbers="".join(f'<tr><td>{escape(n["name"])}</td>'
                         f'<td data-value="{n["value"]!r}">{escape(n["shown"])}</td></tr>' for n in first["numbers"]),
         version=escape(package_version()), python=PYTHON, pyodide=PYODIDE.version)
+
+
+def _drawn(dots):
+    """The SVG element of each DOT, drawn here (None where there is no graph, or this Graphviz could not)."""
+    svgs = []
+    for dot in dots:
+        try:
+            svg = render(dot, "svg").decode("utf-8") if dot else None
+        except RenderError:  # the page draws it with its own Graphviz instead
+            svg = None
+        svgs.append(svg[svg.find("<svg"):] if svg else None)
+    return svgs
 
 
 def _summary(example):

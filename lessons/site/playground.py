@@ -28,6 +28,7 @@ from ..worksheet import worksheet
 
 DIGITS = 4  # significant digits of the numbers shown, as `chainrule graph` shows them
 EXAMPLE = ("tanh(w*x + b)", "x=0.5 w=-2 b=1.5", "w")  # what the page opens with: expression, values, wrt
+NARROW = "TB"  # the graphs' direction on a narrow screen (a phone): top to bottom, so they fit its width
 _WORD = re.compile(r"[^\s,;]+")
 
 
@@ -64,8 +65,10 @@ def build(expression, values):
     return out, leaves
 
 
-def explore(expression, values, wrt="", digits=DIGITS):
+def explore(expression, values, wrt="", digits=DIGITS, rankdir="LR"):
     """Everything the page shows for one expression, as plain data; {"error": message} if it is refused.
+
+    rankdir: the graphs' direction, "LR" (inputs left; a wide window) or "TB" (inputs on top; a phone).
 
     "output" and "grads" are what `chainrule graph EXPR values` prints; "steps" are walkthrough(root)'s
     steps, each with its text, its numbers, its graph's DOT (drawn by the page) and its chain-rule
@@ -75,7 +78,7 @@ def explore(expression, values, wrt="", digits=DIGITS):
         out, leaves = build(expression, values)
         if wrt and wrt not in leaves:
             raise ValueError(f"wrt={wrt}: no such name in the expression (its names: {', '.join(leaves)})")
-        walk = walkthrough(out, digits=digits)
+        walk = walkthrough(out, digits=digits, rankdir=rankdir)
     except (ValueError, TypeError) as error:
         return {"error": str(error)}
     params = [name for name, leaf in leaves.items() if leaf.op.name == "param"]
@@ -159,8 +162,8 @@ class _Transcript(io.StringIO):
     encoding = "utf-8"
 
 
-def explore_json(expression, values, wrt=""):
-    return json.dumps(explore(expression, values, wrt))
+def explore_json(expression, values, wrt="", rankdir="LR"):
+    return json.dumps(explore(expression, values, wrt, rankdir=rankdir))
 
 
 def take_quiz_json(expression, values, wrt, answers_json):
