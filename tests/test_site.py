@@ -333,6 +333,15 @@ def test_chainrule_serve_and_site_mistakes_are_one_line_and_exit_code_2(tmp_path
     assert done.stderr.splitlines()[0] == f"chainrule: error: {message.format(tmp=tmp_path)}"
 
 
+def test_chainrule_site_into_a_file_is_one_line_and_exit_code_2(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    done = chainrule("site", str(tmp_path / "notes.txt"), timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (f"chainrule: error: cannot write the site into {tmp_path / 'notes.txt'}: "
+                           "it is a file, not a folder\n")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_chainrule_site_without_npm_says_what_to_install(tmp_path):
     bare = tmp_path / "bin"  # a PATH with neither node nor npm on it, and an empty cache
     bare.mkdir()

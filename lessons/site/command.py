@@ -20,10 +20,10 @@ def build(folder, demos):
     try:
         index = build_site(folder, demos=lambda into: write_all(demos, into))
     except SiteError as error:
-        raise UsageError(str(error), "then run the same command again") from None
+        raise UsageError(str(error)) from None  # its message says what to do
     except OSError as error:
-        where = error.filename or folder
-        raise UsageError(f"cannot write the site into {folder}: {error.strerror or error} ({where})",
+        where = f" ({error.filename})" if error.filename and os.fspath(error.filename) != os.fspath(folder) else ""
+        raise UsageError(f"cannot write the site into {folder}: {error.strerror or error}{where}",
                          "choose another folder") from None
     size = sum(path.stat().st_size for path in index.parent.rglob("*") if path.is_file())
     print(f"Wrote the site to {index.parent}{os.sep} ({size / 1e6:.1f} MB). To open it in a browser:")
