@@ -16,21 +16,19 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import pytest
 
-import xml.etree.ElementTree as ET
-
 from chainrule.engine.drawing.browser import renderer_script
 from chainrule.engine.drawing.dot import HIGHLIGHT
 from chainrule.engine.drawing.render import render
 from chainrule.lessons.quiz import Chain
-from chainrule.lessons.site import SiteError, build_site, serve
+from chainrule.lessons.site import SiteError, build_site
 from chainrule.lessons.site import build, playground
 from chainrule.lessons.site.serve import make_server
 from test_html import Chromium, Page, chromium_binary
@@ -130,6 +128,14 @@ def page_svg(browser, dot):
                         expression=f"window.chainruleGraphviz.render({json.dumps(dot)})")
     assert "exceptionDetails" not in done, done
     return done["result"]["value"]
+
+
+def shows(browser, svg):
+    """Wait until the graph on screen holds every text of svg (CPython's drawing), in order."""
+    texts = json.dumps(["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{{{SVG}}}text")],
+                       ensure_ascii=False, separators=(",", ":"))  # as JSON.stringify writes it
+    wait_until(browser, "JSON.stringify([...document.querySelectorAll('#graph svg text')].map(t => t.textContent))"
+                        f" === {json.dumps(texts)}", 30)
 
 
 def playground_url(served, expr, values, wrt=""):
@@ -385,10 +391,7 @@ def test_the_playground_gives_cpythons_numbers_and_steps_and_checks_a_quiz_answe
         assert [(name, shown, float(value)) for name, shown, value in numbers] == \
             [(n["name"], n["shown"], n["value"]) for n in step["numbers"]]
         svg = cpython_svg(step["dot"])  # the same graph, drawn by CPython
-        texts = json.dumps(["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{{{SVG}}}text")],
-                           ensure_ascii=False, separators=(",", ":"))  # as JSON.stringify writes it
-        wait_until(browser, "JSON.stringify([...document.querySelectorAll('#graph svg text')].map(t => t.textContent))"
-                            f" === {json.dumps(texts)}", 30)  # drawn in the page: every text of CPython's
+        shows(browser, svg)  # drawn in the page: every text of CPython's
         assert browser.js("document.querySelectorAll('#graph svg g.node').length") == svg.count('class="node"')
         assert page_svg(browser, step["dot"]) == svg  # the page's Graphviz: CPython's SVG, byte for byte
         assert browser.js("!!document.querySelector('#graph svg g.node[tabindex=\"0\"]')")
@@ -484,16 +487,14 @@ def test_the_graph_is_whole_and_readable_beside_or_above_its_text(browser, serve
             if k:
                 browser.click("#next")
             svg = cpython_svg(step["dot"])
-            texts = json.dumps(["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{{{SVG}}}text")],
-                               ensure_ascii=False, separators=(",", ":"))
-            wait_until(browser, "JSON.stringify([...document.querySelectorAll('#graph svg text')].map(t => t.textContent))"
-                                f" === {json.dumps(texts)}", 30)  # drawn in the direction this screen wants
+            shows(browser, svg)  # drawn in the direction this screen wants
             seen = browser.js("""(() => {
               const svg = document.querySelector('#graph svg'), figure = document.getElementById('graph');
               const scale = svg.getBoundingClientRect().width / (parseFloat(svg.getAttribute('width')) * 4 / 3);
               const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * 4 / 3);
               return {smallest: Math.min(...sizes) * scale, overflow: figure.scrollWidth - figure.clientWidth,
-                      page: document.documentElement.scrollWidth - document.documentElement.clientWidth, graphTop: figure.getBoundingClientRect().top,
+                      page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                      graphTop: figure.getBoundingClientRect().top,
                       next: document.getElementById('next').getBoundingClientRect().top,
                       text: document.getElementById('step-text').getBoundingClientRect().top}; })()""")
             assert seen["smallest"] >= 9.5 - 0.01, (k, seen)  # layout rounds to a fraction of a pixel
