@@ -6,8 +6,11 @@
     chainrule demo --all --out out              # every demo, written with its page; open out/index.html
     chainrule graph "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --steps
     chainrule quiz "tanh(w*x + b)" x=0.5 w=-2 b=1.5 --wrt w
+    chainrule site out/site                     # the playground and every demo, run in the browser
+    chainrule serve out/site [--port P]         # on http://127.0.0.1:P/ until Ctrl-C
 
-The work of each command is in chainrule.lessons (demo_command, graph_command, quiz_command);
+The work of each command is in chainrule.lessons (demo_command, graph_command, quiz_command,
+site.command);
 the worked examples come from chainrule.demos.catalog. Mistakes on the command line get one
 line on stderr, a hint, and exit code 2. A standard stream that fails (closed, a full disk, a
 reader that left) gets one line too, and exit code 1: never a traceback.
@@ -81,6 +84,24 @@ def build_parser():
                                 intermixed=True)
     add_quiz_arguments(asked)
     asked.set_defaults(run=quiz_command.run)
+
+    site = commands.add_parser(
+        "site", help="write a static site: the playground and every demo, running in the browser",
+        description="Write a static site into DIR: a playground where an expression typed (or given in the "
+                    "URL: index.html?expr=tanh(w*x%2Bb)&x=0.5&w=-2&b=1.5&wrt=w) runs chainrule itself in "
+                    "the browser (Pyodide), and every demo's page. Building needs Node.js and npm once, to "
+                    "fetch Pyodide (cached); the site fetches nothing from any other host when it runs. "
+                    "Then: chainrule serve DIR.")
+    site.add_argument("folder", metavar="DIR", help="where to write the site (made if needed)")
+    site.set_defaults(run=run_site)
+
+    served = commands.add_parser(
+        "serve", help="serve a site written by 'chainrule site' on 127.0.0.1",
+        description="Serve DIR (written by 'chainrule site DIR') on http://127.0.0.1:PORT/, reachable from "
+                    "this machine only, and print the URL; Ctrl-C stops it.")
+    served.add_argument("folder", metavar="DIR", help="the site's folder")
+    served.add_argument("--port", type=_port, metavar="P", help="the port to listen on (default: a free one)")
+    served.set_defaults(run=run_serve)
     return parser
 
 
@@ -147,6 +168,16 @@ def _positive(text):
         n = 0
     if not 1 <= n <= 100:
         raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 1 to 100")
+    return n
+
+
+def _port(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 1 to 65535")
     return n
 
 
@@ -261,3 +292,15 @@ def run_demo(args):
     for demo in demos:
         demo_command.show(demo, out, html=args.html, interactive=interactive)
     return 0
+
+
+def run_site(args):
+    from .lessons.site import command
+
+    return command.build(args.folder, list(catalog().values()))
+
+
+def run_serve(args):
+    from .lessons.site import command
+
+    return command.serve(args.folder, args.port)

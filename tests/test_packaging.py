@@ -25,8 +25,14 @@ def test_the_wheel_holds_one_top_level_package(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names}
     assert tops == {"chainrule", f"chainrule-{chainrule.__version__}.dist-info"}
-    for package in ("engine", "engine/drawing", "nn", "lessons", "demos"):
+    for package in ("engine", "engine/drawing", "nn", "lessons", "lessons/site", "demos"):
         assert f"chainrule/{package}/__init__.py" in names
+    # the files the package reads besides its Python: the page's Graphviz layer, the playground's page
+    static = ROOT / "lessons" / "site" / "static"
+    shipped = {name for name in names if name.startswith("chainrule/lessons/site/static/")}
+    assert shipped == {f"chainrule/lessons/site/static/{p.name}" for p in static.iterdir() if p.is_file()}
+    assert "chainrule/lessons/site/static/playground.html" in shipped
+    assert "chainrule/engine/drawing/browser.js" in names
     assert "chainrule/cli.py" in names and "chainrule/__main__.py" in names
     assert not any(name.startswith(("chainrule/tests", "chainrule/bench")) for name in names)
     assert any(name.endswith("dist-info/licenses/LICENSE") for name in names)

@@ -1,5 +1,6 @@
-"""The static site: build_site's files, serve() on 127.0.0.1, and the playground in headless Chromium
-running chainrule in Pyodide with the same numbers as CPython, hostile text kept as text.
+"""The static site: `chainrule site DIR` and its files, `chainrule serve DIR` on 127.0.0.1, and the
+playground in headless Chromium running chainrule in Pyodide with the same numbers and the same
+SVG as CPython, hostile text kept as text.
 
 The build fetches Pyodide with npm: without node and npm these tests skip, except on CI (CI=true),
 where they must run.
@@ -10,28 +11,29 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from chainrule.demos import cli
-from chainrule.demos.quiz import Chain
+from chainrule.engine.drawing.browser import renderer_script
 from chainrule.engine.drawing.dot import HIGHLIGHT
 from chainrule.engine.drawing.render import render
-from chainrule.lessons.site import SiteError, build_site, serve
+from chainrule.lessons.quiz import Chain
+from chainrule.lessons.site import SiteError, build_site
 from chainrule.lessons.site import build, playground
 from chainrule.lessons.site.serve import make_server
-from test_cli import GENDER
 from test_html import Chromium, Page, chromium_binary
 
+SVG = "http://www.w3.org/2000/svg"
 EXPR, VALUES, WRT = "sigmoid(w1*x1 + w2*x2 + b)", "x1=2 x2=3 w1=0 w2=1 b=4", "w1"
 # What the CLI's and the pages' tests throw at the parser and the pages, in the URL and in the box
 HOSTILE = ["<script>alert(1)</script>", "</p><script>alert(1)</script>", "<img src=x onerror=alert(1)>",
@@ -47,18 +49,22 @@ def needs_npm():
     pytest.skip("node and npm are not installed (the site's build fetches Pyodide with npm); CI runs these tests")
 
 
-def write_one_demo(folder):
-    """What `chainrule demo --all --out FOLDER` writes, for a catalog of one small demo."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli, "catalog", lambda: {"gender": GENDER})
-        assert cli.main(["demo", "--all", "--out", str(folder)]) == 0
+def chainrule(*argv, **options):
+    """`python -m chainrule ARGV...`, run from / so that the installed package is the one run."""
+    return subprocess.run([sys.executable, "-m", "chainrule", *argv], cwd="/", capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, **options)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    """The site as a learner builds it: `chainrule site DIR`, with every demo of the catalog."""
     needs_npm()
-    out = tmp_path_factory.mktemp("site")
-    build_site(out, demos=write_one_demo, log=lambda line: None)
+    out = tmp_path_factory.mktemp("site") / "my site"
+    done = chainrule("site", str(out), timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert f"Wrote the site to {out}{os.sep}" in done.stdout
+    assert done.stdout.rstrip().endswith(f"chainrule serve '{out}'")  # the command to run next, quoted for a shell
     return out
 
 
@@ -112,6 +118,26 @@ def requests(browser):
     return [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
 
 
+def cpython_svg(dot):
+    return render(dot, "svg", engine="wasm").decode("utf-8")
+
+
+def page_svg(browser, dot):
+    """The SVG text the page's own Graphviz draws of dot (what the playground puts on screen)."""
+    done = browser.send("Runtime.evaluate", awaitPromise=True, returnByValue=True,
+                        expression=f"window.chainruleGraphviz.render({json.dumps(dot)})")
+    assert "exceptionDetails" not in done, done
+    return done["result"]["value"]
+
+
+def shows(browser, svg):
+    """Wait until the graph on screen holds every text of svg (CPython's drawing), in order."""
+    texts = json.dumps(["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{{{SVG}}}text")],
+                       ensure_ascii=False, separators=(",", ":"))  # as JSON.stringify writes it
+    wait_until(browser, "JSON.stringify([...document.querySelectorAll('#graph svg text')].map(t => t.textContent))"
+                        f" === {json.dumps(texts)}", 30)
+
+
 def playground_url(served, expr, values, wrt=""):
     query = [("expr", expr), *(word.split("=", 1) for word in values.split())] + ([("wrt", wrt)] if wrt else [])
     return served + "index.html?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)  # space: %20
@@ -122,7 +148,7 @@ def playground_url(served, expr, values, wrt=""):
 def test_the_site_holds_the_playground_pyodide_the_wheels_and_the_demos(site):
     assert sorted(p.name for p in (site / "pyodide").iterdir()) == sorted(build.PYODIDE.files)
     for name in ("index.html", "playground.js", "playground.css", "graphviz.js", "demos/index.html",
-                 "demos/gender/gender.html"):
+                 "demos/gender/gender.html", "demos/xor/xor.html"):
         assert (site / name).is_file(), name
     wheels = sorted((site / "wheels").iterdir())
     assert [w.name.split("-")[0] for w in wheels] == ["chainrule", "graphviz"]
@@ -132,6 +158,7 @@ def test_the_site_holds_the_playground_pyodide_the_wheels_and_the_demos(site):
     assert not any(n.startswith(("chainrule/tests/", "chainrule/bench/")) or "static/" in n for n in names)
     assert any(n.endswith(".dist-info/RECORD") for n in names)
     assert "graphviz/__init__.py" in zipfile.ZipFile(wheels[1]).namelist()
+    assert (site / "graphviz.js").read_text(encoding="utf-8") == renderer_script()  # the package's own Graphviz
 
 
 def test_the_first_view_is_drawn_into_the_page_and_nothing_is_loaded_from_elsewhere(site):
@@ -144,14 +171,18 @@ def test_the_first_view_is_drawn_into_the_page_and_nothing_is_loaded_from_elsewh
         for name in ("src", "href", "xlink:href"):
             assert not attrs.get(name, "").startswith(("http:", "https:", "//")), (tag, attrs)
     example = playground.explore(*playground.EXAMPLE)
+    first = cpython_svg(example["steps"][0]["dot"])
+    assert first[first.index("<svg"):] in html
     assert html.count("<svg") == 1  # the first step's graph, drawn; every step's is in the page's data
-    assert html.count("\\u003csvg") == len(example["steps"])
+    narrow = playground.explore(*playground.EXAMPLE, rankdir=playground.NARROW)
+    assert html.count("\\u003csvg") == 2 * len(example["steps"])  # and each drawn top to bottom, for a phone
     shown = " ".join(" ".join(page.text).split())
     assert f"{example['output']['name']} = {example['output']['shown']}" in shown
     for grad in example["grads"]:
         assert f"{grad['name']} = {grad['shown']}" in shown
     assert example["steps"][0]["title"] in shown
     config = json.loads(re.search(r'<script type="application/json" id="site-config">(.*?)</script>', html, re.S)[1])
+    assert config["narrow"]["dots"] == [step["dot"] for step in narrow["steps"]]
     assert config["example"]["steps"] == example["steps"] and config["wheels"] == [f"wheels/{w.name}" for w in
                                                                                     sorted((site / "wheels").iterdir())]
 
@@ -267,21 +298,73 @@ def test_serve_listens_on_loopback_only_with_the_types_browsers_need(tmp_path):
         make_server(tmp_path, 70000)
 
 
-def test_serve_prints_the_url_and_ctrl_c_stops_it_cleanly(tmp_path):
-    (tmp_path / "index.html").write_text("<!doctype html><title>x</title>")
-    code = "import sys; from chainrule.lessons.site import serve; serve(sys.argv[1])"
-    process = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_chainrule_serve_prints_the_url_and_ctrl_c_stops_it_cleanly(tmp_path):
+    (tmp_path / "index.html").write_text("<!doctype html><title>the site</title>")
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "chainrule", "serve", str(tmp_path), "--port", str(port)],
+                               cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
     try:
         line = process.stdout.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+/", line)[0]
-        with urllib.request.urlopen(url) as reply:
-            assert reply.status == 200
+        assert f"http://127.0.0.1:{port}/" in line and "Ctrl-C" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=20) as reply:
+            assert reply.status == 200 and b"the site" in reply.read()
+        refused = chainrule("serve", str(tmp_path), "--port", str(port), timeout=60)  # the port is taken
+        assert refused.returncode == 2 and refused.stdout == ""
+        assert refused.stderr.startswith(f"chainrule: error: cannot serve on 127.0.0.1:{port}: ")
+        assert "leave --port out" in refused.stderr and "Traceback" not in refused.stderr
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=20)
     finally:
         process.kill()
+        process.wait()
     assert process.returncode == 0 and err == "" and "Stopped." in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["serve", "{tmp}/nowhere"], "{tmp}/nowhere is not a folder: build the site first (chainrule site {tmp}/nowhere)"),
+    (["serve", "{tmp}"], "{tmp} has no index.html: build the site into it first (chainrule site {tmp})"),
+    (["serve", "{tmp}", "--port", "70000"], "argument --port: '70000': give a whole number from 1 to 65535"),
+    (["site"], "the following arguments are required: DIR"),
+])
+def test_chainrule_serve_and_site_mistakes_are_one_line_and_exit_code_2(tmp_path, argv, message):
+    done = chainrule(*[word.format(tmp=tmp_path) for word in argv], timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines()[0] == f"chainrule: error: {message.format(tmp=tmp_path)}"
+
+
+def test_chainrule_site_into_a_file_is_one_line_and_exit_code_2(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    done = chainrule("site", str(tmp_path / "notes.txt"), timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (f"chainrule: error: cannot write the site into {tmp_path / 'notes.txt'}: "
+                           "it is a file, not a folder\n")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_chainrule_site_without_npm_says_what_to_install(tmp_path):
+    bare = tmp_path / "bin"  # a PATH with neither node nor npm on it, and an empty cache
+    bare.mkdir()
+    done = chainrule("site", str(tmp_path / "site"), timeout=120,
+                     env={**os.environ, "PATH": str(bare), "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("chainrule: error: building the site needs node and npm to fetch pyodide@314.0.7 "
+                                  "from npm: install Node.js with npm (apt-get install nodejs npm")
+    assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_chainrule_help_lists_site_and_serve():
+    done = chainrule("--help", timeout=60)
+    listed = {line.split()[0] for line in done.stdout.splitlines() if line.startswith("    ") and line.split()}
+    assert done.returncode == 0 and {"site", "serve"} <= listed
+    site_help = chainrule("site", "--help", timeout=60).stdout
+    assert "Node.js and npm" in " ".join(site_help.split())
 
 
 # --- in headless Chromium -------------------------------------------------------------------------------
@@ -307,8 +390,10 @@ def test_the_playground_gives_cpythons_numbers_and_steps_and_checks_a_quiz_answe
                              "r.cells[1].textContent, r.cells[1].dataset.value])")
         assert [(name, shown, float(value)) for name, shown, value in numbers] == \
             [(n["name"], n["shown"], n["value"]) for n in step["numbers"]]
-        boxes = render(step["dot"], "svg").decode().count('class="node"')  # the same graph, drawn by CPython
-        wait_until(browser, f"document.querySelectorAll('#graph svg g.node').length === {boxes}", 30)
+        svg = cpython_svg(step["dot"])  # the same graph, drawn by CPython
+        shows(browser, svg)  # drawn in the page: every text of CPython's
+        assert browser.js("document.querySelectorAll('#graph svg g.node').length") == svg.count('class="node"')
+        assert page_svg(browser, step["dot"]) == svg  # the page's Graphviz: CPython's SVG, byte for byte
         assert browser.js("!!document.querySelector('#graph svg g.node[tabindex=\"0\"]')")
     assert browser.js("document.getElementById('next').disabled") is True
     lit = browser.js(f"document.querySelectorAll('#graph svg [stroke=\"{HIGHLIGHT.lower()}\"]').length")
@@ -385,3 +470,41 @@ def test_hostile_text_in_the_url_or_the_box_runs_nothing_and_shows_as_text(brows
     scripts = browser.js("[...document.scripts].map(s => s.id || s.getAttribute('src'))")
     assert scripts == ["site-config", "graphviz.js", "playground.js"]  # the page's own, no other
     assert [p for p in browser.problems() if not str(p).startswith("request: ")] == []
+
+
+@pytest.mark.parametrize("width, height, rankdir", [(1400, 900, "LR"), (390, 844, "TB")])
+def test_the_graph_is_whole_and_readable_beside_or_above_its_text(browser, served, width, height, rankdir):
+    """At 1400x900 a walk too wide for the column beside its text goes above it, full width; on a phone the
+    graphs run top to bottom, after the step's buttons and title; the smallest text stays >= 9.5 CSS px."""
+    expr, values = "tanh(w*x + b)", "x=0.5 w=-2 b=1.5"
+    browser.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                 mobile=width < 600)
+    try:
+        visit(browser, playground_url(served, expr, values, "w"))  # the example: drawn in advance, both ways
+        ran(browser)
+        steps = playground.explore(expr, values, "w", rankdir=rankdir)["steps"]
+        for k, step in enumerate(steps):
+            if k:
+                browser.click("#next")
+            svg = cpython_svg(step["dot"])
+            shows(browser, svg)  # drawn in the direction this screen wants
+            seen = browser.js("""(() => {
+              const svg = document.querySelector('#graph svg'), figure = document.getElementById('graph');
+              const scale = svg.getBoundingClientRect().width / (parseFloat(svg.getAttribute('width')) * 4 / 3);
+              const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * 4 / 3);
+              return {smallest: Math.min(...sizes) * scale, overflow: figure.scrollWidth - figure.clientWidth,
+                      page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                      graphTop: figure.getBoundingClientRect().top,
+                      next: document.getElementById('next').getBoundingClientRect().top,
+                      text: document.getElementById('step-text').getBoundingClientRect().top}; })()""")
+            assert seen["smallest"] >= 9.5 - 0.01, (k, seen)  # layout rounds to a fraction of a pixel
+            assert seen["page"] == 0, "nothing sticks out of the page sideways"
+            if rankdir == "LR":
+                assert seen["overflow"] <= 0, (k, seen)  # the whole graph, none of it scrolled out of view
+            else:
+                assert seen["overflow"] <= width / 8, (k, seen)  # at most a little to scroll sideways
+            assert seen["graphTop"] < seen["text"] < height + seen["graphTop"]  # graph first, its text close by
+            if width < 600:
+                assert seen["next"] < seen["graphTop"], "on a phone the step's buttons come before its graph"
+    finally:
+        browser.send("Emulation.clearDeviceMetricsOverride")

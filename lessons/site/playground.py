@@ -13,17 +13,22 @@ is what the page's JavaScript reads; nothing here touches the page.
 The quiz is the terminal quiz itself, `chainrule.quiz(root, wrt=...)`, fed the answers typed so
 far: its transcript is what the page shows, up to the question it waits on.
 """
-import importlib
 import io
 import json
 import keyword
 import math
 import re
 
+from ...engine.expression import parse_expression
 from ...engine.formula import number
+from ..quiz import quiz
+from ..text import paragraphs
+from ..walkthrough import walkthrough
+from ..worksheet import worksheet
 
 DIGITS = 4  # significant digits of the numbers shown, as `chainrule graph` shows them
 EXAMPLE = ("tanh(w*x + b)", "x=0.5 w=-2 b=1.5", "w")  # what the page opens with: expression, values, wrt
+NARROW = "TB"  # the graphs' direction on a narrow screen (a phone): top to bottom, so they fit its width
 _WORD = re.compile(r"[^\s,;]+")
 
 
@@ -52,7 +57,7 @@ def build(expression, values):
     """The expression's root Value and its named leaves {name: Value}, as `chainrule graph` builds them:
     the output is called y (out when y is an input) unless the text names it (`L = ...`)."""
     values = read_values(values) if not isinstance(values, dict) else values
-    out, leaves = _parse(expression, values)
+    out, leaves = parse_expression(expression, values)
     if not out.inputs:
         raise ValueError("the expression is a single value: write an operation on it, e.g. tanh(x)")
     if not out.label:
@@ -60,20 +65,20 @@ def build(expression, values):
     return out, leaves
 
 
-def explore(expression, values, wrt="", digits=DIGITS):
+def explore(expression, values, wrt="", digits=DIGITS, rankdir="LR"):
     """Everything the page shows for one expression, as plain data; {"error": message} if it is refused.
+
+    rankdir: the graphs' direction, "LR" (inputs left; a wide window) or "TB" (inputs on top; a phone).
 
     "output" and "grads" are what `chainrule graph EXPR values` prints; "steps" are walkthrough(root)'s
     steps, each with its text, its numbers, its graph's DOT (drawn by the page) and its chain-rule
     caption; "wrt" the name the quiz asks about (the one given, else the first parameter).
     """
-    from ... import walkthrough
-
     try:
         out, leaves = build(expression, values)
         if wrt and wrt not in leaves:
             raise ValueError(f"wrt={wrt}: no such name in the expression (its names: {', '.join(leaves)})")
-        walk = walkthrough(out, digits=digits)
+        walk = walkthrough(out, digits=digits, rankdir=rankdir)
     except (ValueError, TypeError) as error:
         return {"error": str(error)}
     params = [name for name, leaf in leaves.items() if leaf.op.name == "param"]
@@ -97,7 +102,7 @@ def _step(step, digits):
         "title": step.title,
         "text": step.text,
         "paragraphs": [[[laid_out, lines] for laid_out, lines in runs]
-                       for runs in lesson("text").paragraphs(step.text)],  # prose and lines laid out by hand
+                       for runs in paragraphs(step.text)],  # prose and lines laid out by hand
         "numbers": [{"name": n.name, "value": n.engine, "shown": number(n.engine, digits)} for n in step.numbers],
         "dot": graph.source if graph is not None else "",
         "caption": list(graph.caption) if graph is not None else [],
@@ -111,8 +116,6 @@ def take_quiz(expression, values, wrt, answers):
     Returns {"transcript": what the quiz wrote, answers echoed; "prompt": the question it waits on
     ("" when done); "right", "asked", "finished"}, or {"error": message}.
     """
-    from ... import quiz
-
     try:
         out, leaves = build(expression, values)
         if wrt not in leaves:
@@ -146,7 +149,6 @@ def take_quiz(expression, values, wrt, answers):
 def worksheet_page(expression, values, wrt, variants=4, seed=1):
     """The printable worksheet's HTML, as `chainrule quiz ... --worksheet` writes it; {"error": ...} as text
     starting with "error: " if it is refused."""
-    worksheet = lesson("worksheet").worksheet
     try:
         build(expression, values)  # the parser's message for a refused expression, before any variant is drawn
         return worksheet(expression, read_values(values), wrt, variants=variants, seed=seed)
@@ -160,31 +162,9 @@ class _Transcript(io.StringIO):
     encoding = "utf-8"
 
 
-def explore_json(expression, values, wrt=""):
-    return json.dumps(explore(expression, values, wrt))
+def explore_json(expression, values, wrt="", rankdir="LR"):
+    return json.dumps(explore(expression, values, wrt, rankdir=rankdir))
 
 
 def take_quiz_json(expression, values, wrt, answers_json):
     return json.dumps(take_quiz(expression, values, wrt, json.loads(answers_json)))
-
-
-def lesson(name):
-    """A module of the lesson machinery: chainrule.lessons.NAME once it lives there, chainrule.demos.NAME until then."""
-    try:
-        return importlib.import_module(f"chainrule.lessons.{name}")
-    except ModuleNotFoundError:
-        return importlib.import_module(f"chainrule.demos.{name}")
-
-
-def _parse(expression, values):
-    """chainrule.parse once it is public (root Value only: the leaves are read off its graph); until then
-    the command line's parser, which returns both."""
-    import chainrule
-
-    if "parse" in getattr(chainrule, "__all__", ()):
-        from ...engine import backward_order
-
-        out = chainrule.parse(expression, **values)
-        found = {v.label: v for v in backward_order(out) if not v.inputs and v.op.name != "const"}
-        return out, {name: found[name] for name in values if name in found}
-    return lesson("expr").parse(expression, values)

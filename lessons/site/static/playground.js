@@ -17,10 +17,14 @@ let current = 0; // the step shown
 let answers = []; // the quiz's answers so far
 let quizOn = false;
 
-config.example.steps.forEach((step, k) => {
-  const svg = config.example.svgs[k];
-  if (svg) drawn.set(step.dot, Promise.resolve(svg));
-});
+// A phone draws the graphs top to bottom (they fit its width); a wide window left to right.
+const narrow = matchMedia("(max-width: 600px)");
+const rankdir = () => (narrow.matches ? config.narrow.rankdir : "LR");
+config.example.rankdir = "LR";
+config.example.wide = config.example.steps.map((step) => step.dot);
+for (const [dots, svgs] of [[config.example.wide, config.example.svgs], [config.narrow.dots, config.narrow.svgs]]) {
+  dots.forEach((dot, k) => { if (svgs[k]) drawn.set(dot, Promise.resolve(svgs[k])); });
+}
 
 function progress(text, ready = false) {
   const line = $("progress");
@@ -177,6 +181,27 @@ function showStep(k) {
   showGraph(step, current);
 }
 
+// On a wide window a step's graph sits beside its text; when the widest graph of the walk (its last
+// step's) would not fit that column at the smallest readable size, it goes above the text, full width,
+// for every step of the walk (a layout that changed from step to step would be hard to follow).
+function fitLayout(walk) {
+  const dots = walk.steps.map((step) => step.dot).filter(Boolean);
+  const stepper = document.querySelector(".stepper");
+  if (!dots.length) {
+    stepper.classList.remove("stacked");
+    return;
+  }
+  draw(dots[dots.length - 1]).then((text) => {
+    if (shown !== walk) return;
+    const needed = parseFloat(readable(safeSvg(text)).style.minWidth) || 0;
+    stepper.classList.remove("stacked"); // measured side by side, restored before the page paints again
+    const figure = $("graph");
+    const style = getComputedStyle(figure);
+    const room = figure.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    stepper.classList.toggle("stacked", needed > room);
+  }).catch(() => {});
+}
+
 function showSummary() {
   const out = shown.output;
   const line = $("summary");
@@ -230,11 +255,13 @@ function run(step = 0) {
     pending = step;
     return;
   }
-  const result = JSON.parse(py.explore_json(expr, values, wrt));
+  const result = JSON.parse(py.explore_json(expr, values, wrt, rankdir()));
   $("error").textContent = result.error || "";
   if (result.error) return;
   result.valuesText = values;
+  result.rankdir = rankdir();
   shown = result;
+  fitLayout(shown);
   $("example-note").textContent = "";
   showSummary();
   showStep(step);
@@ -321,8 +348,31 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "ArrowLeft") { showStep(current - 1); event.preventDefault(); }
 });
 
+// The example drawn in advance in the direction the screen wants; anything else is asked of Python again.
+function relayout() {
+  if (shown.rankdir === rankdir()) return;
+  if (shown === config.example) {
+    const dots = rankdir() === "LR" ? config.example.wide : config.narrow.dots;
+    shown.steps.forEach((step, k) => { step.dot = dots[k]; });
+    shown.rankdir = rankdir();
+    fitLayout(shown);
+    showGraph(shown.steps[current], current);
+  } else if (py) {
+    const at = current;
+    const result = JSON.parse(py.explore_json(shown.expression, shown.valuesText, $("wrt").value, rankdir()));
+    if (result.error) return;
+    Object.assign(result, { valuesText: shown.valuesText, rankdir: rankdir(), wrt: $("wrt").value });
+    shown = result;
+    fitLayout(shown);
+    showStep(at);
+  }
+}
+narrow.addEventListener("change", relayout);
+
 const predrawn = $("graph").querySelector("svg");
 if (predrawn) readable(explorable(predrawn));
+relayout();
+fitLayout(shown);
 const asked = fromURL();
 config.example.valuesText = config.example_args[1];
 if (asked) {
