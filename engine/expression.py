@@ -30,6 +30,7 @@ is a constant leaf. `x ** n` with a number n (or an expression of numbers only, 
 is the engine's power by a constant; `2 ** x` and `x ** y` are Value ** Value (positive base).
 """
 import ast
+import keyword
 import math
 import operator
 import re
@@ -101,6 +102,29 @@ def parse_expression(text, values, params=None):
             raise ValueError(f"{name} = ...: the expression is a single value; write an operation to name")
         out.label = name
     return out, leaves
+
+
+def read_values(words):
+    """NAME=NUMBER words (the command line's, or the playground's box split into words) -> {name: float}.
+
+    ValueError naming the word that is off: not NAME=NUMBER, not a number, not finite, or a name
+    given twice."""
+    values = {}
+    for word in words:
+        name, equals, text = word.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"{word!r}: give a value as NAME=NUMBER, e.g. x=0.5")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{word!r}: {text.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{word!r}: give a finite number")
+        if name in values:
+            raise ValueError(f"{name} is given twice ({name}={values[name]:.17g} and {word})")
+        values[name] = value
+    return values
 
 
 def _finite(name, number, text, node):

@@ -20,7 +20,6 @@ neuron grouped into one box, and one step; past it grouped too, it is refused.
 
 Exit codes: 0 done, 2 a mistake in the command, 1 the drawing could not be rendered.
 """
-import keyword
 import math
 import os
 import shlex
@@ -188,24 +187,15 @@ def leaf(leaves, name, option):
 
 
 def parse_values(pairs):
-    """NAME=VALUE arguments -> {name: float}."""
-    values = {}
+    """NAME=VALUE arguments -> {name: float} (engine.expression.read_values), as Mistakes."""
+    from ..engine.expression import read_values
+
     for pair in pairs:
         utf8(pair, "NAME=VALUE")
-        name, equals, number = pair.partition("=")
-        name = name.strip()
-        if not equals or not name.isidentifier() or keyword.iskeyword(name):
-            raise Mistake(f"{pair!r}: give a value as NAME=NUMBER, e.g. x1=2")
-        try:
-            value = float(number)
-        except ValueError:
-            raise Mistake(f"{pair!r}: {number.strip()!r} is not a number") from None
-        if not math.isfinite(value):
-            raise Mistake(f"{pair!r}: give a finite number")
-        if name in values:
-            raise Mistake(f"{name} is given twice ({name}={values[name]:g} and {pair})")
-        values[name] = value
-    return values
+    try:
+        return read_values(pairs)
+    except ValueError as e:
+        raise Mistake(e) from None
 
 
 def utf8(word, what):

@@ -15,10 +15,9 @@ far: its transcript is what the page shows, up to the question it waits on.
 """
 import io
 import json
-import keyword
-import math
 import re
 
+from ...engine import expression
 from ...engine.expression import parse_expression
 from ...engine.formula import number
 from ..quiz import quiz
@@ -34,23 +33,7 @@ _WORD = re.compile(r"[^\s,;]+")
 
 def read_values(words):
     """'x=0.5 w=-2, b=1.5' (or a list of NAME=VALUE words) -> {name: float}; ValueError says which word is off."""
-    if isinstance(words, str):
-        words = _WORD.findall(words)
-    values = {}
-    for word in words:
-        name, equals, text = word.partition("=")
-        if not equals or not name.isidentifier() or keyword.iskeyword(name):
-            raise ValueError(f"{word!r}: give a value as NAME=NUMBER, e.g. x=0.5")
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"{word!r}: {text!r} is not a number") from None
-        if not math.isfinite(value):
-            raise ValueError(f"{word!r}: give a finite number")
-        if name in values:
-            raise ValueError(f"{name} is given twice ({name}={number(values[name], 17)} and {word})")
-        values[name] = value
-    return values
+    return expression.read_values(_WORD.findall(words) if isinstance(words, str) else words)
 
 
 def build(expression, values):
