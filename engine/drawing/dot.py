@@ -182,7 +182,7 @@ class Writer:
 
     def _group(self, dot, head, group):
         """A box of a layer view (views.layer_view): a layer, its parameters, or the inputs it reads."""
-        g, num = self.g, self.num
+        g = self.g
         layer = group.layers[0]
         nout, nin = layer.shape
         on = self._box_on(head)
