@@ -33,10 +33,9 @@ raises what the plain path raises.
 numpy is imported only here, the `fast` extra: pip install "chainrule[fast]".
 """
 import warnings
-from numbers import Real
+from operator import attrgetter
 
 from .compile import _LOCK
-from .compile import compile as compile_floats
 from .primitives import PRIMITIVES
 from .value import Value, backward_order, sum_values
 
@@ -87,8 +86,8 @@ class Batched:
 
     def __init__(self, per_sample, X, Y, extra):
         self.per_sample, self.X, self.Y, self.extra = per_sample, X, Y, extra
-        self._extra = None if extra is None else compile_floats(extra)
         self._groups = None  # the plans, one per graph, made by the first call
+        self._extra = None  # extra's plan
         self.reason = None  # why it runs plain, when it does
 
     def __call__(self):
@@ -101,8 +100,6 @@ class Batched:
             if result is None:  # a domain error or a value not finite: the plain path raises what it raises
                 return self._plain()
             loss, grads = result
-            if self._extra is not None:
-                loss += self._extra()
             for p, g in zip(self._params, grads.tolist()):
                 p.grad += g
             return loss
@@ -123,6 +120,9 @@ class Batched:
         for k, plan in enumerate(self._groups):
             lines.append(f"graph {k + 1} of {len(self._groups)}: {plan.m} samples")
             lines.extend(f"  {step.describe()}" for step in plan.steps)
+        if self._extra is not None:
+            lines.append("extra(), once")
+            lines.extend(f"  {step.describe()}" for step in self._extra.steps)
         return "\n".join(lines)
 
     def __repr__(self):
@@ -145,16 +145,22 @@ class Batched:
             with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                 for plan in self._groups:
                     total += plan.run(pv, pg)
+                loss = total / len(self.X)
+                if self._extra is not None:
+                    loss += self._extra.run(pv, pg)
         except (FloatingPointError, ArithmeticError, ValueError):
             return None
-        loss = total / len(self.X)
         if not (np.isfinite(pg).all() and loss - loss == 0.0):
             return None
         return loss, pg
 
     def _record(self):
         try:
-            self._groups, self._params = _Recording(self.per_sample, self.X, self.Y).plans()
+            params, index = [], {}
+            groups = _Recording(self.per_sample, self.X, self.Y).plans(params, index, 1.0 / len(self.X))
+            if self.extra is not None:  # a graph of its own, run once: its grads are not divided by n
+                self._extra, = _Recording(lambda x, y: _extra_loss(self.extra), [None], [None]).plans(params, index, 1.0)
+            self._groups, self._params = groups, params
         except _Refused as refused:
             self.reason = str(refused)
             warnings.warn(f"compile(batch=): {refused}; every call runs the plain path (per_sample on each sample, "
@@ -165,8 +171,7 @@ class _Refused(Exception):
     """What the batch replay cannot take; the calls run plain."""
 
 
-def _data(v):
-    return v.data
+_data = attrgetter("data")
 
 
 def _loss(per_sample, x, y, i):
@@ -218,10 +223,9 @@ class _Recording:
             group.rows.append([v.data for v in leaves])
             group.ids.append([id(v) for v in leaves])
 
-    def plans(self):
-        params, index = [], {}
+    def plans(self, params, index, seed):
+        """A plan per group; the parameters they read are added to params (index: id -> position)."""
         plans = []
-        n = len(self.X)
         for group in self.groups.values():
             read = self._read(group)
             leaves = [v for v in group.order if not v.inputs]
@@ -246,11 +250,11 @@ class _Recording:
             if interior_read is not None:
                 raise ValueError(f"compile: per_sample uses {interior_read!r}, a value computed before it was called; "
                                  "compute it inside per_sample (or detach() it)")
-            plans.append(_Plan(group.order, kinds, len(group.members), n))
+            plans.append(_Plan(group.order, kinds, len(group.members), seed))
         if not params:
             raise ValueError("compile: the loss depends on no value that per_sample reads (a parameter), so there "
                              "is nothing to train; was it called inside no_grad()?")
-        return plans, params
+        return plans
 
     def _read(self, group):
         """The ids of the values of the group's graph that per_sample reads rather than makes: those that
@@ -376,9 +380,9 @@ class _Plan:
     """One graph's replay over its m samples: steps, each a matrix product, an op on a layer's
     columns at once, or one node's op; each value is a slot (or a column of a slot's matrix)."""
 
-    def __init__(self, order, kinds, m, n):
+    def __init__(self, order, kinds, m, seed):
         self.m = m
-        self.seed = 1.0 / n  # d mean / d loss_i
+        self.seed = seed  # d mean / d loss_i
         self.steps = []
         self.base = []  # each slot's fixed value: constants, data columns, numbers from them alone
         self.params = []  # (slot, k): parameter k's value, loaded into its slot
@@ -403,7 +407,7 @@ class _Plan:
             if len(v.inputs) == 1:
                 users.setdefault(id(v.inputs[0]), []).append(v)
         layers = {}  # the dots that share their inputs: (inputs, bias or not) -> those whose weights are parameters
-        for v in interior:
+        for v in reversed(interior):  # a layer's dots in the order the next layer reads them, in a network
             if v.op.name == "dot" and self._parameters(v, kind):
                 n = len(v.inputs) // 2
                 layers.setdefault((tuple(map(id, v.inputs[n : 2 * n])), len(v.inputs) % 2), []).append(v)
@@ -445,7 +449,11 @@ class _Plan:
                     done.add(id(u))
                 continue
             out = slot()
-            step = _Node(v.op, out, [ref[id(x)] for x in v.inputs], [kind[id(x)] for x in v.inputs])
+            if v.op.name == "dot" and all(k == "param" for k in inputs):  # a penalty such as l2(params)
+                k = dict(self.params)
+                step = _ParamDot(out, [k[ref[id(x)][0]] for x in v.inputs])
+            else:
+                step = _Node(v.op, out, [ref[id(x)] for x in v.inputs], [kind[id(x)] for x in v.inputs])
             ref[id(v)] = (out, None)
             kind[id(v)] = "vary" if any(k in ("vary", "data") for k in inputs) else "scalar"
             self.steps.append(step)
@@ -536,8 +544,11 @@ class _MatMul:
         refs = [ref[id(x)] for x in xs]
         kinds = [kind[id(x)] for x in xs]
         source = refs[0][0]
-        if refs[0][1] is not None and refs == [(source, c) for c in range(len(block_nodes[source]))]:
-            self.x, self.x_slot, self.x_refs = None, source, None  # the whole matrix of the layer before
+        self.perm = None
+        if refs[0][1] is not None and sorted(refs) == [(source, c) for c in range(len(block_nodes[source]))]:
+            self.x, self.x_slot, self.x_refs = None, source, None  # the matrix of the layer before
+            if refs != sorted(refs):
+                self.perm = np.array([c for _, c in refs])  # its columns in another order
         elif all(k in ("const", "data") for k in kinds):
             columns = [np.broadcast_to(plan.base[r[0]], (plan.m,)) for r in refs]
             self.x, self.x_slot, self.x_refs = np.column_stack(columns), None, None  # data: fixed
@@ -552,7 +563,7 @@ class _MatMul:
         if self.x is not None:
             return self.x
         if self.x_slot is not None:
-            return vals[self.x_slot]
+            return vals[self.x_slot] if self.perm is None else vals[self.x_slot][:, self.perm]
         return np.column_stack([np.broadcast_to(_get(vals, r), (self.m,)) for r, _ in self.x_refs])
 
     def forward(self, vals, pv):
@@ -582,10 +593,14 @@ class _MatMul:
         G_in = G @ vals[self.aux].T
         if self.x_slot is not None:
             current = grads[self.x_slot]
-            if current is None:
+            if current is None and self.perm is None:
                 grads[self.x_slot] = G_in
-            else:
+            elif self.perm is None:
                 current += G_in
+            else:
+                if current is None:
+                    current = grads[self.x_slot] = np.zeros(vals[self.x_slot].shape)
+                current[:, self.perm] += G_in  # a permutation: no column twice
         else:
             for c, (r, k) in enumerate(self.x_refs):
                 _give(grads, pg, param_slot, vals, r, k, G_in[:, c])
@@ -620,6 +635,37 @@ class _Columns:
             current += g
         else:
             np.add.at(current, (slice(None), self.cols), g)
+
+
+class _ParamDot:
+    """A dot of parameters alone, w . x + b (l2(params) is dot(params, params)): one number."""
+
+    def __init__(self, out, indices):
+        n = len(indices) // 2
+        self.out, self.n = out, n
+        self.w, self.x = np.array(indices[:n]), np.array(indices[n : 2 * n])
+        self.b = indices[2 * n] if len(indices) % 2 else None
+        self.unique = len(set(indices[:n])) == n and len(set(indices[n : 2 * n])) == n
+
+    def describe(self):
+        return f"dot of {self.n} parameters with {self.n} parameters, one number"
+
+    def forward(self, vals, pv):
+        total = pv[self.w] @ pv[self.x]
+        vals[self.out] = total + pv[self.b] if self.b is not None else total
+
+    def backward(self, vals, grads, pv, pg, param_slot):
+        g = grads[self.out]
+        if g is None:
+            return
+        if self.unique:
+            pg[self.w] += g * pv[self.x]
+            pg[self.x] += g * pv[self.w]
+        else:
+            np.add.at(pg, self.w, g * pv[self.x])
+            np.add.at(pg, self.x, g * pv[self.w])
+        if self.b is not None:
+            pg[self.b] += g
 
 
 class _Node:
