@@ -170,3 +170,51 @@ def test_a_domain_error_is_the_plain_paths():
     w.data = 0.25  # log of a negative number for the second sample
     with pytest.raises(ValueError, match="log"):
         step()
+
+
+def fit_twice(make, loss, data, batch_size, epochs=25):
+    from chainrule.nn import SGD, fit
+
+    results = []
+    for compiled in (None, False):
+        model = make()
+        opt = SGD(model.parameters(), lr=0.05, momentum=0.9)
+        history = fit(model, data, loss, opt, epochs=epochs, batch_size=batch_size, compile=compiled)
+        results.append((history, [p.data for p in model.parameters()]))
+    return results
+
+
+@pytest.mark.parametrize("batch_size", [None, 8])
+@pytest.mark.parametrize("loss", ["hinge", "mse", "binary_cross_entropy"])
+def test_fit_by_default_replays_the_batch_and_gives_the_plain_history(loss, batch_size, monkeypatch):
+    from chainrule.engine.batch import Batched
+    from chainrule.nn import datasets
+    from chainrule.nn import train
+
+    made = []
+    real_call = Batched.__call__
+    monkeypatch.setattr(Batched, "__call__", lambda self: made.append(self) or real_call(self))
+    data = datasets.two_moons(30, seed=1)
+    if loss == "binary_cross_entropy":
+        data = [(x, (y + 1) / 2) for x, y in data]
+        make = lambda: MLP(2, [8, 8, 1], activation="relu", out_activation="sigmoid", seed=7)
+    else:
+        make = lambda: MLP(2, [8, 8, 1], activation="relu", seed=7)
+    (history, weights), (history0, weights0) = fit_twice(make, getattr(train, loss), data, batch_size)
+    assert made and all(step.batched for step in made)  # the default took the batch replay, and it held
+    assert history[-1] < history[0]  # it trained
+    for a, b in zip(history, history0):
+        assert math.isclose(a, b, rel_tol=1e-12)
+    for a, b in zip(weights, weights0):
+        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_fit_without_numpy_takes_the_float_replay(monkeypatch):
+    from chainrule.engine.batch import Batched
+
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    monkeypatch.setattr(Batched, "__call__", None)  # never called
+    from chainrule.nn import datasets, train
+
+    (history, _), (history0, _) = fit_twice(lambda: MLP(2, [4, 1], seed=6), train.hinge, datasets.two_moons(20), None)
+    assert history == history0  # the float replay: bit for bit
