@@ -231,14 +231,16 @@ class _Recording:
             leaves = [v for v in group.order if not v.inputs]
             kinds = {}
             matrix = np.array(group.rows, dtype=float)
+            ids = np.array(group.ids, dtype=np.uint64)
+            for v in _layout(group.order, read):
+                if id(v) not in index:
+                    index[id(v)] = len(params)
+                    params.append(v)
             for j, v in enumerate(leaves):
                 if id(v) in read:
-                    if any(ids[j] != id(v) for ids in group.ids):
+                    if (ids[:, j] != ids[0, j]).any():
                         raise _Refused("per_sample uses different parameters at the same place of the graph for "
                                        "different samples")
-                    if id(v) not in index:
-                        index[id(v)] = len(params)
-                        params.append(v)
                     kinds[id(v)] = ("param", index[id(v)])
                 else:
                     column = matrix[:, j]
@@ -285,6 +287,22 @@ class _Recording:
                                "through the graph (as nn.cross_entropy's shift, or w * w.data): it would go stale "
                                "in a replay")
         return read
+
+
+def _layout(order, read):
+    """The values read (parameters) in the order of their numbers in the replay's arrays.
+
+    Trick: a layer's weights laid out as its matrix W (nin, nout) row by row, then its biases, so
+    that the replay reads W and writes its grad as a view of one array, with no gather or scatter."""
+    layers = {}
+    for v in order:  # a layer's dots in the order the next layer reads them (as _Plan takes them)
+        if v.op.name == "dot" and all(id(x) in read for x in v.inputs[: len(v.inputs) // 2]):
+            n = len(v.inputs) // 2
+            layers.setdefault((tuple(map(id, v.inputs[n : 2 * n])), len(v.inputs) % 2), []).append(v)
+    laid = [d.inputs[j] for dots in layers.values() for j in [*range(len(dots[0].inputs) // 2), -1] for d in dots
+            if j != -1 or len(d.inputs) % 2]
+    laid += [v for v in order if not v.inputs and id(v) in read]
+    return [v for v in laid if id(v) in read]
 
 
 def _signature(order):
@@ -347,7 +365,7 @@ RULES = {
     "sqrt": (lambda a: np.sqrt(a), lambda out, a: (0.5 / out,)),
     "tanh": (lambda a: np.tanh(a), lambda out, a: (1.0 - out * out,)),
     "sigmoid": (_sigmoid, lambda out, a: (out * (1.0 - out),)),
-    "relu": (lambda a: np.where(a > 0.0, a, 0.0), lambda out, a: (np.where(a > 0.0, 1.0, 0.0),)),
+    "relu": (lambda a: np.maximum(a, 0.0), lambda out, a: (a > 0.0,)),  # True and False multiply as 1 and 0
     "abs": (lambda a: np.abs(a), lambda out, a: (np.sign(a),)),
     "sum": (_sum, lambda out, *xs: (1.0,) * len(xs)),
     "dot": (_dot, _dot_local),
@@ -541,6 +559,11 @@ class _MatMul:
         self.b = np.array([k[ref[id(d.inputs[-1])][0]] for d in dots]) if len(dots[0].inputs) % 2 else None
         self.unique = len(set(self.W.ravel().tolist())) == self.W.size and (
             self.b is None or len(set(self.b.tolist())) == self.b.size)
+        start, size = int(self.W[0, 0]), self.W.size
+        self.views = (np.array_equal(self.W.ravel(), np.arange(start, start + size))
+                      and (self.b is None or np.array_equal(self.b, np.arange(start + size, start + size + self.n_out))))
+        if self.views:  # laid out by _layout: W and b as slices of the parameters' array
+            self.W, self.b = slice(start, start + size), None if self.b is None else slice(start + size, start + size + self.n_out)
         refs = [ref[id(x)] for x in xs]
         kinds = [kind[id(x)] for x in xs]
         source = refs[0][0]
@@ -567,11 +590,12 @@ class _MatMul:
         return np.column_stack([np.broadcast_to(_get(vals, r), (self.m,)) for r, _ in self.x_refs])
 
     def forward(self, vals, pv):
-        W = vals[self.aux] = pv[self.W]
+        W = vals[self.aux] = pv[self.W].reshape(self.n_in, self.n_out) if self.views else pv[self.W]
         out = self.inputs(vals) @ W
         if self.b is not None:
             out += pv[self.b]
-        if not np.isfinite(out).all():
+        total = out.sum()
+        if total - total != 0.0:  # an overflow that the FPU's flags did not show (a BLAS thread)
             raise FloatingPointError("matmul overflow")
         vals[self.out] = out
 
@@ -580,7 +604,11 @@ class _MatMul:
         if G is None:
             return
         X = self.inputs(vals)
-        if self.unique:
+        if self.views:
+            pg[self.W] += (X.T @ G).ravel()
+            if self.b is not None:
+                pg[self.b] += G.sum(axis=0)
+        elif self.unique:
             pg[self.W] += X.T @ G
             if self.b is not None:
                 pg[self.b] += G.sum(axis=0)
@@ -629,6 +657,9 @@ class _Columns:
         x = vals[self.source] if self.cols is None else vals[self.source][:, self.cols]
         g = G * self.local_rule(vals[self.out], x)[0]
         current = grads[self.source]
+        if current is None and self.cols is None:
+            grads[self.source] = g
+            return
         if current is None:
             current = grads[self.source] = np.zeros(vals[self.source].shape)
         if self.cols is None:
@@ -646,19 +677,23 @@ class _ParamDot:
         self.w, self.x = np.array(indices[:n]), np.array(indices[n : 2 * n])
         self.b = indices[2 * n] if len(indices) % 2 else None
         self.unique = len(set(indices[:n])) == n and len(set(indices[n : 2 * n])) == n
+        self.square = indices[:n] == indices[n : 2 * n]  # l2: dot(params, params)
 
     def describe(self):
         return f"dot of {self.n} parameters with {self.n} parameters, one number"
 
     def forward(self, vals, pv):
-        total = pv[self.w] @ pv[self.x]
+        w = pv[self.w]
+        total = w @ (w if self.square else pv[self.x])
         vals[self.out] = total + pv[self.b] if self.b is not None else total
 
     def backward(self, vals, grads, pv, pg, param_slot):
         g = grads[self.out]
         if g is None:
             return
-        if self.unique:
+        if self.unique and self.square:
+            pg[self.w] += (2.0 * g) * pv[self.w]
+        elif self.unique:
             pg[self.w] += g * pv[self.x]
             pg[self.x] += g * pv[self.w]
         else:
