@@ -26,7 +26,10 @@ why, and every call then runs the plain path: per_sample for each sample, the me
   such a number moved.
 - Python that branches on the data (an `if` on x, as nn.binary_cross_entropy does on a 0/1
   label) gives different graphs to different samples: the samples are grouped by graph, each
-  group replayed on its own, up to MAX_GRAPHS groups; more than that is not batched.
+  group replayed on its own, up to MAX_GRAPHS groups; more than that is not batched. A branch
+  on a parameter's value (nn.binary_cross_entropy(from_logits=True) picks a formula by each
+  logit's sign) keeps the branch recorded, as compile does: there, the same function, equal
+  within rounding.
 Domain errors and any value that is not finite send that call down the plain path, so it
 raises what the plain path raises.
 

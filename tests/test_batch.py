@@ -218,3 +218,20 @@ def test_fit_without_numpy_takes_the_float_replay(monkeypatch):
 
     (history, _), (history0, _) = fit_twice(lambda: MLP(2, [4, 1], seed=6), train.hinge, datasets.two_moons(20), None)
     assert history == history0  # the float replay: bit for bit
+
+
+def test_an_op_without_a_numpy_rule_runs_the_tables_float_rule_element_by_element(monkeypatch):
+    from chainrule.engine import batch
+
+    monkeypatch.delitem(batch.RULES, "tanh")
+    monkeypatch.delitem(batch.RULES, "log")
+    model = MLP(3, [5, 1], activation="tanh", seed=8)
+    params = model.parameters()
+    rng = random.Random(9)
+    X = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(7)]
+    Y = [rng.uniform(-1, 1) for _ in X]
+    per_sample = lambda x, y: ((model(x) - y) ** 2 + 1).log()
+    step = chainrule.compile(per_sample, batch=(X, Y))
+    got = batched(step, params)
+    assert step.batched and "tanh of 1 inputs" in step.plan and "log of 1 inputs" in step.plan
+    assert_close(got, plain(per_sample, X, Y, params))
