@@ -38,7 +38,6 @@ numpy is imported only here, the `fast` extra: pip install "chainrule[fast]".
 import warnings
 from operator import attrgetter
 
-from .compile import _LOCK
 from .primitives import PRIMITIVES
 from .value import Value, backward_order, sum_values
 
@@ -48,8 +47,9 @@ MAX_GRAPHS = 8  # different graphs (groups of samples) a batch replay takes befo
 NUDGE = 2.0**-12  # relative change of every value when recording checks which numbers read parameters
 
 
-def batched(per_sample, batch, extra=None):
-    """The batch replay of per_sample over batch = (X, y): see compile() and this module's docstring."""
+def batched(per_sample, batch, extra, lock):
+    """The batch replay of per_sample over batch = (X, y): see compile() and this module's docstring.
+    lock: the one that every compiled step takes while it reads and writes grads (compile.py's)."""
     global np
     try:
         import numpy
@@ -64,7 +64,7 @@ def batched(per_sample, batch, extra=None):
         raise TypeError(f"compile: extra must be a function of no arguments that returns a Value (a penalty such as "
                         f"lambda: 1e-4 * l2(params)), not {type(extra).__name__}")
     X, Y = _batch(batch)
-    return Batched(per_sample, X, Y, extra)
+    return Batched(per_sample, X, Y, extra, lock)
 
 
 def _batch(batch):
@@ -87,14 +87,15 @@ def _batch(batch):
 class Batched:
     """The batch replay; call it for the mean loss (a float), the mean grads added to every parameter."""
 
-    def __init__(self, per_sample, X, Y, extra):
+    def __init__(self, per_sample, X, Y, extra, lock):
         self.per_sample, self.X, self.Y, self.extra = per_sample, X, Y, extra
+        self._lock = lock
         self._groups = None  # the plans, one per graph, made by the first call
         self._extra = None  # extra's plan
         self.reason = None  # why it runs plain, when it does
 
     def __call__(self):
-        with _LOCK:
+        with self._lock:
             if self._groups is None and self.reason is None:
                 self._record()
             if self.reason is not None:

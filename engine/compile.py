@@ -118,7 +118,7 @@ def compile(fn, *, check=False, batch=None, extra=None):
                             "of every sample when it records")
         from .batch import batched  # numpy is imported there only
 
-        return batched(fn, batch, extra)
+        return batched(fn, batch, extra, _LOCK)
     if extra is not None:
         raise TypeError("compile: extra= goes with batch=(X, y); without a batch, add the penalty inside fn")
     return Compiled(fn, check)
