@@ -248,7 +248,7 @@ class _Recording:
                     kinds[id(v)] = ("param", index[id(v)])
                 else:
                     column = matrix[:, j]
-                    if (column == column[0]).all():
+                    if len(column) > 1 and (column == column[0]).all():  # one sample: every number is its own
                         kinds[id(v)] = ("const", float(column[0]))
                     else:
                         kinds[id(v)] = ("data", column.copy())

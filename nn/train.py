@@ -45,8 +45,9 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
     the plain path for your own loss (it may branch on numbers, which a replay would freeze:
     pass compile=True if it does not) and for fewer epochs (recording a step costs about as
     much as a few dozen plain steps, which a short run would not win back). Where numpy is
-    installed (pip install "chainrule[fast]"), the data are numbers and the loss is a mean over
-    samples (mse, hinge, binary_cross_entropy), None replays each batch as numpy arrays instead
+    installed (pip install "chainrule[fast]"), the data are numbers, batches hold more than one
+    sample and the loss is a mean over samples (mse, hinge, binary_cross_entropy), None replays
+    each batch as numpy arrays instead
     (compile(per_sample, batch=...), a layer one matrix product, many times faster again): the
     same losses and weights within rounding (sums over the samples run in another order).
     progress: a bar (tqdm's when it is installed: in Jupyter its notebook bar; else a line on
@@ -64,7 +65,7 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
     batched = False
     if compile is None:
         compile = isinstance(model, OWN_MODELS) and loss in OWN_LOSSES and epochs >= REPAYS
-        batched = compile and loss in MEAN_LOSSES and _numbers(pairs) and _numpy()
+        batched = compile and size > 1 and loss in MEAN_LOSSES and _numbers(pairs) and _numpy()
     steps = [_batch_step(model, pairs[i : i + size], loss, compile, batched) for i in range(0, len(pairs), size)]
     bar = _progress_bar(epochs, progress)
     history = History()
