@@ -1,4 +1,4 @@
-"""A training step, micrograd's own demo, written six ways: compiled, ours two ways, micrograd, the floor.
+"""A training step, micrograd's own demo, written many ways: batched, compiled, ours, micrograd, numpy, the floor.
 
     python -m bench.train_bench [--rounds 5]
 
@@ -7,6 +7,8 @@ loss = mean_i relu(1 - y_i * score_i) + 1e-4 * sum_p p*p, backward, SGD p -= 0.1
 Every implementation starts from the same weights on the same points, and the driver checks
 that they compute the same first loss before it prints a time.
 
+  batched           ours, one sample's loss recorded by chainrule.compile(per_sample, batch=(X, y),
+                    extra=the L2 term) and the batch replayed as numpy arrays (the `fast` extra)
   compiled          ours, the loss recorded once by chainrule.compile and replayed on floats
   ours              nn.MLP, nn.hinge, nn.l2, nn.SGD: the library's own step (default settings)
   micrograd-style   nn.MLP with the loss and update written as micrograd's demo writes them:
@@ -15,15 +17,19 @@ that they compute the same first loss before it prints a time.
   micrograd-gc      the same, gc tuned by hand: gc.freeze() after setup, automatic gc off,
                     one gc.collect(0) at the end of every step (context, not a target)
   floor             the same math on plain floats and lists, forward and backward by hand, no graph
+  numpy             the same math on numpy arrays, forward and backward written by hand
+  autograd          HIPS autograd on numpy arrays (when installed: pip install autograd)
+  mygrad            mygrad's tensors (when installed: pip install mygrad)
 
 Also from the same run: the compiled and the plain library step over 100 steps from the same
 start (the loss histories must be equal, bit for bit), the time compile takes to record, and
 ours' memory growth over 100 steps with the garbage collector off (bytes that tracemalloc
 counts and live container objects: whatever reference counting does not free would show),
 and the compiled step at 100, 400 and 800 points (recording time, replay time, recording memory
-per graph node).
+per graph node), and the batched step at 100 and 2,000 points (recording time, step time).
 """
 import gc
+import importlib.util
 import math
 import random
 import statistics
@@ -44,9 +50,11 @@ HISTORY_STEPS = 100  # steps over which compiled and plain must agree
 GROWTH_STEPS = 100  # steps over which memory must not grow
 WARM_UP_STEPS = 50  # before them
 SCALING_POINTS = (100, 400, 800)  # graph sizes for the compiled step's recording and replay
+BATCH_POINTS = (100, 2_000)  # batch sizes for the batched step
 
 CASES = [harness.Case("step", "training step", "s", higher_is_better=False)]
-ENGINES = ["compiled", "floor", "ours", "micrograd-style", "micrograd", "micrograd-gc"]
+ENGINES = ["batched", "numpy", "compiled", "floor", "ours", "micrograd-style", "micrograd", "micrograd-gc"]
+OPTIONAL = ["autograd", "mygrad"]  # compared with when installed
 
 
 # ---- the shared inputs: points, labels and starting weights, the same for everyone
@@ -120,6 +128,23 @@ def compiled():
     X, y = two_moons()
     model, params, opt = our_model()
     loss = chainrule.compile(lambda: library_loss(model, params, X, y))
+
+    def step():
+        opt.zero_grad()
+        value = loss()
+        opt.step()
+        return value
+
+    return step
+
+
+def batched(n=POINTS):
+    import chainrule
+    from chainrule.nn import hinge, l2
+
+    X, y = two_moons(n)
+    model, params, opt = our_model()
+    loss = chainrule.compile(lambda x, label: hinge(model(x), label), batch=(X, y), extra=lambda: ALPHA * l2(params))
 
     def step():
         opt.zero_grad()
@@ -221,7 +246,99 @@ def floor():
     return step
 
 
+# ---- tensor libraries: the same step on arrays, a layer one matrix product
+
+
+def arrays(np, n=POINTS):
+    """The points, the labels and the starting weights as arrays: W (nin, nout) and b (nout,) per layer."""
+    X, y = two_moons(n)
+    layers = [(np.array([w for w, _ in layer]).T.copy(), np.array([b for _, b in layer])) for layer in initial_weights()]
+    return np.array(X), np.array(y, dtype=float), layers
+
+
+def numpy_by_hand(n=POINTS):
+    import numpy as np
+
+    X, y, layers = arrays(np, n)
+    last = len(layers) - 1
+
+    def step():
+        hs, zs = [X], []
+        for i, (W, b) in enumerate(layers):
+            z = hs[-1] @ W + b
+            zs.append(z)
+            hs.append(z if i == last else np.maximum(z, 0.0))
+        margin = 1.0 - y * hs[-1][:, 0]
+        loss = np.maximum(margin, 0.0).mean() + ALPHA * sum(float((W * W).sum() + (b * b).sum()) for W, b in layers)
+        up = np.where(margin > 0.0, -y / len(y), 0.0)[:, None]  # d loss / d score
+        for i in range(last, -1, -1):
+            if i < last:
+                up = up * (zs[i] > 0.0)
+            W, b = layers[i]
+            g_W, g_b = hs[i].T @ up, up.sum(axis=0)
+            if i:
+                up = up @ W.T
+            W -= LR * (g_W + 2.0 * ALPHA * W)
+            b -= LR * (g_b + 2.0 * ALPHA * b)
+        return float(loss)
+
+    return step
+
+
+def hips_autograd(n=POINTS):
+    import autograd.numpy as anp
+    import numpy as np
+    from autograd import value_and_grad
+
+    X, y, layers = arrays(np, n)
+    params = [p for layer in layers for p in layer]
+
+    def loss(params):
+        h = X
+        for i in range(0, len(params), 2):
+            z = anp.dot(h, params[i]) + params[i + 1]
+            h = z if i == len(params) - 2 else anp.maximum(z, 0.0)
+        margin = 1.0 - y * h[:, 0]
+        return anp.mean(anp.maximum(margin, 0.0)) + ALPHA * sum(anp.sum(p * p) for p in params)
+
+    both = value_and_grad(loss)
+
+    def step():
+        value, grads = both(params)
+        for k, g in enumerate(grads):
+            params[k] = params[k] - LR * g
+        return float(value)
+
+    return step
+
+
+def my_grad(n=POINTS):
+    import mygrad as mg
+    import numpy as np
+
+    X, y, layers = arrays(np, n)
+    params = [mg.tensor(p) for layer in layers for p in layer]
+
+    def step():
+        h = X
+        for i in range(0, len(params), 2):
+            z = mg.matmul(h, params[i]) + params[i + 1]
+            h = z if i == len(params) - 2 else mg.maximum(z, 0.0)
+        margin = 1.0 - y * h[:, 0]
+        loss = mg.mean(mg.maximum(margin, 0.0)) + ALPHA * sum(mg.sum(p * p) for p in params)
+        loss.backward()
+        for k, p in enumerate(params):
+            params[k] = mg.tensor(p.data - LR * p.grad)
+        return float(loss.item())
+
+    return step
+
+
 IMPLEMENTATIONS = {
+    "batched": batched,
+    "numpy": numpy_by_hand,
+    "autograd": hips_autograd,
+    "mygrad": my_grad,
     "compiled": compiled,
     "ours": ours,
     "micrograd-style": micrograd_style,
@@ -334,9 +451,34 @@ def scaling():
             "kept_per_node": kept / nodes}
 
 
+def batch_scaling():
+    """The batched step at each of BATCH_POINTS: its recording (the first call) and its time per step."""
+    out = {}
+    for n in BATCH_POINTS:
+        begin = time.perf_counter()
+        step = batched(n)
+        first = step()  # records: every sample's graph, one run again nudged, the plan
+        recording = time.perf_counter() - begin
+        steps, begin = 0, time.perf_counter()
+        while steps < STEPS or time.perf_counter() - begin < SECONDS:
+            step()
+            steps += 1
+        out[n] = {"record": recording, "step": (time.perf_counter() - begin) / steps, "first_loss": first}
+    X, y = two_moons()
+    plain = ours()
+    plain_losses = [plain() for _ in range(HISTORY_STEPS)]
+    step = batched()
+    batch_losses = [step() for _ in range(HISTORY_STEPS)]
+    close = all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(plain_losses, batch_losses))
+    worst = max(abs(a - b) / abs(b) for a, b in zip(batch_losses, plain_losses))
+    return {"value": out[POINTS]["record"], "sizes": out, "close": close, "worst": worst}
+
+
 def worker(engine, case):
     if case == "scaling":
         return scaling()
+    if case == "batch-scaling":
+        return batch_scaling()
     if case == "step":
         return time_steps(engine)
     if case == "growth":
@@ -372,12 +514,14 @@ def main():
     if options.worker:
         harness.report(worker(*options.worker))
         return
-    results = harness.interleave("train_bench", CASES, ENGINES, options.rounds)
+    engines = ENGINES + [name for name in OPTIONAL if importlib.util.find_spec(name) is not None]
+    results = harness.interleave("train_bench", CASES, engines, options.rounds)
     first_loss = check_same_math(results)
     runs = results["step"]
     history = measure_once("histories")
     grown = measure_once("growth")
     scaled = measure_once("scaling")
+    batch_scaled = measure_once("batch-scaling")
 
     def ms(engine):
         return f"{harness.median_value(runs[engine]) * 1e3:.1f} ms"
@@ -407,15 +551,21 @@ def main():
         row("ours vs the plain-float floor", "ours", "floor", "<= 10x the time", lambda r: r <= 10, True),
         row("compiled vs micrograd 0.1.0 (context)", "compiled", "micrograd", "-", None),
         row("ours vs micrograd, gc tuned (context)", "ours", "micrograd-gc", "-", None),
+        row("batched vs numpy written by hand", "batched", "numpy", "<= 3x the time", lambda r: r <= 3, True),
+        *[row(f"batched vs {name}", "batched", name, "faster", lambda r: r > 1) for name in OPTIONAL if name in runs],
+        row("batched vs micrograd 0.1.0", "batched", "micrograd", ">= 5,000x faster", lambda r: r >= 5000),
+        row("batched vs compiled (context)", "batched", "compiled", "-", None),
+        [f"batched vs ours, {HISTORY_STEPS} steps from one start", f"worst {batch_scaled['worst']:.1e}", "", "",
+         "losses within 1e-12 relative", "pass" if batch_scaled["close"] else "FAIL"],
         [f"ours, memory growth over {GROWTH_STEPS} steps, gc off", f"{grown['value']:+,} B",
          f"{grown['objects']:+,} objects", "-", "< 1 KiB, +0 objects",
          "pass" if grown["value"] < 1024 and grown["objects"] <= 0 else "FAIL"],
     ]
-    steps = {engine: statistics.median(r["steps"] for r in runs[engine]) for engine in ENGINES}
+    steps = {engine: statistics.median(r["steps"] for r in runs[engine]) for engine in engines}
     print(harness.describe_run("train_bench"))
     print(f"{options.rounds} rounds; time per step = mean of at least {STEPS} steps and {SECONDS} s after a "
           f"warm-up step, median over rounds; ratio = median of per-round ratios (range over rounds)")
-    print(f"first loss, the same in all six: {first_loss:.12f}; compile records the step in "
+    print(f"first loss, the same in all {len(engines)}: {first_loss:.12f}; compile records the step in "
           f"{history['value']:.2f} s (fn() twice, the source made and compiled), about "
           f"{history['value'] / harness.median_value(runs['compiled']):.0f} compiled steps")
     print("timed steps per worker (median): " + ", ".join(f"{e} {n:g}" for e, n in steps.items()))
@@ -426,6 +576,14 @@ def main():
         for n, s in sorted(sizes.items(), key=lambda item: int(item[0]))))
     print(f"recording memory at {POINTS} points (tracemalloc): peak {scaled['peak_per_node']:,.0f} B and kept "
           f"{scaled['kept_per_node']:,.0f} B per graph node (target: under 2,048)")
+    sizes = batch_scaled["sizes"]
+    small, large = (sizes[str(n)] for n in BATCH_POINTS)
+    growth_ratio = large["step"] / small["step"]
+    print("batched step by size (one run): " + "; ".join(
+        f"{n} points: records in {sizes[str(n)]['record']:.3f} s, steps in {sizes[str(n)]['step'] * 1e3:.3f} ms"
+        for n in BATCH_POINTS) + f"; {BATCH_POINTS[1]} points take {growth_ratio:.2f}x the time of {BATCH_POINTS[0]} "
+          f"({'pass' if growth_ratio <= 5 else 'FAIL'}: <= 5x); recording at {POINTS} points "
+          f"{'pass' if small['record'] <= 0.5 else 'FAIL'} (<= 0.5 s)")
 
 
 if __name__ == "__main__":

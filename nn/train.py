@@ -3,6 +3,7 @@ import sys
 import time
 from numbers import Real
 
+from ..engine import Value
 from ..engine import compile as compile_loss
 from ..engine.checks import positive_int
 from .layers import MLP, Layer, Neuron
@@ -13,6 +14,8 @@ from .losses import binary_cross_entropy, hinge, mse, sse
 OWN_MODELS = (Neuron, Layer, MLP)
 OWN_LOSSES = (mse, sse, hinge, binary_cross_entropy)
 REPAYS = 20  # epochs (replays of each batch's step) that repay recording it
+# The losses that are the mean of per-sample losses: fit replays their batches as numpy arrays when it can
+MEAN_LOSSES = (mse, hinge, binary_cross_entropy)
 
 
 def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, lr_schedule=None, progress=None,
@@ -41,7 +44,12 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
     hinge, binary_cross_entropy) and each batch runs at least 20 times (epochs >= 20); it keeps
     the plain path for your own loss (it may branch on numbers, which a replay would freeze:
     pass compile=True if it does not) and for fewer epochs (recording a step costs about as
-    much as a few dozen plain steps, which a short run would not win back).
+    much as a few dozen plain steps, which a short run would not win back). Where numpy is
+    installed (pip install "chainrule[fast]"), the data are numbers, batches hold more than one
+    sample and the loss is a mean over samples (mse, hinge, binary_cross_entropy), None replays
+    each batch as numpy arrays instead
+    (compile(per_sample, batch=...), a layer one matrix product, many times faster again): the
+    same losses and weights within rounding (sums over the samples run in another order).
     progress: a bar (tqdm's when it is installed: in Jupyter its notebook bar; else a line on
     stderr); None shows it when stderr is a terminal or in Jupyter.
     """
@@ -54,9 +62,11 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
     pairs = _pairs(X, y)
     epochs = positive_int(epochs, "epochs")
     size = len(pairs) if batch_size is None else positive_int(batch_size, "batch_size")
+    batched = False
     if compile is None:
         compile = isinstance(model, OWN_MODELS) and loss in OWN_LOSSES and epochs >= REPAYS
-    steps = [_batch_step(model, pairs[i : i + size], loss, compile) for i in range(0, len(pairs), size)]
+        batched = compile and size > 1 and loss in MEAN_LOSSES and _numbers(pairs) and _numpy()
+    steps = [_batch_step(model, pairs[i : i + size], loss, compile, batched) for i in range(0, len(pairs), size)]
     bar = _progress_bar(epochs, progress)
     history = History()
     try:
@@ -78,8 +88,10 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
     return history
 
 
-def _batch_step(model, batch, loss, compile):
+def _batch_step(model, batch, loss, compile, batched=False):
     """A function that computes the batch's loss, fills the grads by backward, and returns the loss."""
+    if batched:
+        return compile_loss(lambda x, y: _sample_loss(model, loss, x, y), batch=([x for x, _ in batch], [y for _, y in batch]))
 
     def batch_loss():
         y_pred, y_true = [], []
@@ -102,6 +114,27 @@ def _batch_step(model, batch, loss, compile):
         return L.data
 
     return forward_backward
+
+
+def _sample_loss(model, loss, x, y):
+    """One sample's loss, as the batch's loss takes its outputs and targets (the batch's is their mean)."""
+    out = model(x)
+    return loss(out, y) if isinstance(out, list) else loss([out], [y])
+
+
+def _numbers(pairs):
+    """Whether every input and target is a number, or a list of numbers (no Value, which a batch replay
+    would read once)."""
+    return not any(isinstance(v, Value) for pair in pairs for part in pair
+                   for v in (part if isinstance(part, (list, tuple)) else (part,)))
+
+
+def _numpy():
+    try:
+        import numpy  # noqa: F401  the batch replay's arrays
+    except ImportError:
+        return False
+    return True
 
 
 class History(list):

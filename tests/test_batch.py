@@ -1,0 +1,237 @@
+"""compile(per_sample, batch=(X, y)): the batch as numpy arrays, equal to the mean of the per-sample backward()s."""
+import math
+import random
+import sys
+import warnings
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+np = pytest.importorskip("numpy")
+
+import chainrule
+from chainrule import Value
+from chainrule.engine import sum as vsum
+from chainrule.nn import MLP, binary_cross_entropy, cross_entropy, hinge, l2, mse
+
+
+def plain(per_sample, X, Y, params, extra=None):
+    """The reference: (sum of per-sample losses) / n, plus extra(), backward(); the loss and the grads."""
+    for p in params:
+        p.grad = 0.0
+    losses = [per_sample(x, y) for x, y in zip(X, Y)]
+    root = losses[0] if len(losses) == 1 else vsum(losses) / len(losses)
+    if extra is not None:
+        root = root + extra()
+    root.backward()
+    return root.data, [p.grad for p in params]
+
+
+def batched(step, params):
+    for p in params:
+        p.grad = 0.0
+    loss = step()
+    return loss, [p.grad for p in params]
+
+
+def assert_close(got, want):
+    """Within 1e-12 relative: of each number, or of the largest grad for a grad near zero by cancellation
+    (the batch sums the samples in another order)."""
+    (loss, grads), (loss0, grads0) = got, want
+    assert math.isclose(loss, loss0, rel_tol=1e-12)
+    scale = max(map(abs, grads0), default=0.0)
+    for g, g0 in zip(grads, grads0):
+        assert math.isclose(g, g0, rel_tol=1e-12, abs_tol=1e-12 * scale), (g, g0)
+
+
+LOSSES = {
+    "mse": lambda out, y: mse(out, y),
+    "hinge": lambda out, y: hinge(out, y),
+    "binary_cross_entropy": lambda out, y: binary_cross_entropy(out.sigmoid(), y),
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(nin=st.integers(1, 4), sizes=st.lists(st.integers(1, 6), min_size=0, max_size=2),
+       activation=st.sampled_from(["tanh", "sigmoid", "relu", "linear"]), loss=st.sampled_from(sorted(LOSSES)),
+       n=st.integers(1, 12), seed=st.integers(0, 10**6))
+def test_equal_to_the_mean_of_per_sample_backwards(nin, sizes, activation, loss, n, seed):
+    rng = random.Random(seed)
+    model = MLP(nin, sizes + [1], activation=activation, seed=seed)
+    params = model.parameters()
+    X = [[rng.uniform(-2, 2) for _ in range(nin)] for _ in range(n)]
+    if loss == "hinge":
+        Y = [rng.choice([-1, 1]) for _ in X]
+    elif loss == "binary_cross_entropy":
+        Y = [rng.choice([0, 1, 0.25]) for _ in X]  # 0 and 1 build two different graphs: grouped
+    else:
+        Y = [rng.uniform(-1, 1) for _ in X]
+    f = LOSSES[loss]
+
+    def per_sample(x, y):
+        return f(model(x), y)
+
+    step = chainrule.compile(per_sample, batch=(X, Y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing here falls back
+        got = batched(step, params)
+    assert step.batched
+    assert_close(got, plain(per_sample, X, Y, params))
+    for p in params:  # and again after a step: the replay reads the new parameters
+        p.data -= 0.1 * p.grad
+    assert_close(batched(step, params), plain(per_sample, X, Y, params))
+
+
+def moons_model():
+    model = MLP(2, [16, 16, 1], activation="relu", seed=1)
+    rng = random.Random(2)
+    X = [[rng.uniform(-2, 2), rng.uniform(-1, 1)] for _ in range(40)]
+    Y = [1 if x[1] > 0.3 * x[0] else -1 for x in X]
+    return model, X, Y
+
+
+def test_the_layers_are_matrix_products():
+    model, X, Y = moons_model()
+    step = chainrule.compile(lambda x, y: hinge(model(x), y), batch=(X, Y))
+    step()
+    plan = step.plan
+    assert "matmul (40, 2) @ (2, 16)" in plan
+    assert "matmul (40, 16) @ (16, 16)" in plan
+    assert "matmul (40, 16) @ (16, 1)" in plan
+    assert plan.count("relu on 16 columns") == 2
+    assert not [line for line in plan.splitlines() if line.strip().startswith("dot")]  # no dot left on its own
+
+
+def test_a_penalty_outside_per_sample_goes_in_extra():
+    model, X, Y = moons_model()
+    params = model.parameters()
+    extra = lambda: 1e-4 * l2(params)
+    per_sample = lambda x, y: hinge(model(x), y)
+    step = chainrule.compile(per_sample, batch=(X, Y), extra=extra)
+    assert_close(batched(step, params), plain(per_sample, X, Y, params, extra))
+    with pytest.raises(TypeError, match="extra"):
+        chainrule.compile(lambda: l2(params), extra=extra)
+
+
+def test_grads_add_up_as_backward_does():
+    model, X, Y = moons_model()
+    params = model.parameters()
+    step = chainrule.compile(lambda x, y: hinge(model(x), y), batch=(X, Y))
+    _, once = batched(step, params)
+    step()
+    for p, g in zip(params, once):
+        assert math.isclose(p.grad, 2 * g, rel_tol=1e-15, abs_tol=1e-300)
+
+
+def test_without_numpy_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    model, X, Y = moons_model()
+    with pytest.raises(ImportError, match=r'pip install "chainrule\[fast\]"'):
+        chainrule.compile(lambda x, y: hinge(model(x), y), batch=(X, Y))
+
+
+def test_branching_on_the_data_falls_back_and_says_so():
+    w = Value(0.5, param=True)
+
+    def per_sample(x, y):  # a polynomial whose degree the data picks: a graph per sample
+        out = w
+        for _ in range(int(x[0])):
+            out = out * w
+        return (out - y) ** 2
+
+    X = [[k] for k in range(12)]
+    Y = [0.1 * k for k in range(12)]
+    step = chainrule.compile(per_sample, batch=(X, Y))
+    with pytest.warns(RuntimeWarning, match="different graphs"):
+        got = batched(step, [w])
+    assert not step.batched
+    assert got == plain(per_sample, X, Y, [w])  # the plain path itself
+
+
+def test_a_number_read_from_parameters_is_refused():
+    model = MLP(2, [4, 3], activation="tanh", seed=3)
+    params = model.parameters()
+    rng = random.Random(4)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(10)]
+    Y = [rng.randrange(3) for _ in X]
+    per_sample = lambda x, y: cross_entropy(model(x), y)  # its shift is computed from the logits' floats
+    step = chainrule.compile(per_sample, batch=(X, Y))
+    with pytest.warns(RuntimeWarning, match="stale"):
+        got = batched(step, params)
+    assert got == plain(per_sample, X, Y, params)
+
+
+def test_a_domain_error_is_the_plain_paths():
+    w = Value(1.0, param=True)
+    per_sample = lambda x, y: (w - x[0]).log() * y
+    step = chainrule.compile(per_sample, batch=([[0.0], [0.5]], [1.0, 2.0]))
+    assert math.isclose(step(), (math.log(1.0) * 1 + math.log(0.5) * 2) / 2)
+    w.data = 0.25  # log of a negative number for the second sample
+    with pytest.raises(ValueError, match="log"):
+        step()
+
+
+def fit_twice(make, loss, data, batch_size, epochs=25):
+    from chainrule.nn import SGD, fit
+
+    results = []
+    for compiled in (None, False):
+        model = make()
+        opt = SGD(model.parameters(), lr=0.05, momentum=0.9)
+        history = fit(model, data, loss, opt, epochs=epochs, batch_size=batch_size, compile=compiled)
+        results.append((history, [p.data for p in model.parameters()]))
+    return results
+
+
+@pytest.mark.parametrize("batch_size", [None, 8])
+@pytest.mark.parametrize("loss", ["hinge", "mse", "binary_cross_entropy"])
+def test_fit_by_default_replays_the_batch_and_gives_the_plain_history(loss, batch_size, monkeypatch):
+    from chainrule.engine.batch import Batched
+    from chainrule.nn import datasets
+    from chainrule.nn import train
+
+    made = []
+    real_call = Batched.__call__
+    monkeypatch.setattr(Batched, "__call__", lambda self: made.append(self) or real_call(self))
+    data = datasets.two_moons(30, seed=1)
+    if loss == "binary_cross_entropy":
+        data = [(x, (y + 1) / 2) for x, y in data]
+        make = lambda: MLP(2, [8, 8, 1], activation="relu", out_activation="sigmoid", seed=7)
+    else:
+        make = lambda: MLP(2, [8, 8, 1], activation="relu", seed=7)
+    (history, weights), (history0, weights0) = fit_twice(make, getattr(train, loss), data, batch_size)
+    assert made and all(step.batched for step in made)  # the default took the batch replay, and it held
+    assert history[-1] < history[0]  # it trained
+    for a, b in zip(history, history0):
+        assert math.isclose(a, b, rel_tol=1e-12)
+    for a, b in zip(weights, weights0):
+        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_fit_without_numpy_takes_the_float_replay(monkeypatch):
+    from chainrule.engine.batch import Batched
+
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    monkeypatch.setattr(Batched, "__call__", None)  # never called
+    from chainrule.nn import datasets, train
+
+    (history, _), (history0, _) = fit_twice(lambda: MLP(2, [4, 1], seed=6), train.hinge, datasets.two_moons(20), None)
+    assert history == history0  # the float replay: bit for bit
+
+
+def test_an_op_without_a_numpy_rule_runs_the_tables_float_rule_element_by_element(monkeypatch):
+    from chainrule.engine import batch
+
+    monkeypatch.delitem(batch.RULES, "tanh")
+    monkeypatch.delitem(batch.RULES, "log")
+    model = MLP(3, [5, 1], activation="tanh", seed=8)
+    params = model.parameters()
+    rng = random.Random(9)
+    X = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(7)]
+    Y = [rng.uniform(-1, 1) for _ in X]
+    per_sample = lambda x, y: ((model(x) - y) ** 2 + 1).log()
+    step = chainrule.compile(per_sample, batch=(X, Y))
+    got = batched(step, params)
+    assert step.batched and "tanh of 1 inputs" in step.plan and "log of 1 inputs" in step.plan
+    assert_close(got, plain(per_sample, X, Y, params))
