@@ -28,8 +28,8 @@ def svg_names(steps):
     return [f"{k:0{digits}d}-{slug(step.title)}.svg" for k, step in enumerate(steps, 1)]
 
 
-GRAPH_WIDTH = 1240  # CSS px a page gives a step's graph (the figure is wider in a 1400 px window)
-GRAPH_HEIGHT = 1000  # CSS px of graph a reader sees without much scrolling, below the step's text
+GRAPH_WIDTH = 950  # CSS px a page gives a step's graph beside its text, in a 1400 x 900 window
+GRAPH_HEIGHT = 760  # CSS px of the same pane's height, below the page's bar
 
 
 @dataclass(frozen=True)

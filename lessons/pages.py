@@ -49,6 +49,7 @@ nav button { font: inherit; font-size: 15px; padding: 6px 16px; border-radius: 8
 nav button#prev { background: transparent; color: var(--accent); }
 nav button:disabled { opacity: .35; cursor: default; }
 #counter { flex: 1; text-align: center; color: var(--soft); font-variant-numeric: tabular-nums; }
+nav .name { display: none; }
 .progress { height: 3px; background: var(--line); border-radius: 2px; margin-top: 10px; overflow: hidden; }
 .index { border-bottom: 1px solid var(--line); }
 #bar { height: 100%; width: 0; background: var(--accent); transition: width .2s; }
@@ -76,19 +77,62 @@ table.numbers { border-collapse: collapse; margin: 14px 0 18px; min-width: 60%; 
 .numbers .explained .mark { color: var(--soft); font-weight: 400; font-size: 13px; }
 .numbers tr.note td { text-align: left; color: var(--soft); font-size: 14px; padding-top: 0; }
 figure { margin: 14px 0; }
-.chain { margin: 16px 0 8px; padding: 6px 14px; border-left: 3px solid var(--hl); background: var(--card);
+.chain { margin: 10px 0 12px; padding: 6px 14px; border-left: 3px solid var(--hl); background: var(--card);
          border-radius: 0 8px 8px 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
 .chain p { margin: 4px 0; color: var(--hl); }
 .chain p + p { color: var(--soft); font-size: 15px; }
 .gradnote { margin: 12px 0; padding: 6px 14px; border-left: 3px solid var(--warn); background: var(--card);
             border-radius: 0 8px 8px 0; font-size: 15px; }
-figure.graph { background: #fff; color: #1d2330; border: 1px solid var(--line); border-radius: 10px; padding: 10px;
-               box-sizing: border-box; margin: 10px 0 0;
-               /* wider than the text: a graph needs the room */
-               width: min(96vw, 1800px); position: relative; left: 50%; transform: translateX(-50%);
-               overflow-x: auto; /* a phone: the graph keeps readable text and scrolls sideways */ }
+/* A step with a graph: its words on one side, the graph beside them in a pane that stays in view
+   (sticky) and fits the window's height; on a narrow window the graph comes first, scrolling sideways. */
+figure.graph { background: #fff; color: #1d2330; border: 1px solid var(--line); border-radius: 10px; padding: 8px;
+               margin: 0; position: relative; }
+figure.graph .drawing { overflow-x: auto; overflow-y: hidden; }
 figure.graph svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
-figure.graph figcaption { text-align: left; font-size: 14px; color: #5b6475; margin: 8px 4px 0; }
+figure.graph figcaption { text-align: left; font-size: 14px; color: #5b6475; margin: 6px 4px 0; }
+.sideways { display: none; font-size: 13px; color: #5b6475; margin: 4px 4px 0; }
+.scrolls .sideways { display: block; }
+figure.graph .drawing.more { -webkit-mask-image: linear-gradient(to right, #000 85%, rgba(0, 0, 0, .25));
+                             mask-image: linear-gradient(to right, #000 85%, rgba(0, 0, 0, .25)); }
+.pane { margin: 10px 0 0; }
+.pane .under { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 14px; margin: 6px 0 0; }
+.pane .under .shown { flex: 1 1 20em; font-size: 14px; color: var(--soft); }
+.pane .under .hint { display: none; }
+@media (min-width: 900px) { .pane .under .hint { display: inline; } }
+.pane details.full { margin: 0; }
+@media (min-width: 900px) {
+  .column { max-width: 1800px; }
+  header { padding: 10px 0 0; }
+  h1 { font-size: 23px; }
+  .summary, .follows { margin: 0 0 6px; font-size: 15px; }
+  .bar { padding: 6px 0 0; }
+  .progress { margin-top: 6px; }
+  nav button { padding: 4px 16px; }
+  nav .name { display: block; flex: 1; min-width: 0; font-weight: 600; white-space: nowrap; overflow: hidden;
+              text-overflow: ellipsis; }
+  #counter { flex: none; min-width: 9em; }
+  .js figure.graph svg { max-width: none; }
+  .step.drawn { display: grid; grid-template-columns: minmax(300px, 26%) minmax(0, 1fr); gap: 24px; align-items: start; }
+  .step.drawn > .pane { position: sticky; top: calc(var(--bar, 60px) + 8px); margin: 10px 0 0;
+                        height: calc(100vh - var(--bar, 60px) - 20px); min-height: 320px;
+                        display: flex; flex-direction: column; }
+  .step.drawn > .pane > figure.graph { flex: 1; min-height: 0; display: flex; flex-direction: column; }
+  figure.graph .drawing { flex: 1; min-height: 0; overflow: auto; display: flex; }
+  figure.graph svg { margin: auto; max-height: 100%; width: auto; }
+  .js figure.graph svg { max-height: none; }
+  figure.graph .info { position: absolute; left: 8px; right: 8px; bottom: 8px; margin: 0; pointer-events: none;
+                       background: rgba(255, 255, 255, .94); border: 1px solid var(--line); border-radius: 8px;
+                       padding: 4px 8px; }
+  figure.graph .info.top { top: 8px; bottom: auto; }
+  figure.graph .info.idle { display: none; }
+  .pane .under { flex: none; }
+}
+@media (max-width: 899px) {
+  .step.drawn { display: flex; flex-direction: column; }
+  .step.drawn > .words { display: contents; }
+  .step.drawn h2 { order: -2; }
+  .step.drawn > .pane { order: -1; }
+}
 .info { min-height: 1.4em; margin: 6px 4px 0; white-space: pre-wrap; font-size: 14px; line-height: 1.45;
         font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; color: #1d2330; }
 svg .node, svg .edge { cursor: pointer; }
@@ -136,9 +180,49 @@ SCRIPT = """
   var XLINK = "http://www.w3.org/1999/xlink";
   var current = 0;
   document.documentElement.classList.replace("nojs", "js");
+  // The graph pane reaches from under the bar (or from where it starts, above the fold) to the
+  // window's bottom; the graph is fitted into it, never enlarged and never drawn with text
+  // smaller than SMALLEST px: then it scrolls inside the pane (sideways, on a phone).
+  var SMALLEST = @SMALLEST@, wide = window.matchMedia("(min-width: 900px)");
+  function fit() {
+    var step = steps[current], pane = step && step.querySelector(".pane");
+    var top = document.querySelector(".bar");
+    document.documentElement.style.setProperty("--bar", (top ? top.offsetHeight : 0) + "px");
+    if (!pane) return;
+    if (wide.matches) pane.style.height = Math.max(320, innerHeight - Math.max(0, pane.getBoundingClientRect().top) - 12) + "px";
+    else pane.style.height = "";
+    var figure = pane.querySelector("figure.graph"), drawing = figure.querySelector(".drawing");
+    var svg = drawing.querySelector("svg");
+    if (!svg) return;
+    var w = parseFloat(svg.getAttribute("width")) * 4 / 3, h = parseFloat(svg.getAttribute("height")) * 4 / 3;
+    var smallest = parseFloat(svg.getAttribute("data-smallest")) || SMALLEST;
+    var scale = Math.min(1, drawing.clientWidth / w, wide.matches ? drawing.clientHeight / h : 1);
+    scale = Math.max(scale, Math.min(1, SMALLEST / smallest));
+    svg.style.width = (w * scale) + "px";
+    svg.style.height = (h * scale) + "px";
+    sideways(figure);
+  }
+  // A graph wider than its pane (a phone) says so, and fades at the edge while there is more to the right.
+  function sideways(figure) {
+    var drawing = figure.querySelector(".drawing");
+    var more = drawing.scrollWidth - drawing.clientWidth > 1;
+    figure.classList.toggle("scrolls", more);
+    drawing.classList.toggle("more", more && drawing.scrollLeft + drawing.clientWidth < drawing.scrollWidth - 1);
+  }
+  document.querySelectorAll("figure.graph .drawing").forEach(function (drawing) {
+    drawing.addEventListener("scroll", function () { sideways(drawing.parentNode); }, {passive: true});
+  });
+  var pending = false;
+  function later() { if (!pending) { pending = true; requestAnimationFrame(function () { pending = false; fit(); }); } }
+  window.addEventListener("resize", later);
+  window.addEventListener("scroll", later, {passive: true});
   function show(k) {
     current = Math.max(0, Math.min(steps.length - 1, k));
     steps.forEach(function (step, i) { step.classList.toggle("current", i === current); });
+    // a step after the first starts under the bar: its graph pane has the window's height
+    var main = document.querySelector("main"), below = main.offsetTop - (document.querySelector(".bar") || main).offsetHeight;
+    if (wide.matches && (current > 0 || scrollY > below)) window.scrollTo(0, below);
+    fit();
     document.querySelectorAll("details.full[open]").forEach(function (d) { d.open = false; });
     counter.textContent = "Step " + (current + 1) + " of " + steps.length;
     prev.disabled = current === 0;
@@ -172,7 +256,10 @@ SCRIPT = """
         (out[ends[0]] = out[ends[0]] || []).push([g, ends[1]]);
       }
     });
-    function say(g) { info.textContent = g ? g.info : picked ? picked.info : hint; }
+    function say(g) {
+      info.textContent = g ? g.info : picked ? picked.info : hint;
+      info.classList.toggle("idle", !g && !picked);
+    }
     function light(start) {
       svg.querySelectorAll(".picked").forEach(function (g) { g.classList.remove("picked"); });
       picked = start === picked ? null : start;
@@ -190,6 +277,8 @@ SCRIPT = """
       var g = event.target.closest("g.node, g.edge");
       svg.querySelectorAll(".hovered").forEach(function (h) { h.classList.remove("hovered"); });
       if (g) g.classList.add("hovered");
+      var box = svg.getBoundingClientRect();  // the panel over the graph: away from the pointer
+      info.classList.toggle("top", event.clientY > box.top + box.height / 2);
       say(g);
     });
     svg.addEventListener("mouseleave", function () { say(null); });
@@ -293,7 +382,7 @@ def demo_page(demo, steps, pictures, *, index_href=None):
 {_follows(demo, "p")}
 </div></header>
 <div class="bar"><div class="column">
-<nav><button id="prev" type="button">← Back</button><span id="counter">Step 1 of {len(steps)}</span>\
+<nav><span class="name">{escape(demo.title)}</span><button id="prev" type="button">← Back</button><span id="counter">Step 1 of {len(steps)}</span>\
 <button id="next" type="button">Next →</button></nav>
 <div class="progress"><div id="bar"></div></div>
 </div></div>
@@ -302,7 +391,7 @@ def demo_page(demo, steps, pictures, *, index_href=None):
 </main>
 <footer class="column">Keys: <kbd>←</kbd> back, <kbd>→</kbd> next{esc}.
 Every number in the engine column was computed by chainrule when this page was made.</footer>
-<script>{SCRIPT}</script>"""
+<script>{SCRIPT.replace("@SMALLEST@", f"{SMALLEST:g}")}</script>"""
     return _page(f"{demo.title} · chainrule", body)
 
 
@@ -360,42 +449,48 @@ def _page(title, body, extra_css=""):
 
 
 def _step(k, n, step, picture):
-    parts = [f'<section class="step" id="step-{k}">',
-             f'<h2><span class="k">{k}/{n}</span>{escape(step.title)}</h2>',
-             f'<div class="text">{_paragraphs(step.text)}</div>']
+    """A step: its words (title, chain rule, text, numbers, loss curve) and, beside them, its graph."""
+    words = [f'<h2><span class="k">{k}/{n}</span>{escape(step.title)}</h2>']
+    if picture is not None and picture.caption:
+        words.append('<div class="chain">' + "".join(f"<p>{escape(line)}</p>" for line in picture.caption) + "</div>")
+    if picture is not None and picture.note:
+        words.append(f'<p class="gradnote">{escape(picture.note)}</p>')
+    words.append(f'<div class="text">{_paragraphs(step.text)}</div>')
     if step.numbers:
-        parts.append(_numbers(step.numbers))
-    if picture is not None:
-        parts.append(_graph(k, picture))
+        words.append(_numbers(step.numbers))
     if step.history:
-        parts.append(f'<figure class="loss">{_loss_chart(step.history)}<figcaption>loss, '
+        words.append(f'<figure class="loss">{_loss_chart(step.history)}<figcaption>loss, '
                      f'{len(step.history)} values</figcaption></figure>')
+    drawn = picture is not None
+    parts = [f'<section class="step{" drawn" * drawn}" id="step-{k}">',
+             '<div class="words">', *words, "</div>"]
+    if drawn:
+        parts.append(_graph(k, picture))
     parts.append("</section>")
     return "\n".join(parts)
 
 
 def _graph(k, picture):
-    """The step's graph: its chain rule as text, the part that reads here, the whole one click away
-    (when the part is not the whole)."""
-    parts = []
-    if picture.caption:
-        parts.append('<div class="chain">' + "".join(f"<p>{escape(line)}</p>" for line in picture.caption) + "</div>")
-    if picture.note:
-        parts.append(f'<p class="gradnote">{escape(picture.note)}</p>')
-    shown = (f"<figcaption>Shown: the part of the graph this step is about, {escape(picture.omitted)}."
-             f"</figcaption>" if picture.omitted else "")
+    """The step's graph in its pane: the part that reads here, the whole one click away (when the
+    part is not the whole). Its chain rule is written as text beside it (_step)."""
     hint = "Point at a box or an edge to read it; click or tap a value to light up its paths to the root."
-    parts.append(f'<figure class="graph">{_readable_svg(_inline_svg(picture.shown, f"s{k}-"))}{shown}'
-                 f'<div class="info">{hint}</div></figure>')
-    if not picture.omitted:  # the figure shows the whole graph: no second copy
-        return "\n".join(parts)
-    parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'
-                 '<div class="tools"><button type="button" class="fit">Fit</button>'
-                 '<button type="button" class="out" aria-label="zoom out">−</button>'
-                 '<button type="button" class="in" aria-label="zoom in">+</button>'
-                 '<span class="hint">drag to move, wheel or pinch to zoom</span>'
-                 '<button type="button" class="close">Close</button></div>'
-                 f'<div class="stage">{_inline_svg(picture.full, f"f{k}-")}</div><div class="info"></div></div></details>')
+    shown = (f"Shown: the part of the graph this step is about, {escape(picture.omitted)}." if picture.omitted
+             else f'<span class="hint">{hint}</span>')
+    sideways = '<p class="sideways" aria-hidden="true">⇆ wider than the window: scroll sideways for the rest</p>'
+    parts = ['<div class="pane">',
+             f'<figure class="graph"><div class="drawing">{_readable_svg(_inline_svg(picture.shown, f"s{k}-"))}'
+             f'</div>{sideways}<div class="says"><div class="info idle">{hint}</div></div></figure>',
+             f'<div class="under"><span class="shown">{shown}</span>']
+    if picture.omitted:  # else the figure shows the whole graph: no second copy
+        parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'
+                     '<div class="tools"><button type="button" class="fit">Fit</button>'
+                     '<button type="button" class="out" aria-label="zoom out">−</button>'
+                     '<button type="button" class="in" aria-label="zoom in">+</button>'
+                     '<span class="hint">drag to move, wheel or pinch to zoom</span>'
+                     '<button type="button" class="close">Close</button></div>'
+                     f'<div class="stage">{_inline_svg(picture.full, f"f{k}-")}</div><div class="info"></div></div>'
+                     '</details>')
+    parts.append("</div></div>")
     return "\n".join(parts)
 
 
@@ -442,12 +537,13 @@ def _inline_svg(svg, prefix):
 
 def _readable_svg(svg):
     """The SVG never shrunk below the width where its smallest text is SMALLEST px: in a narrow
-    window (a phone) the figure scrolls sideways instead of drawing 3 px text."""
+    window (a phone) the figure scrolls sideways instead of drawing 3 px text. The page's script
+    fits it into its pane by the same rule (data-smallest: that text's size, in px)."""
     width, _, smallest = svg_size(svg)
     if not smallest:
         return svg
     least = min(width, width * SMALLEST / smallest)
-    return svg.replace("<svg ", f'<svg style="min-width: {least:.0f}px" ', 1)
+    return svg.replace("<svg ", f'<svg data-smallest="{smallest:.2f}" style="min-width: {least:.0f}px" ', 1)
 
 
 def _loss_chart(history, width=640, height=180, left=70, right=16):

@@ -217,9 +217,9 @@ class Chromium:
 
     def click(self, selector):
         """A real mouse click in the middle of the element."""
-        x, y = self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
-                       "e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); "
-                       "return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        x, y = settled(self, f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
+                             "e.scrollIntoView({block: 'center'}); return () => { const r = e.getBoundingClientRect(); "
+                             "return [r.x + r.width / 2, r.y + r.height / 2]; }; })()")
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
@@ -324,6 +324,17 @@ def network_demo():
                 lambda: [Step("The chain rule for w1", "Follow the red path.", graph=draw(loss, highlight=w1))])
 
 
+def settled(browser, expression):
+    """Run `expression` (which returns a function), let the page lay itself out again (a scroll
+    refits the graph's pane), then call that function: its value."""
+    script = (f"new Promise(done => {{ const then = {expression}; "
+              "requestAnimationFrame(() => requestAnimationFrame(() => done(then()))); })")
+    result = browser.send("Runtime.evaluate", expression=script, awaitPromise=True, returnByValue=True)
+    if "exceptionDetails" in result:
+        raise AssertionError(f"{expression}: {result['exceptionDetails']}")
+    return result["result"]["value"]
+
+
 def centre(browser, selector):
     return browser.js(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
                       ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
@@ -344,9 +355,9 @@ def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser,
     assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in browser.js("document.querySelector('.chain').textContent")
 
     def move_to(expression):
-        x, y = browser.js(f"(() => {{ const e = {expression}; e.scrollIntoView({{block: 'center'}}); "
-                          "const r = e.getBoundingClientRect();"
-                          " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        x, y = settled(browser, f"(() => {{ const e = {expression}; e.scrollIntoView({{block: 'center'}}); "
+                                "return () => { const r = e.getBoundingClientRect();"
+                                " return [r.x + r.width / 2, r.y + r.height / 2]; }; })()")
         browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
         return x, y
 
