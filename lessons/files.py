@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..engine.writer import write_file
+
 
 def slug(title):
     """'Backward: dL/dw1 = 0.0214' -> 'backward-dl-dw1-0-0214' (ASCII, at most 40 characters)."""
@@ -34,29 +36,46 @@ GRAPH_HEIGHT = 760  # CSS px of the same pane's height, below the page's bar
 
 @dataclass(frozen=True)
 class Picture:
-    """A step's graph, rendered: what the files and the page show of it."""
+    """A step's graph: what the files and the page show of it.
 
-    full: str  # SVG of the whole drawing, its chain-rule caption included
-    shown: str  # SVG of the part that reads at GRAPH_WIDTH px, without the caption
-    omitted: str = ""  # what `shown` folds or leaves out, in words
+    The page carries DOT text and draws it in the browser (engine.drawing.browser); only the
+    .svg files need an SVG rendered here (`full_svg()`).
+    """
+
+    drawing: object  # the step's Drawing: the whole graph, its chain-rule caption included
+    part: object  # the Drawing of the part that reads at GRAPH_WIDTH x GRAPH_HEIGHT px, without the caption
+    omitted: str = ""  # what `part` folds or leaves out, in words
     caption: tuple = ()  # the chain-rule lines, for the page to write as text
     note: str = ""  # why no grads are drawn, when they are not
+
+    @property
+    def shown(self):
+        """The DOT text of the part the page shows in the step."""
+        return self.part.source
+
+    @property
+    def full(self):
+        """The DOT text of the whole graph, for the page's full-graph viewer (without its caption: the page writes it)."""
+        return self.part.source if not self.omitted else self.drawing.uncaptioned().source
+
+    def full_svg(self):
+        """The SVG of the whole drawing, caption included: what the step's .svg file holds."""
+        return self.drawing.svg()
 
 
 def render_pictures(steps):
     """Each step's graph as a Picture (None for a step without a graph), each distinct graph once."""
-    rendered = {}
+    made = {}
     pictures = []
     for step in steps:
         graph = step.graph
         if graph is None:
             pictures.append(None)
             continue
-        if graph.source not in rendered:
-            part, full = graph.fit(GRAPH_WIDTH, GRAPH_HEIGHT), graph.svg()
-            shown = full if part is graph else part.svg()  # a graph that reads as it is: one rendering
-            rendered[graph.source] = Picture(full, shown, part.omitted, tuple(graph.caption), graph.note)
-        pictures.append(rendered[graph.source])
+        if graph.source not in made:
+            part = graph.fit(GRAPH_WIDTH, GRAPH_HEIGHT)
+            made[graph.source] = Picture(graph, part, part.omitted, tuple(graph.caption), graph.note)
+        pictures.append(made[graph.source])
     return pictures
 
 
@@ -136,20 +155,24 @@ class Written:
         return ", ".join(parts)
 
 
-def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=None):
+def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=None, renderer_href=None):
     """Write the demo's files into `folder`: NN-step.svg per step, loss.png, NAME.html with html=True.
 
     `index_href` links the page back to an index of every demo; `pictures` are the steps' graphs
-    when they were rendered already (render_pictures).
+    when they were rendered already (render_pictures); `renderer_href` is a graphviz.js the page
+    shares with others (engine.drawing.browser.write_renderer), else the page holds its own.
     """
     folder = prepare_out(folder)
     pictures = pictures or render_pictures(steps)
     written = Written(folder)
+    svgs = {}  # id(picture) -> its SVG: steps that show one graph share one rendering
     for name, picture in zip(svg_names(steps), pictures):
         path = None
         if picture is not None:
             path = folder / name
-            path.write_text(picture.full, encoding="utf-8")
+            if id(picture) not in svgs:
+                svgs[id(picture)] = picture.full_svg()
+            write_file(path, svgs[id(picture)])
         written.svgs.append(path)
     if any(step.history for step in steps):
         plot = folder / "loss.png"
@@ -162,5 +185,5 @@ def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=Non
         from .pages import demo_page
 
         written.page = folder / f"{demo.name}.html"
-        written.page.write_text(demo_page(demo, steps, pictures, index_href=index_href), encoding="utf-8")
+        write_file(written.page, demo_page(demo, steps, pictures, index_href=index_href, renderer_href=renderer_href))
     return written

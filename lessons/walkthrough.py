@@ -92,8 +92,10 @@ class Walkthrough:
 
     def save_html(self, path):
         """Write the page to `path`; the Path written."""
+        from ..engine.writer import write_file
+
         path = Path(path)
-        path.write_text(self.html(), encoding="utf-8")
+        write_file(path, self.html())
         return path
 
     def save_svgs(self, folder):

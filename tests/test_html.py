@@ -74,8 +74,12 @@ def test_the_page_parses_and_holds_every_step():
     assert "0.0214" in text and "✓" in text and "The tutorial leaves out the error factor." in text
     assert '<td class="mark">note</td>' in html and "✗" not in text  # explained, not marked wrong
     assert len(page.ids) == len(set(page.ids)), "ids must be unique across the inlined SVGs"
-    # two small graphs, each once (what the figure shows is the whole graph: no pan-and-zoom copy); a loss chart
-    assert sum(tag == "svg" for tag, _ in page.tags) == 3 and "Full graph" not in html and "<kbd>Esc</kbd>" not in html
+    # the graph both steps show, once, as DOT (the figure shows the whole graph: no pan-and-zoom copy);
+    # a loss chart, the one SVG written here
+    graphs = json.loads(html.split('<script type="application/json" id="graphs">')[1].split("</script>")[0])
+    assert graphs == {"lines": [steps[0].graph.source], "graphs": [[0]]}
+    assert [attrs.get("data-graph") for tag, attrs in page.tags if tag == "div" and "data-graph" in attrs] == ["0", "0"]
+    assert sum(tag == "svg" for tag, _ in page.tags) == 1 and "Full graph" not in html and "<kbd>Esc</kbd>" not in html
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html
 
 
@@ -87,8 +91,8 @@ def test_the_page_needs_no_network():
         for name in ("href", "xlink:href"):  # a link to a tutorial (<a>) is followed by a reader, not loaded
             assert tag == "a" or not attrs.get(name, "#").startswith(("http:", "https:", "//")), (tag, attrs)
     assert ("meta", {"http-equiv": "Content-Security-Policy",
-                     "content": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-                                "img-src data:"}) in page.tags
+                     "content": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                "script-src 'unsafe-inline' 'wasm-unsafe-eval'; worker-src blob:"}) in page.tags
 
 
 def test_text_is_escaped():
@@ -96,7 +100,7 @@ def test_text_is_escaped():
         Step("<b>bold</b>", "</p><script>x()</script>", numbers=(Number("<n>", 1.0, "1", note="<i>why</i>"),))])
     steps = evil.build()
     html = demo_page(evil, steps, render_pictures(steps))
-    assert html.count("<script>") == 1  # only the page's own
+    assert html.count("<script") == 2  # only the page's own, and the list of its graphs (none here)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "&lt;n&gt;" in html and "&lt;i&gt;why&lt;/i&gt;" in html
     Page(html)
@@ -208,6 +212,17 @@ class Chromium:
         self.events.clear()
         self.send("Page.navigate", url=Path(path).resolve().as_uri())
         self.wait_for("Page.loadEventFired")
+        self.drawn()
+
+    def drawn(self):
+        """Wait (up to 20 s) until the step on screen has drawn its graph, if it has one (the page draws
+        each step's DOT in the browser when the step is first shown)."""
+        self.send("Runtime.evaluate", awaitPromise=True, expression=(
+            "new Promise(done => { const start = performance.now(); (function wait() {"
+            " const step = document.querySelector('.step.current'), box = step && step.querySelector('.drawing');"
+            " if (!box || box.querySelector('svg') || /could not be drawn/.test(box.textContent)"
+            " || performance.now() - start > 20000) requestAnimationFrame(() => requestAnimationFrame(done));"
+            " else setTimeout(wait, 20); })(); })"))
 
     def js(self, expression):
         result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
@@ -222,10 +237,12 @@ class Chromium:
                              "return [r.x + r.width / 2, r.y + r.height / 2]; }; })()")
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+        self.drawn()
 
     def press(self, key, keycode):
         for kind in ("keyDown", "keyUp"):
             self.send("Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=keycode)
+        self.drawn()
 
     def problems(self):
         """Console errors and warnings, uncaught exceptions, and any request that left the page's own file."""
@@ -239,7 +256,8 @@ class Chromium:
                 found.append([a.get("value", a.get("description")) for a in params.get("args", [])])
             elif method == "Log.entryAdded" and params["entry"]["level"] in ("error", "warning"):
                 found.append(params["entry"]["text"])
-            elif method == "Network.requestWillBeSent" and not params["request"]["url"].startswith("file:"):
+            elif method == "Network.requestWillBeSent" and not params["request"]["url"].startswith(("file:", "blob:null/")):
+                # blob:null/: the page's Graphviz worker, made in the page from its own text
                 found.append("request: " + params["request"]["url"])
         return found
 
@@ -385,7 +403,7 @@ def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser,
 def test_a_step_that_shows_its_whole_graph_carries_no_second_copy(tmp_path):
     for demo, copies in ((neuron_demo(), 1), (network_demo(), 2)):
         page = write_demo(demo, demo.build(), tmp_path / demo.name, html=True).page.read_text(encoding="utf-8")
-        assert page.count("<svg") == copies and (copies == 2) == ("<kbd>Esc</kbd>" in page), demo.name
+        assert page.count("data-graph=") == copies and (copies == 2) == ("<kbd>Esc</kbd>" in page), demo.name
 
 
 def test_the_full_graph_pans_zooms_and_fits(browser, tmp_path):
@@ -394,7 +412,9 @@ def test_the_full_graph_pans_zooms_and_fits(browser, tmp_path):
     assert "<kbd>Esc</kbd> closes the full graph" in written.page.read_text(encoding="utf-8")
     browser.open(written.page)
     browser.click("details.full > summary")
-    browser.send("Runtime.evaluate", expression="new Promise(done => setTimeout(done, 50))", awaitPromise=True)
+    browser.send("Runtime.evaluate", awaitPromise=True, expression=(  # the full graph is drawn when first opened
+        "new Promise(done => (function wait() { document.querySelector('details.full .stage svg') ? "
+        "setTimeout(done, 50) : setTimeout(wait, 20); })())"))
     stage = "document.querySelector('details.full .stage')"
     assert browser.js("document.querySelector('details.full').open") is True
     box = browser.js(f"(() => {{ const r = {stage}.getBoundingClientRect(); return [r.width, r.height]; }})()")

@@ -142,7 +142,7 @@ def test_an_executed_notebook_shows_the_walkthrough_as_a_widget_with_the_page_as
     model = with_widget["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
     state = metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"][model]["state"]
     assert (state["count"], state["step"], state["title"]) == (4, 0, "y = tanh(w*x + b)")
-    assert state["page"].count("<section class=\"step") == 4 and "render({ model, el })" in state["_esm"]
+    assert state["page"].count('<section class="step"') == 4 and "render({ model, el })" in state["_esm"]
 
 
 def test_the_fallback_page_steps_inside_the_notebook_output(walked, tmp_path):

@@ -96,6 +96,13 @@ class Drawing:
             parts.append(f"{hidden} value{'s' * (hidden > 1)} not on a path to {target} left out")
         return "; ".join(parts)
 
+    def uncaptioned(self):
+        """The same view without the caption and note under the graph (a page writes them as text); it may be
+        this drawing itself."""
+        if not self.caption and not self.note:
+            return self
+        return Drawing(self.snapshot, self.view, self.digits, in_svg=False)
+
     def fit(self, width, height=None):
         """The view of this moment whose text reads at >= 9.5 px when shown at most `width` CSS px
         wide (and `height` tall, if one fits): everything if it fits, else neurons folded into
