@@ -55,8 +55,8 @@ class Picture:
 
     @property
     def full(self):
-        """The DOT text of the whole graph, for the page's full-graph viewer (without its caption: the page writes it)."""
-        return self.part.source if not self.omitted else self.drawing.uncaptioned().source
+        """The DOT text of the whole graph, caption included, for the page's full-graph viewer."""
+        return self.drawing.source
 
     def full_svg(self):
         """The SVG of the whole drawing, caption included: what the step's .svg file holds."""
@@ -65,17 +65,17 @@ class Picture:
 
 def render_pictures(steps):
     """Each step's graph as a Picture (None for a step without a graph), each distinct graph once."""
-    made = {}
+    made = {}  # id(drawing) -> its Picture
     pictures = []
     for step in steps:
         graph = step.graph
         if graph is None:
             pictures.append(None)
             continue
-        if graph.source not in made:
+        if id(graph) not in made:
             part = graph.fit(GRAPH_WIDTH, GRAPH_HEIGHT)
-            made[graph.source] = Picture(graph, part, part.omitted, tuple(graph.caption), graph.note)
-        pictures.append(made[graph.source])
+            made[id(graph)] = Picture(graph, part, part.omitted, tuple(graph.caption), graph.note)
+        pictures.append(made[id(graph)])
     return pictures
 
 

@@ -390,18 +390,28 @@ def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser,
     assert browser.js(info).startswith("w1*x1 + w2*x2\nan intermediate value, computed in the forward pass")
     assert "v0" not in browser.js("document.querySelector('figure.graph').textContent")
 
-    x, y = move_to(node_of("x2"))
+    x, y = move_to(node_of("x1"))
     for kind in ("mousePressed", "mouseReleased"):
         browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
     picked = browser.js("[...document.querySelectorAll('figure.graph .picked')].map(g => g.name)")
-    assert "v0" in picked and len(picked) == 17  # x2 -> × -> w2*x2 -> + -> ... -> y: 5 boxes, 4 ops, 8 edges
+    assert "v0" in picked and len(picked) == 17  # x1 -> × -> w1*x1 -> + -> ... -> y: 5 boxes, 4 ops, 8 edges
     browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=1, y=1)
-    assert "dy/dx2 = " in browser.js(info)  # the picked value's chain rule stays when the mouse leaves
+    assert "dy/dx1 = " in browser.js(info)  # the picked value's chain rule stays when the mouse leaves
     assert browser.problems() == []
 
 
+def small_demo():
+    """A graph that reads whole beside its text: y = tanh(w*x), w highlighted."""
+    from chainrule.engine import Value, draw
+
+    x, w = Value(0.5, "x"), Value(-2.0, "w", param=True)
+    y = (w * x).tanh().named("y")
+    y.backward()
+    return Demo("small", "tanh(w*x)", "one product", lambda: [Step("The chain rule for w", "", graph=draw(y, highlight=w))])
+
+
 def test_a_step_that_shows_its_whole_graph_carries_no_second_copy(tmp_path):
-    for demo, copies in ((neuron_demo(), 1), (network_demo(), 2)):
+    for demo, copies in ((small_demo(), 1), (network_demo(), 2)):
         page = write_demo(demo, demo.build(), tmp_path / demo.name, html=True).page.read_text(encoding="utf-8")
         assert page.count("data-graph=") == copies and (copies == 2) == ("<kbd>Esc</kbd>" in page), demo.name
 

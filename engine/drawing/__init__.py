@@ -42,7 +42,7 @@ from .caption import MAX_FACTORS, MAX_PATHS, chain_rule
 from .dot import Writer
 from .render import TIMEOUT, render as render_bytes
 from .snapshot import ACTIVATIONS, Snapshot
-from .views import View, readable_view
+from .views import View, layout_size, readable_view
 
 MAX_NODES = 800  # boxes drawn (a value and its op count two): 0.2-0.5 s with wasm, measured
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -65,11 +65,23 @@ class Drawing:
         num = self.num
         self.caption = chain_rule(snapshot, view.target, num) if view.target is not None else []
         self.note = _note(snapshot, num)
-        under = [*self.caption, *filter(None, [self.note])] if in_svg else []
-        self.digraph = Writer(snapshot, view, digits).digraph(under)
+        self.in_svg = in_svg
         self.grouped = bool(view.box)
         self.boxes = view.boxes(snapshot)
-        self._svg = None
+        self._svg = self._source = None
+
+    def _dot(self, tooltips=True):
+        under = [*self.caption, *filter(None, [self.note])] if self.in_svg else []
+        return Writer(self.snapshot, self.view, self.digits, tooltips).digraph(under)
+
+    @property
+    def digraph(self):
+        """The drawing as a graphviz.Digraph (made when asked for)."""
+        return self._dot().digraph()
+
+    def layout_source(self):
+        """The DOT text without its tooltips: the same layout, the same size (what a view search measures)."""
+        return self._dot(tooltips=False).source
 
     def num(self, x):
         """x as this drawing writes numbers."""
@@ -77,8 +89,10 @@ class Drawing:
 
     @property
     def source(self):
-        """The DOT text."""
-        return self.digraph.source
+        """The DOT text (written when first asked for, then kept)."""
+        if self._source is None:
+            self._source = self._dot().source
+        return self._source
 
     @property
     def omitted(self):
@@ -96,23 +110,15 @@ class Drawing:
             parts.append(f"{hidden} value{'s' * (hidden > 1)} not on a path to {target} left out")
         return "; ".join(parts)
 
-    def uncaptioned(self):
-        """The same view without the caption and note under the graph (a page writes them as text); it may be
-        this drawing itself."""
-        if not self.caption and not self.note:
-            return self
-        return Drawing(self.snapshot, self.view, self.digits, in_svg=False)
-
     def fit(self, width, height=None):
         """The view of this moment whose text reads at >= 9.5 px when shown at most `width` CSS px
         wide (and `height` tall, if one fits): everything if it fits, else neurons folded into
         boxes, then only the paths to the highlighted value (see drawing.views). Its SVG leaves
         the caption and note out: a page writes them as text. It may be this drawing itself."""
         def variant(view):
-            if view == self.view and not self.caption and not self.note:
-                return self, self.svg()  # it reads as it is, and nothing under it moves to the page
-            drawing = Drawing(self.snapshot, view, self.digits, in_svg=False)
-            return drawing, drawing.svg()
+            drawing = self if view == self.view and not self.caption and not self.note else \
+                Drawing(self.snapshot, view, self.digits, in_svg=False)  # else the caption moves to the page
+            return drawing, layout_size(drawing.layout_source())
 
         limit = None if self.max_nodes is None else max(self.max_nodes, self.boxes)
         return readable_view(variant, self.snapshot, self.view.target, width, height, limit)

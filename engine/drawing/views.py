@@ -99,18 +99,67 @@ def drawn_size(svg, width, height=None):
     return smallest * scale, h * scale
 
 
+_LABEL = re.compile(r'(label=)("(?:[^"\\]|\\.)*"|[-.\d]+)')
+_DIGIT = re.compile(r"\d")
+_sizes = {}  # DOT with its labels' digits made 0 -> (width, height, smallest text) of its SVG, px
+MEASURED = 4096  # sizes kept before the table starts again
+
+
+# The fewest boxes of a view of a graph (its shape, whatever its numbers, in one direction) whose
+# text came out smaller than CROWDED x SMALLEST px. The steps of a walk or a demo draw one graph
+# again and again with more numbers written (the grads filling in), so a view with as many boxes is
+# not laid out again: it would come out too small as well.
+_crowded = {}
+CROWDED = 0.75
+
+
+def layout_size(source):
+    """(width, height, smallest text) in px of the drawing of DOT `source`, laid out by the wasm Graphviz.
+
+    Every digit of a label counts as 0: Graphviz sizes text by its characters' widths, and its
+    digits are all as wide, so drawings that differ only in their numbers' digits (the steps of a
+    walk, as the grads fill in) share one layout.
+    """
+    from .render import render
+
+    key = _LABEL.sub(lambda m: m.group(1) + _DIGIT.sub("0", m.group(2)), source)
+    if key not in _sizes:
+        if len(_sizes) >= MEASURED:
+            _sizes.clear()
+        _sizes[key] = svg_size(render(key).decode("utf-8"))
+    return _sizes[key]
+
+
+def fitted(size, width, height=None):
+    """(smallest text, height) in px of a drawing of `size` (svg_size) shrunk to fit width (and height)."""
+    w, h, smallest = size
+    scale = min(1.0, width / w if w else 1.0, height / h if height and h else 1.0)
+    return smallest * scale, h * scale
+
+
 def readable_view(draw_view, g, target, width, height=None, limit=None):
     """The first view (see the module docstring) readable when fitted into `width` x `height`
     px; else the most readable. Views of more than `limit` boxes are not tried.
-    `draw_view(view)` -> (drawing, svg text)."""
+    `draw_view(view)` -> (drawing, its size: layout_size)."""
     tried = []  # (smallest text, drawing)
-    for view in levels(g, target):
-        if limit is not None and view.boxes(g) > limit:
+    shape = hash((tuple(g.kinds), tuple(g.inputs), tuple(g.labels)))  # the graph, whatever its numbers
+    found = levels(g, target)
+    for view in found:
+        boxes = view.boxes(g)
+        if limit is not None and boxes > limit:
             continue
         for rankdir in ("LR", "TB"):
-            drawing, svg = draw_view(View(rankdir, view.target, view.box, view.hidden))
-            smallest, _ = drawn_size(svg, width, height)
+            seen = (shape, rankdir, width, height)
+            if boxes >= _crowded.get(seen, boxes + 1) and (tried or view is not found[-1]):
+                continue  # as many boxes as a view of this graph that was far too small (see _crowded);
+                # the most reduced view is drawn all the same when no other was
+            drawing, size = draw_view(View(rankdir, view.target, view.box, view.hidden))
+            smallest, _ = fitted(size, width, height)
             if smallest >= SMALLEST:
                 return drawing
+            if smallest < CROWDED * SMALLEST:
+                if len(_crowded) >= MEASURED:
+                    _crowded.clear()
+                _crowded[seen] = min(boxes, _crowded.get(seen, boxes))
             tried.append((smallest, drawing))
     return max(tried, key=lambda t: t[0])[1]
