@@ -94,7 +94,7 @@ figure.graph .drawing { overflow-x: auto; overflow-y: hidden; }
 figure.graph svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
 .js figure.graph svg { max-width: none; max-height: none; flex: none; }  /* the script fits it (fit) */
 figure.graph figcaption { text-align: left; font-size: 14px; color: #5b6475; margin: 6px 4px 0; }
-.sideways { display: none; font-size: 13px; color: #5b6475; margin: 4px 4px 0; }
+.sideways { display: none; font-size: 13px; color: #5b6475; margin: 0 4px 4px; }
 .scrolls .sideways { display: block; }
 figure.graph .drawing.more { -webkit-mask-image: linear-gradient(to right, #000 85%, rgba(0, 0, 0, .25));
                              mask-image: linear-gradient(to right, #000 85%, rgba(0, 0, 0, .25)); }
@@ -536,9 +536,9 @@ def _graph(k, picture, graphs):
              else f'<span class="hint">{hint}</span>')
     sideways = '<p class="sideways" aria-hidden="true">⇆ wider than the window: scroll sideways for the rest</p>'
     parts = ['<div class="pane">',
-             f'<figure class="graph"><div class="drawing" data-graph="{graphs.add(picture.shown)}">'
+             f'<figure class="graph">{sideways}<div class="drawing" data-graph="{graphs.add(picture.shown)}">'
              '<noscript>The graph is drawn by the page\'s script: allow JavaScript to see it.</noscript>'
-             f'</div>{sideways}<div class="says"><div class="info idle">{hint}</div></div></figure>',
+             '</div><div class="says"><div class="info idle">{hint}</div></div></figure>',
              f'<div class="under"><span class="shown">{shown}</span>']
     if picture.omitted:  # else the figure shows the whole graph: no second copy
         parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'
