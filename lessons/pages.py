@@ -538,7 +538,7 @@ def _graph(k, picture, graphs):
     parts = ['<div class="pane">',
              f'<figure class="graph">{sideways}<div class="drawing" data-graph="{graphs.add(picture.shown)}">'
              '<noscript>The graph is drawn by the page\'s script: allow JavaScript to see it.</noscript>'
-             '</div><div class="says"><div class="info idle">{hint}</div></div></figure>',
+             f'</div><div class="says"><div class="info idle">{hint}</div></div></figure>',
              f'<div class="under"><span class="shown">{shown}</span>']
     if picture.omitted:  # else the figure shows the whole graph: no second copy
         parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'

@@ -217,6 +217,13 @@ class Chromium:
     def drawn(self):
         """Wait (up to 20 s) until the step on screen has drawn its graph, if it has one (the page draws
         each step's DOT in the browser when the step is first shown)."""
+        try:
+            self._wait_drawn()
+        except AssertionError as error:  # a click that followed a link: the next page waits in open()
+            if "navigated" not in str(error):
+                raise
+
+    def _wait_drawn(self):
         self.send("Runtime.evaluate", awaitPromise=True, expression=(
             "new Promise(done => { const start = performance.now(); (function wait() {"
             " const step = document.querySelector('.step.current'), box = step && step.querySelector('.drawing');"
