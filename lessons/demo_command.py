@@ -70,13 +70,17 @@ def write_all(demos, out):
     from .pages import index_page
     from .text import agreement
 
+    from ..engine.drawing.browser import RENDERER_FILE, write_renderer
+
     out = Path(out)
+    write_renderer(out)  # one Graphviz for every page, beside them
     entries = []
     width = max((len(demo.name) for demo in demos), default=0)
     for demo in demos:
         print(f"{demo.name:<{width}}  ", end="", flush=True)
         steps = demo.build()
-        written = _write(demo, steps, out / demo.name, html=True, index_href="../index.html")
+        written = _write(demo, steps, out / demo.name, html=True, index_href="../index.html",
+                         renderer_href=f"../{RENDERER_FILE}")
         entries.append((demo, len(steps), f"{demo.name}/{written.page.name}"))
         print(f"{len(steps):>2} steps  {agreement(steps)}")
         for note in written.notes:

@@ -31,26 +31,44 @@ def svg_names(steps):
     return [f"{k:0{digits}d}-{slug(step.title)}.svg" for k, step in enumerate(steps, 1)]
 
 
-GRAPH_WIDTH = 1240  # CSS px a page gives a step's graph (the figure is wider in a 1400 px window)
-GRAPH_HEIGHT = 1000  # CSS px of graph a reader sees without much scrolling, below the step's text
+GRAPH_WIDTH = 950  # CSS px a page gives a step's graph beside its text, in a 1400 x 900 window
+GRAPH_HEIGHT = 760  # CSS px of the same pane's height, below the page's bar
 
 
 @dataclass(frozen=True)
 class Picture:
-    """A step's graph, rendered: what the files and the page show of it."""
+    """A step's graph: what the files and the page show of it.
 
-    full: str  # SVG of the whole drawing, its chain-rule caption included
-    shown: str  # SVG of the part that reads at GRAPH_WIDTH px, without the caption
-    omitted: str = ""  # what `shown` folds or leaves out, in words
+    The page carries DOT text and draws it in the browser (engine.drawing.browser); only the
+    .svg files need an SVG rendered here (`full_svg()`).
+    """
+
+    drawing: object  # the step's Drawing: the whole graph, its chain-rule caption included
+    part: object  # the Drawing of the part that reads at GRAPH_WIDTH x GRAPH_HEIGHT px, without the caption
+    omitted: str = ""  # what `part` folds or leaves out, in words
     caption: tuple = ()  # the chain-rule lines, for the page to write as text
     note: str = ""  # why no grads are drawn, when they are not
+
+    @property
+    def shown(self):
+        """The DOT text of the part the page shows in the step."""
+        return self.part.source
+
+    @property
+    def full(self):
+        """The DOT text of the whole graph, caption included, for the page's full-graph viewer."""
+        return self.drawing.source
+
+    def full_svg(self):
+        """The SVG of the whole drawing, caption included: what the step's .svg file holds."""
+        return self.drawing.svg()
 
 
 def render_pictures(steps):
     """Each step's graph as a Picture (None for a step without a graph), each distinct graph once."""
     from .layout import fit_steps
 
-    rendered = {}
+    made = {}  # (id(drawing), id(part)) -> its Picture
     pictures = []
     parts = fit_steps([step.graph for step in steps], GRAPH_WIDTH, GRAPH_HEIGHT)  # one direction per graph's run
     for step, part in zip(steps, parts):
@@ -58,11 +76,10 @@ def render_pictures(steps):
         if graph is None:
             pictures.append(None)
             continue
-        if graph.source not in rendered:
-            full = graph.svg()
-            shown = full if part is graph else part.svg()  # a graph that reads as it is: one rendering
-            rendered[graph.source] = Picture(full, shown, part.omitted, tuple(graph.caption), graph.note)
-        pictures.append(rendered[graph.source])
+        key = (id(graph), id(part))
+        if key not in made:
+            made[key] = Picture(graph, part, part.omitted, tuple(graph.caption), graph.note)
+        pictures.append(made[key])
     return pictures
 
 
@@ -144,20 +161,24 @@ class Written:
         return ", ".join(parts)
 
 
-def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=None):
+def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=None, renderer_href=None):
     """Write the demo's files into `folder`: NN-step.svg per step, NAME-loss.png, NAME.html with html=True.
 
     `index_href` links the page back to an index of every demo; `pictures` are the steps' graphs
-    when they were rendered already (render_pictures).
+    when they were rendered already (render_pictures); `renderer_href` is a graphviz.js the page
+    shares with others (engine.drawing.browser.write_renderer), else the page holds its own.
     """
     folder = prepare_out(folder)
     pictures = pictures or render_pictures(steps)
     written = Written(folder)
+    svgs = {}  # id(picture) -> its SVG: steps that show one graph share one rendering
     for name, picture in zip(svg_names(steps), pictures):
         path = None
         if picture is not None:
             path = folder / name
-            write_file(path, picture.full)
+            if id(picture) not in svgs:
+                svgs[id(picture)] = picture.full_svg()
+            write_file(path, svgs[id(picture)])
         written.svgs.append(path)
     if any(step.history for step in steps):
         plot = folder / f"{demo.name}-loss.png"  # named per demo: several demos may share one --out folder
@@ -170,5 +191,5 @@ def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=Non
         from .pages import demo_page
 
         written.page = folder / f"{demo.name}.html"
-        write_file(written.page, demo_page(demo, steps, pictures, index_href=index_href))
+        write_file(written.page, demo_page(demo, steps, pictures, index_href=index_href, renderer_href=renderer_href))
     return written

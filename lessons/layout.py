@@ -11,7 +11,7 @@ direction reads for all of them, each keeps its own.
 from collections import Counter
 
 from ..engine.drawing import Drawing
-from ..engine.drawing.views import SMALLEST, View, drawn_size, readable_view
+from ..engine.drawing.views import SMALLEST, View, fitted, layout_size, readable_view
 
 
 def fit_steps(graphs, width, height=None):
@@ -40,23 +40,23 @@ def fit_steps(graphs, width, height=None):
 
 
 def _reads(drawing, width, height):
-    """How well a fitted drawing reads, to compare two: (its text is >= views.SMALLEST px at `width`,
-    it fits `height`), the text first, as readable_view ranks them."""
-    smallest, tall = drawn_size(drawing.svg(), width)
-    return smallest >= SMALLEST, height is None or tall <= height
+    """Whether a fitted drawing reads: its text is >= views.SMALLEST px when it is shrunk to fit
+    `width` x `height` (readable_view's test)."""
+    smallest, _ = fitted(layout_size(drawing.layout_source()), width, height)
+    return smallest >= SMALLEST
 
 
 def fit_in_direction(graph, width, height, rankdir):
     """As graph.fit(width, height), trying only views laid out in `rankdir`."""
-    made = []  # (view, (drawing, svg)): readable_view asks for each view twice, once per direction
+    made = []  # (view, (drawing, size)): readable_view asks for each view twice, once per direction
 
     def variant(view):
-        view = View(rankdir, view.target, view.box, view.hidden)
+        view = View(rankdir, view.target, view.box, view.hidden, view.groups)
         for seen, result in made:
             if seen == view:
                 return result
         drawing = Drawing(graph.snapshot, view, graph.digits, in_svg=False)
-        made.append((view, (drawing, drawing.svg())))
+        made.append((view, (drawing, layout_size(drawing.layout_source()))))
         return made[-1][1]
 
     limit = None if graph.max_nodes is None else max(graph.max_nodes, graph.boxes)

@@ -3,7 +3,7 @@ the optional `notebook` extra), and the page in a frame where widgets are not sh
 import functools
 from html import escape
 
-FRAME_HEIGHT = 720  # CSS px of notebook output the page gets; it scrolls inside
+FRAME_HEIGHT = 840  # CSS px of notebook output the page gets (its graph fits it); with the bar, within 900
 
 ESM = """
 function render({ model, el }) {

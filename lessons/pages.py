@@ -1,8 +1,9 @@
 """One self-contained HTML page per demo: every step's text, numbers and graph, stepped with buttons or keys.
 
-The page needs no network: the CSS and the script are inline, each step's graph is the SVG text
-itself, and a Content-Security-Policy forbids loading anything from elsewhere. Without
-JavaScript every step shows, one under the other.
+The page needs no network: the CSS and the script are inline, each step's graph is carried as
+DOT text and drawn in the page by the Graphviz of engine.drawing.browser (inline, or one
+graphviz.js shared by the pages beside it), and a Content-Security-Policy forbids loading
+anything from elsewhere. Without JavaScript every step's words show, one under the other.
 
 A step shows the part of its graph that reads at the window's width (files.Picture), its chain
 rule written above it as text. Hovering a box or an edge writes what it is under the graph
@@ -10,14 +11,16 @@ rule written above it as text. Hovering a box or an edge writes what it is under
 the root and writes its chain rule. The whole graph is one click away, in a viewer that pans
 (drag), zooms (wheel, pinch, + and -) and fits itself to the window.
 """
+import json
 import math
-import re
 from html import escape
 
-from ..engine.drawing.views import SMALLEST, svg_size
+from ..engine.drawing.browser import CONTENT_SECURITY, renderer_script
+from ..engine.drawing.views import SMALLEST
 from .text import paragraphs
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+CSP = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; {CONTENT_SECURITY}"
+SHARED_CSP = CSP.replace("script-src", "script-src 'self'")  # a page that loads a graphviz.js beside it
 
 # a Number's verdict -> (row class, mark): a difference the note explains is not marked wrong
 MARKS = {"matches": ("ok", "✓"), "explained": ("explained", "note"), "differs": ("off", "✗"), "engine only": ("none", "")}
@@ -49,6 +52,7 @@ nav button { font: inherit; font-size: 15px; padding: 6px 16px; border-radius: 8
 nav button#prev { background: transparent; color: var(--accent); }
 nav button:disabled { opacity: .35; cursor: default; }
 #counter { flex: 1; text-align: center; color: var(--soft); font-variant-numeric: tabular-nums; }
+nav .name { display: none; }
 .progress { height: 3px; background: var(--line); border-radius: 2px; margin-top: 10px; overflow: hidden; }
 .index { border-bottom: 1px solid var(--line); }
 #bar { height: 100%; width: 0; background: var(--accent); transition: width .2s; }
@@ -76,19 +80,61 @@ table.numbers { border-collapse: collapse; margin: 14px 0 18px; min-width: 60%; 
 .numbers .explained .mark { color: var(--soft); font-weight: 400; font-size: 13px; }
 .numbers tr.note td { text-align: left; color: var(--soft); font-size: 14px; padding-top: 0; }
 figure { margin: 14px 0; }
-.chain { margin: 16px 0 8px; padding: 6px 14px; border-left: 3px solid var(--hl); background: var(--card);
+.chain { margin: 10px 0 12px; padding: 6px 14px; border-left: 3px solid var(--hl); background: var(--card);
          border-radius: 0 8px 8px 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
 .chain p { margin: 4px 0; color: var(--hl); }
 .chain p + p { color: var(--soft); font-size: 15px; }
 .gradnote { margin: 12px 0; padding: 6px 14px; border-left: 3px solid var(--warn); background: var(--card);
             border-radius: 0 8px 8px 0; font-size: 15px; }
-figure.graph { background: #fff; color: #1d2330; border: 1px solid var(--line); border-radius: 10px; padding: 10px;
-               box-sizing: border-box; margin: 10px 0 0;
-               /* wider than the text: a graph needs the room */
-               width: min(96vw, 1800px); position: relative; left: 50%; transform: translateX(-50%);
-               overflow-x: auto; /* a phone: the graph keeps readable text and scrolls sideways */ }
+/* A step with a graph: its words on one side, the graph beside them in a pane that stays in view
+   (sticky) and fits the window's height; on a narrow window the graph comes first, scrolling sideways. */
+figure.graph { background: #fff; color: #1d2330; border: 1px solid var(--line); border-radius: 10px; padding: 8px;
+               margin: 0; position: relative; }
+figure.graph .drawing { overflow-x: auto; overflow-y: hidden; }
 figure.graph svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
-figure.graph figcaption { text-align: left; font-size: 14px; color: #5b6475; margin: 8px 4px 0; }
+.js figure.graph svg { max-width: none; max-height: none; flex: none; }  /* the script fits it (fit) */
+figure.graph figcaption { text-align: left; font-size: 14px; color: #5b6475; margin: 6px 4px 0; }
+.sideways { display: none; font-size: 13px; color: #5b6475; margin: 0 4px 4px; }
+.scrolls .sideways { display: block; }
+figure.graph .drawing.more { -webkit-mask-image: linear-gradient(to right, #000 85%, rgba(0, 0, 0, .25));
+                             mask-image: linear-gradient(to right, #000 85%, rgba(0, 0, 0, .25)); }
+.pane { margin: 10px 0 0; }
+.pane .under { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 14px; margin: 6px 0 0; }
+.pane .under .shown { flex: 1 1 20em; font-size: 14px; color: var(--soft); }
+.pane .under .hint { display: none; }
+@media (min-width: 900px) { .pane .under .hint { display: inline; } }
+.pane details.full { margin: 0; }
+@media (min-width: 900px) {
+  .column { max-width: 1800px; }
+  header { padding: 10px 0 0; }
+  h1 { font-size: 23px; }
+  .summary, .follows { margin: 0 0 6px; font-size: 15px; }
+  .bar { padding: 6px 0 0; }
+  .progress { margin-top: 6px; }
+  nav button { padding: 4px 16px; }
+  nav .name { display: block; flex: 1; min-width: 0; font-weight: 600; white-space: nowrap; overflow: hidden;
+              text-overflow: ellipsis; }
+  #counter { flex: none; min-width: 9em; }
+  .step:has(> .pane) { display: grid; grid-template-columns: minmax(300px, 26%) minmax(0, 1fr); gap: 24px; align-items: start; }
+  .step:has(> .pane) > .pane { position: sticky; top: calc(var(--bar, 60px) + 8px); margin: 10px 0 0;
+                        height: calc(100vh - var(--bar, 60px) - 20px); min-height: 320px;
+                        display: flex; flex-direction: column; }
+  .step:has(> .pane) > .pane > figure.graph { flex: 1; min-height: 0; display: flex; flex-direction: column; }
+  figure.graph .drawing { flex: 1; min-height: 0; overflow: auto; display: flex; }
+  figure.graph svg { margin: auto; max-height: 100%; width: auto; flex: none; }
+  figure.graph .info { position: absolute; left: 8px; right: 8px; bottom: 8px; margin: 0; pointer-events: none;
+                       background: rgba(255, 255, 255, .94); border: 1px solid var(--line); border-radius: 8px;
+                       padding: 4px 8px; }
+  figure.graph .info.top { top: 8px; bottom: auto; }
+  figure.graph .info.idle { display: none; }
+  .pane .under { flex: none; }
+}
+@media (max-width: 899px) {
+  .step:has(> .pane) { display: flex; flex-direction: column; }
+  .step:has(> .pane) > .words { display: contents; }
+  .step:has(> .pane) h2 { order: -2; }
+  .step:has(> .pane) > .pane { order: -1; }
+}
 .info { min-height: 1.4em; margin: 6px 4px 0; white-space: pre-wrap; font-size: 14px; line-height: 1.45;
         font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; color: #1d2330; }
 svg .node, svg .edge { cursor: pointer; }
@@ -136,9 +182,50 @@ SCRIPT = """
   var XLINK = "http://www.w3.org/1999/xlink";
   var current = 0;
   document.documentElement.classList.replace("nojs", "js");
+  // The graph pane reaches from under the bar (or from where it starts, above the fold) to the
+  // window's bottom; the graph is fitted into it, never enlarged and never drawn with text
+  // smaller than SMALLEST px: then it scrolls inside the pane (sideways, on a phone).
+  var SMALLEST = @SMALLEST@, wide = window.matchMedia("(min-width: 900px)");
+  function fit() {
+    var step = steps[current], pane = step && step.querySelector(".pane");
+    var top = document.querySelector(".bar");
+    document.documentElement.style.setProperty("--bar", (top ? top.offsetHeight : 0) + "px");
+    if (!pane) return;
+    if (wide.matches) pane.style.height = Math.max(320, innerHeight - Math.max(0, pane.getBoundingClientRect().top) - 12) + "px";
+    else pane.style.height = "";
+    var figure = pane.querySelector("figure.graph"), drawing = figure.querySelector(".drawing");
+    var svg = drawing.querySelector("svg");
+    if (!svg) return;
+    var w = parseFloat(svg.getAttribute("width")) * 4 / 3, h = parseFloat(svg.getAttribute("height")) * 4 / 3;
+    var smallest = parseFloat(svg.getAttribute("data-smallest")) || SMALLEST;
+    var scale = Math.min(1, drawing.clientWidth / w, wide.matches ? drawing.clientHeight / h : 1);
+    scale = Math.max(scale, Math.min(1, SMALLEST / smallest));
+    svg.style.width = (w * scale) + "px";
+    svg.style.height = (h * scale) + "px";
+    sideways(figure);
+  }
+  // A graph wider than its pane (a phone) says so, and fades at the edge while there is more to the right.
+  function sideways(figure) {
+    var drawing = figure.querySelector(".drawing");
+    var more = drawing.scrollWidth - drawing.clientWidth > 1;
+    figure.classList.toggle("scrolls", more);
+    drawing.classList.toggle("more", more && drawing.scrollLeft + drawing.clientWidth < drawing.scrollWidth - 1);
+  }
+  document.querySelectorAll("figure.graph .drawing").forEach(function (drawing) {
+    drawing.addEventListener("scroll", function () { sideways(drawing.parentNode); }, {passive: true});
+  });
+  var pending = false;
+  function later() { if (!pending) { pending = true; requestAnimationFrame(function () { pending = false; fit(); }); } }
+  window.addEventListener("resize", later);
+  window.addEventListener("scroll", later, {passive: true});
   function show(k) {
     current = Math.max(0, Math.min(steps.length - 1, k));
     steps.forEach(function (step, i) { step.classList.toggle("current", i === current); });
+    // a step after the first starts under the bar: its graph pane has the window's height
+    var main = document.querySelector("main"), below = main.offsetTop - (document.querySelector(".bar") || main).offsetHeight;
+    if (wide.matches && (current > 0 || scrollY > below)) window.scrollTo(0, below);
+    fit();
+    drawStep();
     document.querySelectorAll("details.full[open]").forEach(function (d) { d.open = false; });
     counter.textContent = "Step " + (current + 1) + " of " + steps.length;
     prev.disabled = current === 0;
@@ -172,7 +259,10 @@ SCRIPT = """
         (out[ends[0]] = out[ends[0]] || []).push([g, ends[1]]);
       }
     });
-    function say(g) { info.textContent = g ? g.info : picked ? picked.info : hint; }
+    function say(g) {
+      info.textContent = g ? g.info : picked ? picked.info : hint;
+      info.classList.toggle("idle", !g && !picked);
+    }
     function light(start) {
       svg.querySelectorAll(".picked").forEach(function (g) { g.classList.remove("picked"); });
       picked = start === picked ? null : start;
@@ -190,27 +280,71 @@ SCRIPT = """
       var g = event.target.closest("g.node, g.edge");
       svg.querySelectorAll(".hovered").forEach(function (h) { h.classList.remove("hovered"); });
       if (g) g.classList.add("hovered");
+      var box = svg.getBoundingClientRect();  // the panel over the graph: away from the pointer
+      info.classList.toggle("top", event.clientY > box.top + box.height / 2);
       say(g);
     });
     svg.addEventListener("mouseleave", function () { say(null); });
     svg.addEventListener("click", function (event) {
-      if (svg.dragged) return;
+      if (svg.parentNode.dragged) return;
       var g = event.target.closest("g.node");
       if (g && /^v/.test(g.name)) { light(g); say(g); }
     });
     // ids like "v0" are Graphviz's titles, which a browser would show as tooltips
     svg.querySelectorAll("title").forEach(function (title) { title.remove(); });
   }
-  document.querySelectorAll("figure.graph, .viewer").forEach(function (box) {
-    explore(box.querySelector("svg"), box.querySelector(".info"));
-  });
+
+  // Each graph is DOT text in the page (#graphs: a table of lines, each graph as runs of them),
+  // drawn by chainruleGraphviz (engine.drawing.browser) when it is first shown.
+  var data = JSON.parse(document.getElementById("graphs").textContent), drawings = {};
+  function dot(i) {
+    var lines = [];
+    data.graphs[i].forEach(function (run) {
+      var first = typeof run === "number" ? run : run[0], last = typeof run === "number" ? run : run[1];
+      for (var n = first; n <= last; n++) lines.push(data.lines[n]);
+    });
+    return lines.join("\\n");
+  }
+  function svgText(i) {
+    if (!drawings[i]) drawings[i] = window.chainruleGraphviz ? chainruleGraphviz.render(dot(i))
+      : Promise.reject(new Error("the page's Graphviz (graphviz.js) did not load"));
+    return drawings[i];
+  }
+  // Draw box's graph into it, once, its ids made unique with `prefix`; a promise of the <svg>.
+  function draw(box, prefix, info) {
+    if (box.drawn) return box.drawn;
+    box.drawn = svgText(+box.getAttribute("data-graph")).then(function (text) {
+      text = text.slice(text.indexOf("<svg"));
+      box.innerHTML = text.replace(/\\bid="([^"]*)"/g, 'id="' + prefix + '$1"')
+        .replace(/url\\(#([^)]*)\\)/g, "url(#" + prefix + "$1)").replace(/href="#([^"]*)"/g, 'href="#' + prefix + '$1"');
+      var svg = box.querySelector("svg"), sizes = [];
+      svg.querySelectorAll("text[font-size]").forEach(function (t) { sizes.push(parseFloat(t.getAttribute("font-size"))); });
+      if (sizes.length) svg.setAttribute("data-smallest", (Math.min.apply(null, sizes) * 4 / 3).toFixed(2));
+      explore(svg, info);
+      return svg;
+    }, function (error) {
+      box.textContent = "The graph could not be drawn here: " + error.message;
+      throw error;
+    });
+    return box.drawn;
+  }
+  function drawStep() {
+    var drawing = steps[current].querySelector("figure.graph .drawing");
+    if (!drawing) return;
+    draw(drawing, "s" + (current + 1) + "-", drawing.parentNode.querySelector(".info")).then(function () {
+      fit();
+      var after = steps[current + 1] && steps[current + 1].querySelector("figure.graph .drawing");
+      if (after) svgText(+after.getAttribute("data-graph")).catch(function () {});  // drawn before Next is pressed
+    }, function () {});
+  }
 
   // The full graph: drag to pan; wheel, pinch or + and - to zoom; fit to the window.
   document.querySelectorAll("details.full").forEach(function (details) {
-    var stage = details.querySelector(".stage"), svg = stage.querySelector("svg");
+    var stage = details.querySelector(".stage"), svg = null, k = details.closest(".step").id.split("-")[1];
     var scale = 1, x = 0, y = 0, size = null, pointers = {}, last = null, start = null;
-    function apply() { svg.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")"; }
+    function apply() { if (svg) svg.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")"; }
     function fit() {
+      if (!svg) return;
       if (!size) { var r = svg.getBoundingClientRect(); size = [r.width, r.height]; }
       var box = stage.getBoundingClientRect();
       scale = Math.min(1, box.width / size[0], box.height / size[1]);
@@ -228,7 +362,10 @@ SCRIPT = """
     function middle() { var r = stage.getBoundingClientRect(); return [r.width / 2, r.height / 2]; }
     details.addEventListener("toggle", function () {
       document.documentElement.classList.toggle("viewing", details.open);  // the page behind stays still
-      if (details.open) fit();
+      if (details.open) {
+        draw(stage, "f" + k + "-", details.querySelector(".viewer .info")).then(function (drawn) { svg = drawn; fit(); },
+                                                                               function () {});
+      }
     });
     details.querySelector(".fit").addEventListener("click", fit);
     details.querySelector(".in").addEventListener("click", function () { zoom(1.25, middle()[0], middle()[1]); });
@@ -246,7 +383,7 @@ SCRIPT = """
     }, {passive: false});
     stage.addEventListener("pointerdown", function (event) {
       pointers[event.pointerId] = start = [event.clientX, event.clientY];
-      svg.dragged = false;
+      stage.dragged = false;
       last = null;
     });
     stage.addEventListener("pointermove", function (event) {
@@ -256,7 +393,7 @@ SCRIPT = """
       if (ids.length === 1) {
         x += event.clientX - at[0];
         y += event.clientY - at[1];
-        if (Math.abs(event.clientX - start[0]) + Math.abs(event.clientY - start[1]) > 4) svg.dragged = true;
+        if (Math.abs(event.clientX - start[0]) + Math.abs(event.clientY - start[1]) > 4) stage.dragged = true;
         apply();
       } else if (ids.length === 2) {  // a pinch: zoom by the change in distance, around the middle
         pointers[event.pointerId] = [event.clientX, event.clientY];
@@ -264,7 +401,7 @@ SCRIPT = """
         var apart = Math.hypot(a[0] - b[0], a[1] - b[1]);
         if (last) zoom(apart / last, (a[0] + b[0]) / 2 - r.left, (a[1] + b[1]) / 2 - r.top);
         last = apart;
-        svg.dragged = true;
+        stage.dragged = true;
       }
       pointers[event.pointerId] = [event.clientX, event.clientY];
     });
@@ -278,13 +415,22 @@ SCRIPT = """
 """
 
 
-def demo_page(demo, steps, pictures, *, index_href=None):
-    """The demo as one HTML page; `pictures` holds each step's files.Picture (None where a step has no graph)."""
+def demo_page(demo, steps, pictures, *, index_href=None, renderer_href=None):
+    """The demo as one HTML page; `pictures` holds each step's files.Picture (None where a step has no graph).
+
+    renderer_href: the URL of a graphviz.js beside the page (write_renderer) that it shares with
+    other pages; None puts the renderer in the page itself.
+    """
     crumb = "chainrule"
     if index_href:
         crumb = f'<a href="{escape(index_href)}">chainrule · all demos</a>'
-    sections = "\n".join(_step(k, len(steps), step, picture)
+    graphs = Graphs()
+    sections = "\n".join(_step(k, len(steps), step, picture, graphs)
                          for k, (step, picture) in enumerate(zip(steps, pictures), 1))
+    if renderer_href:
+        renderer = f'<script src="{escape(renderer_href)}"></script>'
+    else:
+        renderer = f"<script>{renderer_script()}</script>" if graphs else ""
     esc = ', <kbd>Esc</kbd> closes the full graph' if any(p and p.omitted for p in pictures) else ""
     body = f"""<header><div class="column">
 <p class="crumb">{crumb}</p>
@@ -293,7 +439,7 @@ def demo_page(demo, steps, pictures, *, index_href=None):
 {_follows(demo, "p")}
 </div></header>
 <div class="bar"><div class="column">
-<nav><button id="prev" type="button">← Back</button><span id="counter">Step 1 of {len(steps)}</span>\
+<nav><span class="name">{escape(demo.title)}</span><button id="prev" type="button">← Back</button><span id="counter">Step 1 of {len(steps)}</span>\
 <button id="next" type="button">Next →</button></nav>
 <div class="progress"><div id="bar"></div></div>
 </div></div>
@@ -302,8 +448,10 @@ def demo_page(demo, steps, pictures, *, index_href=None):
 </main>
 <footer class="column">Keys: <kbd>←</kbd> back, <kbd>→</kbd> next{esc}.
 Every number in the engine column was computed by chainrule when this page was made.</footer>
-<script>{SCRIPT}</script>"""
-    return _page(f"{demo.title} · chainrule", body)
+<script type="application/json" id="graphs">{graphs.json()}</script>
+{renderer}
+<script>{SCRIPT.replace("@SMALLEST@", f"{SMALLEST:g}")}</script>"""
+    return _page(f"{demo.title} · chainrule", body, csp=SHARED_CSP if renderer_href else CSP)
 
 
 def index_page(entries):
@@ -341,13 +489,13 @@ def _follows(demo, tag):
     return f'<{tag} class="follows">Follows {title}{by}</{tag}>'
 
 
-def _page(title, body, extra_css=""):
+def _page(title, body, extra_css="", csp=CSP):
     return f"""<!doctype html>
 <html lang="en" class="nojs">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
 <link rel="icon" href="data:,">
 <title>{escape(title)}</title>
 <style>{CSS}{extra_css}</style>
@@ -359,43 +507,49 @@ def _page(title, body, extra_css=""):
 """
 
 
-def _step(k, n, step, picture):
-    parts = [f'<section class="step" id="step-{k}">',
-             f'<h2><span class="k">{k}/{n}</span>{escape(step.title)}</h2>',
-             f'<div class="text">{_paragraphs(step.text)}</div>']
+def _step(k, n, step, picture, graphs):
+    """A step: its words (title, chain rule, text, numbers, loss curve) and, beside them, its graph."""
+    words = [f'<h2><span class="k">{k}/{n}</span>{escape(step.title)}</h2>']
+    if picture is not None and picture.caption:
+        words.append('<div class="chain">' + "".join(f"<p>{escape(line)}</p>" for line in picture.caption) + "</div>")
+    if picture is not None and picture.note:
+        words.append(f'<p class="gradnote">{escape(picture.note)}</p>')
+    words.append(f'<div class="text">{_paragraphs(step.text)}</div>')
     if step.numbers:
-        parts.append(_numbers(step.numbers))
-    if picture is not None:
-        parts.append(_graph(k, picture))
+        words.append(_numbers(step.numbers))
     if step.history:
-        parts.append(f'<figure class="loss">{_loss_chart(step.history)}<figcaption>loss, '
+        words.append(f'<figure class="loss">{_loss_chart(step.history)}<figcaption>loss, '
                      f'{len(step.history)} values</figcaption></figure>')
+    parts = [f'<section class="step" id="step-{k}">',
+             '<div class="words">', *words, "</div>"]
+    if picture is not None:
+        parts.append(_graph(k, picture, graphs))
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _graph(k, picture):
-    """The step's graph: its chain rule as text, the part that reads here, the whole one click away
-    (when the part is not the whole)."""
-    parts = []
-    if picture.caption:
-        parts.append('<div class="chain">' + "".join(f"<p>{escape(line)}</p>" for line in picture.caption) + "</div>")
-    if picture.note:
-        parts.append(f'<p class="gradnote">{escape(picture.note)}</p>')
-    shown = (f"<figcaption>Shown: the part of the graph this step is about, {escape(picture.omitted)}."
-             f"</figcaption>" if picture.omitted else "")
+def _graph(k, picture, graphs):
+    """The step's graph in its pane: the part that reads here, the whole one click away (when the
+    part is not the whole). Its chain rule is written as text beside it (_step)."""
     hint = "Point at a box or an edge to read it; click or tap a value to light up its paths to the root."
-    parts.append(f'<figure class="graph">{_readable_svg(_inline_svg(picture.shown, f"s{k}-"))}{shown}'
-                 f'<div class="info">{hint}</div></figure>')
-    if not picture.omitted:  # the figure shows the whole graph: no second copy
-        return "\n".join(parts)
-    parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'
-                 '<div class="tools"><button type="button" class="fit">Fit</button>'
-                 '<button type="button" class="out" aria-label="zoom out">−</button>'
-                 '<button type="button" class="in" aria-label="zoom in">+</button>'
-                 '<span class="hint">drag to move, wheel or pinch to zoom</span>'
-                 '<button type="button" class="close">Close</button></div>'
-                 f'<div class="stage">{_inline_svg(picture.full, f"f{k}-")}</div><div class="info"></div></div></details>')
+    shown = (f"Shown: the part of the graph this step is about, {escape(picture.omitted)}." if picture.omitted
+             else f'<span class="hint">{hint}</span>')
+    sideways = '<p class="sideways" aria-hidden="true">⇆ wider than the window: scroll sideways for the rest</p>'
+    parts = ['<div class="pane">',
+             f'<figure class="graph">{sideways}<div class="drawing" data-graph="{graphs.add(picture.shown)}">'
+             '<noscript>The graph is drawn by the page\'s script: allow JavaScript to see it.</noscript>'
+             f'</div><div class="says"><div class="info idle">{hint}</div></div></figure>',
+             f'<div class="under"><span class="shown">{shown}</span>']
+    if picture.omitted:  # else the figure shows the whole graph: no second copy
+        parts.append('<details class="full"><summary>Full graph: pan and zoom</summary><div class="viewer">'
+                     '<div class="tools"><button type="button" class="fit">Fit</button>'
+                     '<button type="button" class="out" aria-label="zoom out">−</button>'
+                     '<button type="button" class="in" aria-label="zoom in">+</button>'
+                     '<span class="hint">drag to move, wheel or pinch to zoom</span>'
+                     '<button type="button" class="close">Close</button></div>'
+                     f'<div class="stage" data-graph="{graphs.add(picture.full)}"></div><div class="info"></div></div>'
+                     '</details>')
+    parts.append("</div></div>")
     return "\n".join(parts)
 
 
@@ -429,25 +583,38 @@ def _numbers(numbers):
     return "\n".join(rows)
 
 
-def _inline_svg(svg, prefix):
-    """Graphviz's SVG made fit for inlining: no XML prolog, and ids made unique to this step."""
-    start = svg.find("<svg")
-    if start < 0:
-        raise ValueError("the graph's SVG has no <svg> element")
-    svg = svg[start:]
-    svg = re.sub(r'\bid="([^"]*)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
-    svg = re.sub(r'url\(#([^)]*)\)', lambda m: f"url(#{prefix}{m.group(1)})", svg)
-    return re.sub(r'href="#([^"]*)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
+class Graphs:
+    """The DOT texts a page carries, each once, as the lines they are made of: a table of every
+    distinct line, and each graph as runs of line numbers. Consecutive steps of one walk differ in
+    a few lines (the grads filled in, the path lit), so each adds little to the page."""
 
+    def __init__(self):
+        self.lines, self.numbers, self.graphs, self.known = [], {}, [], {}
 
-def _readable_svg(svg):
-    """The SVG never shrunk below the width where its smallest text is SMALLEST px: in a narrow
-    window (a phone) the figure scrolls sideways instead of drawing 3 px text."""
-    width, _, smallest = svg_size(svg)
-    if not smallest:
-        return svg
-    least = min(width, width * SMALLEST / smallest)
-    return svg.replace("<svg ", f'<svg style="min-width: {least:.0f}px" ', 1)
+    def __bool__(self):
+        return bool(self.graphs)
+
+    def add(self, dot):
+        """The number of the graph `dot` on this page."""
+        if dot not in self.known:
+            runs = []
+            for line in dot.split("\n"):
+                if line not in self.numbers:
+                    self.numbers[line] = len(self.lines)
+                    self.lines.append(line)
+                n = self.numbers[line]
+                if runs and runs[-1][1] == n - 1:
+                    runs[-1][1] = n
+                else:
+                    runs.append([n, n])
+            self.known[dot] = len(self.graphs)
+            self.graphs.append([a if a == b else [a, b] for a, b in runs])
+        return self.known[dot]
+
+    def json(self):
+        """{"lines": [...], "graphs": [[line or [first, last], ...], ...]} as JSON safe inside a <script>."""
+        text = json.dumps({"lines": self.lines, "graphs": self.graphs}, ensure_ascii=False, separators=(",", ":"))
+        return text.replace("<", "\\u003c")
 
 
 def _loss_chart(history, width=640, height=180, left=70, right=16):

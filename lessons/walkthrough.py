@@ -93,6 +93,7 @@ class Walkthrough:
 
     def save_html(self, path):
         """Write the page to `path`; the Path written."""
+
         path = Path(path)
         write_file(path, self.html())  # atomically; a character UTF-8 cannot hold is written escaped
         return path

@@ -648,9 +648,10 @@ def test_fit_folds_and_leaves_out_until_the_text_reads_at_the_width():
         assert "grad 0.02147" in " ".join(words) and not any(w.startswith("dL/dw1 = ") for w in words)
         assert part.caption == whole.caption and part.note == whole.note  # the page writes them as text
     assert whole.fit(1240).omitted == ""  # top to bottom, all of it reads
-    assert whole.fit(900).omitted == ("the y_pred and h2 neurons folded into one box each; "
+    assert whole.fit(900).omitted == "h2's neuron folded into one box"
+    assert whole.fit(800).omitted == ("the y_pred and h2 neurons folded into one box each; "
                                       "2 values not on a path to w1 left out")
-    assert whole.fit(1240, height=1300).omitted == "the y_pred and h2 neurons folded into one box each"  # shorter
+    assert whole.fit(1240, height=1000).omitted == "the y_pred and h2 neurons folded into one box each"  # shorter
     y, _ = neuron()
     small = draw(y)
     assert small.fit(2000) is small  # it reads as it is, with nothing under it to move

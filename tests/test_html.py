@@ -74,8 +74,12 @@ def test_the_page_parses_and_holds_every_step():
     assert "0.0214" in text and "✓" in text and "The tutorial leaves out the error factor." in text
     assert '<td class="mark">note</td>' in html and "✗" not in text  # explained, not marked wrong
     assert len(page.ids) == len(set(page.ids)), "ids must be unique across the inlined SVGs"
-    # two small graphs, each once (what the figure shows is the whole graph: no pan-and-zoom copy); a loss chart
-    assert sum(tag == "svg" for tag, _ in page.tags) == 3 and "Full graph" not in html and "<kbd>Esc</kbd>" not in html
+    # the graph both steps show, once, as DOT (the figure shows the whole graph: no pan-and-zoom copy);
+    # a loss chart, the one SVG written here
+    graphs = json.loads(html.split('<script type="application/json" id="graphs">')[1].split("</script>")[0])
+    assert graphs == {"lines": [steps[0].graph.source], "graphs": [[0]]}
+    assert [attrs.get("data-graph") for tag, attrs in page.tags if tag == "div" and "data-graph" in attrs] == ["0", "0"]
+    assert sum(tag == "svg" for tag, _ in page.tags) == 1 and "Full graph" not in html and "<kbd>Esc</kbd>" not in html
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html
 
 
@@ -87,8 +91,8 @@ def test_the_page_needs_no_network():
         for name in ("href", "xlink:href"):  # a link to a tutorial (<a>) is followed by a reader, not loaded
             assert tag == "a" or not attrs.get(name, "#").startswith(("http:", "https:", "//")), (tag, attrs)
     assert ("meta", {"http-equiv": "Content-Security-Policy",
-                     "content": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-                                "img-src data:"}) in page.tags
+                     "content": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                "script-src 'unsafe-inline' 'wasm-unsafe-eval'; worker-src blob:"}) in page.tags
 
 
 def test_text_is_escaped():
@@ -96,7 +100,7 @@ def test_text_is_escaped():
         Step("<b>bold</b>", "</p><script>x()</script>", numbers=(Number("<n>", 1.0, "1", note="<i>why</i>"),))])
     steps = evil.build()
     html = demo_page(evil, steps, render_pictures(steps))
-    assert html.count("<script>") == 1  # only the page's own
+    assert html.count("<script") == 2  # only the page's own, and the list of its graphs (none here)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "&lt;n&gt;" in html and "&lt;i&gt;why&lt;/i&gt;" in html
     Page(html)
@@ -208,6 +212,24 @@ class Chromium:
         self.events.clear()
         self.send("Page.navigate", url=Path(path).resolve().as_uri())
         self.wait_for("Page.loadEventFired")
+        self.drawn()
+
+    def drawn(self):
+        """Wait (up to 20 s) until the step on screen has drawn its graph, if it has one (the page draws
+        each step's DOT in the browser when the step is first shown)."""
+        try:
+            self._wait_drawn()
+        except AssertionError as error:  # a click that followed a link: the next page waits in open()
+            if "navigated" not in str(error):
+                raise
+
+    def _wait_drawn(self):
+        self.send("Runtime.evaluate", awaitPromise=True, expression=(
+            "new Promise(done => { const start = performance.now(); (function wait() {"
+            " const step = document.querySelector('.step.current'), box = step && step.querySelector('.drawing');"
+            " if (!box || box.querySelector('svg') || /could not be drawn/.test(box.textContent)"
+            " || performance.now() - start > 20000) requestAnimationFrame(() => requestAnimationFrame(done));"
+            " else setTimeout(wait, 20); })(); })"))
 
     def js(self, expression):
         result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
@@ -217,15 +239,17 @@ class Chromium:
 
     def click(self, selector):
         """A real mouse click in the middle of the element."""
-        x, y = self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
-                       "e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); "
-                       "return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        x, y = settled(self, f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
+                             "e.scrollIntoView({block: 'center'}); return () => { const r = e.getBoundingClientRect(); "
+                             "return [r.x + r.width / 2, r.y + r.height / 2]; }; })()")
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+        self.drawn()
 
     def press(self, key, keycode):
         for kind in ("keyDown", "keyUp"):
             self.send("Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=keycode)
+        self.drawn()
 
     def problems(self):
         """Console errors and warnings, uncaught exceptions, and any request that left the page's own file."""
@@ -239,7 +263,8 @@ class Chromium:
                 found.append([a.get("value", a.get("description")) for a in params.get("args", [])])
             elif method == "Log.entryAdded" and params["entry"]["level"] in ("error", "warning"):
                 found.append(params["entry"]["text"])
-            elif method == "Network.requestWillBeSent" and not params["request"]["url"].startswith("file:"):
+            elif method == "Network.requestWillBeSent" and not params["request"]["url"].startswith(("file:", "blob:null/")):
+                # blob:null/: the page's Graphviz worker, made in the page from its own text
                 found.append("request: " + params["request"]["url"])
         return found
 
@@ -324,6 +349,17 @@ def network_demo():
                 lambda: [Step("The chain rule for w1", "Follow the red path.", graph=draw(loss, highlight=w1))])
 
 
+def settled(browser, expression):
+    """Run `expression` (which returns a function), let the page lay itself out again (a scroll
+    refits the graph's pane), then call that function: its value."""
+    script = (f"new Promise(done => {{ const then = {expression}; "
+              "requestAnimationFrame(() => requestAnimationFrame(() => done(then()))); })")
+    result = browser.send("Runtime.evaluate", expression=script, awaitPromise=True, returnByValue=True)
+    if "exceptionDetails" in result:
+        raise AssertionError(f"{expression}: {result['exceptionDetails']}")
+    return result["result"]["value"]
+
+
 def centre(browser, selector):
     return browser.js(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
                       ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
@@ -344,9 +380,9 @@ def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser,
     assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in browser.js("document.querySelector('.chain').textContent")
 
     def move_to(expression):
-        x, y = browser.js(f"(() => {{ const e = {expression}; e.scrollIntoView({{block: 'center'}}); "
-                          "const r = e.getBoundingClientRect();"
-                          " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        x, y = settled(browser, f"(() => {{ const e = {expression}; e.scrollIntoView({{block: 'center'}}); "
+                                "return () => { const r = e.getBoundingClientRect();"
+                                " return [r.x + r.width / 2, r.y + r.height / 2]; }; })()")
         browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
         return x, y
 
@@ -361,20 +397,30 @@ def test_hover_reads_a_box_or_an_edge_and_a_click_lights_a_values_paths(browser,
     assert browser.js(info).startswith("w1*x1 + w2*x2\nan intermediate value, computed in the forward pass")
     assert "v0" not in browser.js("document.querySelector('figure.graph').textContent")
 
-    x, y = move_to(node_of("x2"))
+    x, y = move_to(node_of("x1"))
     for kind in ("mousePressed", "mouseReleased"):
         browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
     picked = browser.js("[...document.querySelectorAll('figure.graph .picked')].map(g => g.name)")
-    assert "v0" in picked and len(picked) == 17  # x2 -> × -> w2*x2 -> + -> ... -> y: 5 boxes, 4 ops, 8 edges
+    assert "v0" in picked and len(picked) == 17  # x1 -> × -> w1*x1 -> + -> ... -> y: 5 boxes, 4 ops, 8 edges
     browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=1, y=1)
-    assert "dy/dx2 = " in browser.js(info)  # the picked value's chain rule stays when the mouse leaves
+    assert "dy/dx1 = " in browser.js(info)  # the picked value's chain rule stays when the mouse leaves
     assert browser.problems() == []
 
 
+def small_demo():
+    """A graph that reads whole beside its text: y = tanh(w*x), w highlighted."""
+    from chainrule.engine import Value, draw
+
+    x, w = Value(0.5, "x"), Value(-2.0, "w", param=True)
+    y = (w * x).tanh().named("y")
+    y.backward()
+    return Demo("small", "tanh(w*x)", "one product", lambda: [Step("The chain rule for w", "", graph=draw(y, highlight=w))])
+
+
 def test_a_step_that_shows_its_whole_graph_carries_no_second_copy(tmp_path):
-    for demo, copies in ((neuron_demo(), 1), (network_demo(), 2)):
+    for demo, copies in ((small_demo(), 1), (network_demo(), 2)):
         page = write_demo(demo, demo.build(), tmp_path / demo.name, html=True).page.read_text(encoding="utf-8")
-        assert page.count("<svg") == copies and (copies == 2) == ("<kbd>Esc</kbd>" in page), demo.name
+        assert page.count("data-graph=") == copies and (copies == 2) == ("<kbd>Esc</kbd>" in page), demo.name
 
 
 def test_the_full_graph_pans_zooms_and_fits(browser, tmp_path):
@@ -383,7 +429,9 @@ def test_the_full_graph_pans_zooms_and_fits(browser, tmp_path):
     assert "<kbd>Esc</kbd> closes the full graph" in written.page.read_text(encoding="utf-8")
     browser.open(written.page)
     browser.click("details.full > summary")
-    browser.send("Runtime.evaluate", expression="new Promise(done => setTimeout(done, 50))", awaitPromise=True)
+    browser.send("Runtime.evaluate", awaitPromise=True, expression=(  # the full graph is drawn when first opened
+        "new Promise(done => (function wait() { document.querySelector('details.full .stage svg') ? "
+        "setTimeout(done, 50) : setTimeout(wait, 20); })())"))
     stage = "document.querySelector('details.full .stage')"
     assert browser.js("document.querySelector('details.full').open") is True
     box = browser.js(f"(() => {{ const r = {stage}.getBoundingClientRect(); return [r.width, r.height]; }})()")

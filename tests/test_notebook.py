@@ -156,3 +156,25 @@ def test_the_fallback_page_steps_inside_the_notebook_output(walked, tmp_path):
         assert browser.js(shown) == ["2/4Backward 1/3: y", "Step 2 of 4"]
         assert browser.js("document.querySelector('iframe').getBoundingClientRect().width") == 900
         assert browser.problems() == []
+
+
+def test_the_fallback_pages_graph_and_chain_rule_fit_a_900_px_output(walked, tmp_path):
+    with in_a_cell(tmp_path, walked[0]["data"]["text/html"], 1100) as browser:
+        frame = "document.querySelector('iframe')"
+        inside = f"{frame}.contentDocument"
+        browser.send("Runtime.evaluate", awaitPromise=True, expression=(
+            f"new Promise(done => (function wait() {{ const d = {inside}; "
+            "d && d.querySelector('.step.current .pane svg') ? setTimeout(done, 100) : setTimeout(wait, 20); })())"))
+        for _ in range(4):
+            box = browser.js(f"(() => {{ const f = {frame}.getBoundingClientRect(), d = {inside}, "
+                             "step = d.querySelector('.step.current'), svg = step.querySelector('.pane svg'), "
+                             "s = svg.getBoundingClientRect(), c = step.querySelector('.chain'); "
+                             "const r = c ? c.getBoundingClientRect() : s; "
+                             "return [f.bottom, s.top, s.bottom, r.top, r.bottom, d.documentElement.clientHeight]; })()")
+            bottom, top, end, chain_top, chain_end, height = box
+            assert bottom <= 900 and 0 <= top and end <= height and 0 <= chain_top and chain_end <= height, box
+            browser.js(f"{inside}.getElementById('next').click()")
+            browser.send("Runtime.evaluate", awaitPromise=True, expression=(
+                f"new Promise(done => (function wait() {{ const d = {inside}; "
+                "d.querySelector('.step.current .pane svg') ? setTimeout(done, 100) : setTimeout(wait, 20); })())"))
+        assert browser.problems() == []

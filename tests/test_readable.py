@@ -3,8 +3,8 @@
 For each step on screen (reached with the arrow key, as a reader would), each text of its
 graph counts at the size the page really draws it: the SVG text's font size times the scale
 from the SVG's user units to CSS pixels (getScreenCTM). A step passes when at least 95% of its
-graph's text is drawn at >= 9 CSS px with no click or zoom, and the graph fits the window's
-width. The README figure is measured the same way in an 880 px column, as a README shows it.
+graph's text is drawn at >= 9 CSS px with no click or zoom, and the graph's frame fits the
+window's width (a graph wider than its frame scrolls inside it). The README figure is measured the same way in an 880 px column, as a README shows it.
 """
 import json
 import re
@@ -27,9 +27,10 @@ MEASURE = """(scope => {
   const sizes = [];
   let overflow = 0;
   for (const svg of scope.querySelectorAll('figure.graph svg')) {
-    const box = svg.getBoundingClientRect();
+    const box = svg.getBoundingClientRect(), frame = (svg.closest('.drawing') || svg).getBoundingClientRect();
     if (box.width === 0 || box.height === 0) continue;
-    overflow = Math.max(overflow, box.right - document.documentElement.clientWidth, -box.left);
+    // the frame that shows it (a graph larger than its pane scrolls inside it)
+    overflow = Math.max(overflow, frame.right - document.documentElement.clientWidth, -frame.left);
     for (const text of svg.querySelectorAll('text')) {
       if (!text.textContent.trim() || text.getBoundingClientRect().width === 0) continue;
       const m = text.getScreenCTM();

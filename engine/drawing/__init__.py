@@ -49,7 +49,7 @@ from .caption import MAX_FACTORS, MAX_PATHS, chain_rule
 from .dot import Writer
 from .render import TIMEOUT, render as render_bytes
 from .snapshot import ACTIVATIONS, Snapshot
-from .views import View, layer_view, readable_view
+from .views import View, layer_view, layout_size, readable_view
 
 MAX_NODES = 800  # boxes drawn (a value and its op count two): 0.2-0.5 s with wasm, measured
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -73,13 +73,25 @@ class Drawing:
         num = self.num
         self.caption = chain_rule(snapshot, view.target, num) if view.target is not None else []
         self.note = _note(snapshot, num)
-        under = [*self.caption, *filter(None, [self.note])] if in_svg else []
-        self.digraph = Writer(snapshot, view, digits).digraph(under)
+        self.in_svg = in_svg
         self.grouped = bool(view.box) and not view.groups
         self.layers = sorted((group.layers[0] for group in view.groups.values() if group.kind == "layer"),
                              key=lambda layer: layer.depth)
         self.boxes = view.boxes(snapshot)
-        self._svg = None
+        self._svg = self._source = None
+
+    def _dot(self, tooltips=True):
+        under = [*self.caption, *filter(None, [self.note])] if self.in_svg else []
+        return Writer(self.snapshot, self.view, self.digits, tooltips).digraph(under)
+
+    @property
+    def digraph(self):
+        """The drawing as a graphviz.Digraph (made when asked for)."""
+        return self._dot().digraph()
+
+    def layout_source(self):
+        """The DOT text without its tooltips: the same layout, the same size (what a view search measures)."""
+        return self._dot(tooltips=False).source
 
     def num(self, x):
         """x as this drawing writes numbers."""
@@ -87,8 +99,10 @@ class Drawing:
 
     @property
     def source(self):
-        """The DOT text."""
-        return self.digraph.source
+        """The DOT text (written when first asked for, then kept)."""
+        if self._source is None:
+            self._source = self._dot().source
+        return self._source
 
     @property
     def omitted(self):
@@ -116,10 +130,9 @@ class Drawing:
         boxes, then only the paths to the highlighted value (see drawing.views). Its SVG leaves
         the caption and note out: a page writes them as text. It may be this drawing itself."""
         def variant(view):
-            if view == self.view and not self.caption and not self.note:
-                return self, self.svg()  # it reads as it is, and nothing under it moves to the page
-            drawing = Drawing(self.snapshot, view, self.digits, in_svg=False)
-            return drawing, drawing.svg()
+            drawing = self if view == self.view and not self.caption and not self.note else \
+                Drawing(self.snapshot, view, self.digits, in_svg=False)  # else the caption moves to the page
+            return drawing, layout_size(drawing.layout_source())
 
         limit = None if self.max_nodes is None else max(self.max_nodes, self.boxes)
         views = [self.view] if self.view.groups else None  # a layer view stays one

@@ -8,9 +8,6 @@ import os
 import re
 from collections import Counter
 
-import graphviz
-from graphviz import nohtml
-
 from ..formula import number
 from .caption import TIMES, chain_rule
 
@@ -72,16 +69,72 @@ def _visible(match):
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def nohtml(s):
+    """A label as plain text, never read as an HTML-like label (Graphviz's <...>): Source quotes every label."""
+    return s
+
+
+_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$")  # what DOT takes unquoted
+KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+
+
+def quote(s):
+    """A DOT id or attribute value, quoted unless DOT takes it bare (as the graphviz package writes it). Every
+    text we write is escaped first (text(), field()), so a quote inside it is already \\"."""
+    s = str(s)
+    if _ID.match(s) and s.lower() not in KEYWORDS:
+        return s
+    return f'"{s}"'
+
+
+def _attrs(label, attrs):
+    """' [label=... a=1 b=2]' (label first, the rest sorted, as the graphviz package writes them), or ''."""
+    parts = [f"label={quote(label)}"] if label is not None else []
+    parts += [f"{key}={quote(value)}" for key, value in sorted(attrs.items()) if value is not None]
+    return f" [{' '.join(parts)}]" if parts else ""
+
+
+class Source:
+    """The DOT text of one drawing, written line by line: the few calls of graphviz.Digraph that Writer makes
+    (node, edge, attr), without the graphviz package's slower general quoting."""
+
+    def __init__(self, name, graph_attr, node_attr, edge_attr):
+        self.name = name
+        self.body = [f"\tgraph{_attrs(None, graph_attr)}\n", f"\tnode{_attrs(None, node_attr)}\n",
+                     f"\tedge{_attrs(None, edge_attr)}\n"]
+
+    def node(self, name, label=None, **attrs):
+        self.body.append(f"\t{quote(name)}{_attrs(label, attrs)}\n")
+
+    def edge(self, tail, head, label=None, **attrs):
+        self.body.append(f"\t{quote(tail)} -> {quote(head)}{_attrs(label, attrs)}\n")
+
+    def attr(self, label):
+        self.body.append(f"\tlabel={quote(label)}\n")
+
+    @property
+    def source(self):
+        return f"digraph {self.name} {{\n" + "".join(self.body) + "}\n"
+
+    def digraph(self):
+        """The same graph as a graphviz.Digraph."""
+        import graphviz
+
+        return graphviz.Digraph(self.name, body=list(self.body))
+
+
 def lit(on):
     """The style of a box or edge on a highlighted path."""
     return {"color": HIGHLIGHT, "penwidth": "2"} if on else {}
 
 
 class Writer:
-    """Writes one view of a snapshot as a graphviz.Digraph (see `digraph`)."""
+    """Writes one view of a snapshot as DOT (see `digraph`); tooltips=False leaves the tooltips out (they
+    change nothing in the layout: a size is measured without them)."""
 
-    def __init__(self, g, view, digits):
+    def __init__(self, g, view, digits, tooltips=True):
         self.g = g
+        self.tooltips = tooltips
         self.view = view
         self.digits = digits
         self.across = view.rankdir in ("LR", "RL")  # a record's top level runs down in LR, across in TB
@@ -91,10 +144,16 @@ class Writer:
     def num(self, x):
         return number(x, self.digits)
 
+    def _tip(self, about, *args):
+        """A tooltip's DOT text: `about` itself, or about(*args) when it is a function; None without tooltips."""
+        if not self.tooltips:
+            return None
+        return text(about(*args) if args else about)
+
     def digraph(self, label_lines=()):
-        """The view as a graphviz.Digraph; `label_lines` (a caption, a note) go under the graph."""
+        """The view as a Source (its DOT text); `label_lines` (a caption, a note) go under the graph."""
         g, view = self.g, self.view
-        dot = graphviz.Digraph("chainrule", graph_attr={
+        dot = Source("chainrule", graph_attr={
             "rankdir": view.rankdir, "ordering": "in",  # every node's inputs in the order written
             "fontname": FONT, "bgcolor": "white", "pad": "0.2", "nodesep": "0.3", "ranksep": "0.3", "labelloc": "b",
             "fontsize": str(SIZES["caption"]), "fontcolor": HIGHLIGHT},
@@ -125,7 +184,7 @@ class Writer:
         on = i in self.on
         kind = g.kinds[i]
         if kind == "const":
-            dot.node(f"v{i}", nohtml(text(num(g.data[i]))), tooltip=nohtml(text(self._about(i))), shape="box",
+            dot.node(f"v{i}", nohtml(text(num(g.data[i]))), tooltip=self._tip(self._about, i), shape="box",
                      style="rounded,dashed,filled", fillcolor=FILL["const"], fontcolor="#444444",
                      margin="0.06,0.02", width="0.3", height="0.25", **lit(on))
             return
@@ -135,7 +194,7 @@ class Writer:
         if self.with_grads:
             cells.append(field(f"grad {num(g.grads[i])}"))
         fill = FILL["root"] if i == 0 else FILL.get(kind, FILL["value"])
-        dot.node(f"v{i}", nohtml(self._row(cells)), tooltip=nohtml(text(self._about(i))), shape="Mrecord",
+        dot.node(f"v{i}", nohtml(self._row(cells)), tooltip=self._tip(self._about, i), shape="Mrecord",
                  fillcolor=fill, **lit(on))
 
     def _op(self, dot, i):
@@ -144,7 +203,7 @@ class Writer:
         symbol = g.ops[i].symbol
         sign = SIGNS.get(symbol, symbol)
         about = f"{self._formula(i)}\nlocal derivatives of {g.ops[i].name}: {g.ops[i].rule}"
-        dot.node(f"op{i}", nohtml(text(sign)), tooltip=nohtml(text(about)),
+        dot.node(f"op{i}", nohtml(text(sign)), tooltip=self._tip(about),
                  shape="circle" if len(sign) <= 2 else "ellipse", fillcolor=FILL["op"], margin="0.03",
                  width="0.3", height="0.3", **lit(on))
         dot.edge(f"op{i}", f"v{i}", **lit(on))
@@ -173,7 +232,7 @@ class Writer:
             rows.append(field(_summary([g.labels[p] for p in params])))
         about = (f"{g.name(head)}'s {kind}, folded into one box: {self._formula(head)}\n"
                  f"its edges carry d{g.name(head)}/d(input) through the whole {kind}")
-        dot.node(f"v{head}", nohtml(self._column(rows)), tooltip=nohtml(text(about)), shape="Mrecord",
+        dot.node(f"v{head}", nohtml(self._column(rows)), tooltip=self._tip(about), shape="Mrecord",
                  fillcolor=FILL["neuron"], **lit(any(m in self.on for m in inside)))
         for x, dx in g.into_box(inside):
             if self.view.shows(x):
@@ -208,7 +267,7 @@ class Writer:
             about = f"the {nin} inputs layer {layer.depth} reads: " + ", ".join(g.name(x) for x in layer.xs[:8]) + (
                 ", …" if nin > 8 else "")
             fill = FILL["input"]
-        dot.node(f"v{head}", nohtml(self._column(rows)), tooltip=nohtml(text(about)), shape="Mrecord",
+        dot.node(f"v{head}", nohtml(self._column(rows)), tooltip=self._tip(about), shape="Mrecord",
                  fillcolor=fill, **lit(on))
         if group.kind == "weights":
             label = f"{nout} × {nin} weights" + (f"\n{len(layer.biases)} biases" if layer.biases else "")
@@ -254,7 +313,7 @@ class Writer:
         """An edge of a layer view that carries several values at once: it says how many, and no numbers."""
         about = f"{label}: every value along this edge has its own derivative; open the box to see them"
         style = {"fontcolor": HIGHLIGHT, **lit(True)} if on else {}
-        dot.edge(f"v{tail}", head, label=nohtml(text(label)), tooltip=nohtml(text(about)), **style)
+        dot.edge(f"v{tail}", head, label=nohtml(text(label)), tooltip=self._tip(about), **style)
 
     def _formula(self, i):
         """`h1 = sigmoid(w1*x1 + b1)` for a labelled value, the formula of another, the name of a leaf."""
@@ -296,7 +355,7 @@ class Writer:
         tail = f"v{x}" if start is None else start
         if g.kinds[x] == "const":  # quiet: nothing to learn flows back to a number in the expression
             about = f"{g.name(x)} is a constant: nothing to learn flows back to it"
-            dot.edge(tail, head, tooltip=nohtml(text(about)), color=QUIET, style="dashed", arrowsize="0.4")
+            dot.edge(tail, head, tooltip=self._tip(about), color=QUIET, style="dashed", arrowsize="0.4")
             return
         passed = g.has_passed(user) if passed is None else passed
         grad = g.grads[user]
@@ -308,8 +367,8 @@ class Writer:
         if start is not None:
             label = f"{g.name(x, short=True) or 'one value'}\n{label}"
         style = {"fontcolor": HIGHLIGHT, **lit(True)} if x in self.on else {}
-        dot.edge(tail, head, label=nohtml(text(label)), tooltip=nohtml(text(about)),
-                 labeltooltip=nohtml(text(about)), **style)
+        dot.edge(tail, head, label=nohtml(text(label)), tooltip=self._tip(about),
+                 labeltooltip=self._tip(about), **style)
 
     # --- records ---------------------------------------------------------------------------------
 

@@ -10,8 +10,8 @@ A view folds neurons into boxes (`box`), leaves values out (`hidden`) and picks 
 5. as 4, where an op with more than FEEDING inputs keeps only those on the paths;
 
 each left to right, then top to bottom, and takes the first whose smallest text is still
-SMALLEST px when the SVG is shrunk to the width and that fits the height; when none fits the
-height, the shortest readable one.
+SMALLEST px when the SVG is shrunk to fit the width (and the height, when one is given); when
+none is, the most readable one.
 
 `layer_view` is the other way to fold a graph: one box per layer of a network (its matrix
 product and activation), one for the layer's parameters and one for the inputs it reads,
@@ -21,7 +21,7 @@ import re
 from collections import namedtuple
 from dataclasses import dataclass, field
 
-SMALLEST = 9.5  # CSS px: the smallest text a view may be drawn at (the test's bar is 9)
+SMALLEST = 9.1  # CSS px: the smallest text a view may be drawn at (9, and a little for rounding)
 FEEDING = 3  # inputs off the paths an op may keep in view 5
 PX_PER_PT = 4 / 3  # Graphviz measures SVGs in points
 
@@ -137,29 +137,76 @@ def svg_size(svg):
     return float(width) * PX_PER_PT, float(height) * PX_PER_PT, min(sizes, default=0.0) * PX_PER_PT
 
 
-def drawn_size(svg, width):
-    """(smallest text in px, height in px) of the SVG shown at most `width` px wide, never enlarged."""
+def drawn_size(svg, width, height=None):
+    """(smallest text in px, height in px) of the SVG shrunk to fit `width` px (and `height` px,
+    when given), never enlarged."""
     w, h, smallest = svg_size(svg)
-    scale = min(1.0, width / w) if w else 1.0
+    scale = min(1.0, width / w if w else 1.0, height / h if height and h else 1.0)
+    return smallest * scale, h * scale
+
+
+_LABEL = re.compile(r'(label=)("(?:[^"\\]|\\.)*"|[-.\d]+)')
+_DIGIT = re.compile(r"\d")
+_sizes = {}  # DOT with its labels' digits made 0 -> (width, height, smallest text) of its SVG, px
+MEASURED = 4096  # sizes kept before the table starts again
+
+
+# The fewest boxes of a view of a graph (its shape, whatever its numbers, in one direction) whose
+# text came out smaller than CROWDED x SMALLEST px. The steps of a walk or a demo draw one graph
+# again and again with more numbers written (the grads filling in), so a view with as many boxes is
+# not laid out again: it would come out too small as well.
+_crowded = {}
+CROWDED = 0.75
+
+
+def layout_size(source):
+    """(width, height, smallest text) in px of the drawing of DOT `source`, laid out by the wasm Graphviz.
+
+    Every digit of a label counts as 0: Graphviz sizes text by its characters' widths, and its
+    digits are all as wide, so drawings that differ only in their numbers' digits (the steps of a
+    walk, as the grads fill in) share one layout.
+    """
+    from .render import render
+
+    key = _LABEL.sub(lambda m: m.group(1) + _DIGIT.sub("0", m.group(2)), source)
+    if key not in _sizes:
+        if len(_sizes) >= MEASURED:
+            _sizes.clear()
+        _sizes[key] = svg_size(render(key).decode("utf-8"))
+    return _sizes[key]
+
+
+def fitted(size, width, height=None):
+    """(smallest text, height) in px of a drawing of `size` (svg_size) shrunk to fit width (and height)."""
+    w, h, smallest = size
+    scale = min(1.0, width / w if w else 1.0, height / h if height and h else 1.0)
     return smallest * scale, h * scale
 
 
 def readable_view(draw_view, g, target, width, height=None, limit=None, views=None):
-    """The first view (see the module docstring) readable at `width` px that fits `height` px;
-    else the shortest readable one; else the most readable. Views of more than `limit` boxes
-    are not tried. `draw_view(view)` -> (drawing, svg text). `views`: the views to try instead
-    of levels(g, target) (a layer view tries itself, left to right and top to bottom)."""
-    tried = []  # (readable, smallest text, height, drawing)
-    for view in levels(g, target) if views is None else views:
-        if limit is not None and view.boxes(g) > limit:
+    """The first view (see the module docstring) readable when fitted into `width` x `height`
+    px; else the most readable. Views of more than `limit` boxes are not tried.
+    `draw_view(view)` -> (drawing, its size: layout_size). `views`: the views to try instead of
+    levels(g, target) (a layer view tries itself, left to right and top to bottom)."""
+    tried = []  # (smallest text, drawing)
+    shape = hash((tuple(g.kinds), tuple(g.inputs), tuple(g.labels)))  # the graph, whatever its numbers
+    found = levels(g, target) if views is None else views
+    for view in found:
+        boxes = view.boxes(g)
+        if limit is not None and boxes > limit:
             continue
         for rankdir in ("LR", "TB"):
-            drawing, svg = draw_view(View(rankdir, view.target, view.box, view.hidden, view.groups))
-            smallest, tall = drawn_size(svg, width)
-            if smallest >= SMALLEST and (height is None or tall <= height):
+            seen = (shape, rankdir, width, height)
+            if boxes >= _crowded.get(seen, boxes + 1) and (tried or view is not found[-1]):
+                continue  # as many boxes as a view of this graph that was far too small (see _crowded);
+                # the most reduced view is drawn all the same when no other was
+            drawing, size = draw_view(View(rankdir, view.target, view.box, view.hidden, view.groups))
+            smallest, _ = fitted(size, width, height)
+            if smallest >= SMALLEST:
                 return drawing
-            tried.append((smallest >= SMALLEST, smallest, tall, drawing))
-    readable = [t for t in tried if t[0]]
-    if readable:
-        return min(readable, key=lambda t: t[2])[3]
-    return max(tried, key=lambda t: t[1])[3]
+            if smallest < CROWDED * SMALLEST:
+                if len(_crowded) >= MEASURED:
+                    _crowded.clear()
+                _crowded[seen] = min(boxes, _crowded.get(seen, boxes))
+            tried.append((smallest, drawing))
+    return max(tried, key=lambda t: t[0])[1]
