@@ -73,7 +73,10 @@ def write_all(demos, out):
     from ..engine.drawing.browser import RENDERER_FILE, write_renderer
 
     out = Path(out)
-    write_renderer(out)  # one Graphviz for every page, beside them
+    try:
+        write_renderer(out)  # one Graphviz for every page, beside them
+    except OSError as error:
+        raise UsageError(f"cannot write {error.filename or out}: {error.strerror or error}", "choose another --out DIR")
     entries = []
     width = max((len(demo.name) for demo in demos), default=0)
     for demo in demos:
