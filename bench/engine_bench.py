@@ -335,7 +335,9 @@ def main():
         startup = start_up()
     rows = []
     # ours against micrograd and against before, case by case
-    targets = {"forward": (4, ">= 4x micrograd, >= 0.95x before"), "graph": (3, ">= 3x micrograd, >= 0.95x before")}
+    # issue 16: the readable engine (no trick in value.py) keeps >= 2.5x micrograd's forward; before is
+    # shown for what the tricks bought, with no target of its own
+    targets = {"forward": (2.5, ">= 2.5x micrograd"), "graph": (1.5, ">= 1.5x micrograd")}
     for case in CASES + PEAK_CASES:
         runs = results[case.name]
         values = {engine: harness.median_value(runs[engine]) for engine in runs}
@@ -343,7 +345,7 @@ def main():
         vs_micrograd = ratios(case, results, "micrograd") if "micrograd" in runs else None
         if case.name in targets:
             least, target = targets[case.name]
-            passes = statistics.median(vs_micrograd) >= least and statistics.median(vs_before) >= 0.95
+            passes = statistics.median(vs_micrograd) >= least
         else:
             limit = 250 if case in PEAK_CASES else 200
             target, passes = f"<= {limit} B", values["ours"] <= limit
