@@ -226,8 +226,9 @@ class Chromium:
     def _wait_drawn(self):
         self.send("Runtime.evaluate", awaitPromise=True, expression=(
             "new Promise(done => { const start = performance.now(); (function wait() {"
-            " const step = document.querySelector('.step.current'), box = step && step.querySelector('.drawing');"
-            " if (!box || box.querySelector('svg') || /could not be drawn/.test(box.textContent)"
+            " const step = document.querySelector('.step.current'), box = step && step.querySelector('.drawing[data-graph]');"
+            " if (!box) done();"  # not a lessons page (the site's playground draws its own way)
+            " else if (box.querySelector('svg') || /could not be drawn/.test(box.textContent)"
             " || performance.now() - start > 20000) requestAnimationFrame(() => requestAnimationFrame(done));"
             " else setTimeout(wait, 20); })(); })"))
 
