@@ -10,9 +10,14 @@ rule written above it as text. Hovering a box or an edge writes what it is under
 (formula and role; local × upstream = share); clicking a value lights up every path from it to
 the root and writes its chain rule. The whole graph is one click away, in a viewer that pans
 (drag), zooms (wheel, pinch, + and -) and fits itself to the window.
+
+From the keyboard and to a screen reader: Tab reaches each box (named by its tooltip) and reads
+it as hovering does, Enter or Space lights a value as a click does; a graph is named by its chain
+rule; and Next, Back and the arrow keys announce the step they come to (an aria-live region).
 """
 import json
 import math
+import re
 from html import escape
 
 from ..engine.drawing.browser import CONTENT_SECURITY, renderer_script
@@ -21,6 +26,8 @@ from .text import paragraphs
 
 CSP = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; {CONTENT_SECURITY}"
 SHARED_CSP = CSP.replace("script-src", "script-src 'self'")  # a page that loads a graphviz.js beside it
+
+VALUE_BOX = re.compile(r"^\s*v\d+ \[", re.MULTILINE)  # a value's box in DOT (an operation's is op<i>)
 
 # a Number's verdict -> (row class, mark): a difference the note explains is not marked wrong
 MARKS = {"matches": ("ok", "✓"), "explained": ("explained", "note"), "differs": ("off", "✗"), "engine only": ("none", "")}
@@ -142,6 +149,10 @@ svg .picked path, svg .picked polygon, svg .picked ellipse, svg .picked polyline
   stroke: #1f6feb; stroke-width: 3px; }
 svg .picked text { fill: #1f6feb; }
 svg .hovered path, svg .hovered polygon, svg .hovered ellipse { stroke-width: 2.5px; }
+svg g.node:focus { outline: none; }
+svg g.node:focus-visible { outline: 3px solid #1f6feb; outline-offset: 3px; border-radius: 4px; }
+.sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
+           clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 details.full { margin: 8px 0 0; }
 details.full > summary { display: inline-block; cursor: pointer; color: var(--accent); font-size: 15px;
                          border: 1px solid var(--accent); border-radius: 8px; padding: 4px 12px; }
@@ -179,6 +190,7 @@ SCRIPT = """
   var steps = Array.prototype.slice.call(document.querySelectorAll(".step"));
   var prev = document.getElementById("prev"), next = document.getElementById("next");
   var counter = document.getElementById("counter"), bar = document.getElementById("bar");
+  var said = document.getElementById("said");  // aria-live: a screen reader says the step it comes to
   var XLINK = "http://www.w3.org/1999/xlink";
   var current = 0;
   document.documentElement.classList.replace("nojs", "js");
@@ -218,7 +230,7 @@ SCRIPT = """
   function later() { if (!pending) { pending = true; requestAnimationFrame(function () { pending = false; fit(); }); } }
   window.addEventListener("resize", later);
   window.addEventListener("scroll", later, {passive: true});
-  function show(k) {
+  function show(k, quiet) {
     current = Math.max(0, Math.min(steps.length - 1, k));
     steps.forEach(function (step, i) { step.classList.toggle("current", i === current); });
     // a step after the first starts under the bar: its graph pane has the window's height
@@ -228,6 +240,7 @@ SCRIPT = """
     drawStep();
     document.querySelectorAll("details.full[open]").forEach(function (d) { d.open = false; });
     counter.textContent = "Step " + (current + 1) + " of " + steps.length;
+    if (!quiet) said.textContent = counter.textContent + ": " + steps[current].getAttribute("data-title");
     prev.disabled = current === 0;
     next.disabled = current === steps.length - 1;
     bar.style.width = (100 * (current + 1) / steps.length) + "%";
@@ -246,6 +259,7 @@ SCRIPT = """
   });
 
   // A graph: hover a box or an edge to read it; click a value to light its paths to the root.
+  // From the keyboard: Tab reaches each box in turn and reads it, Enter or Space lights a value.
   function explore(svg, info) {
     var parts = {}, out = {}, picked = null, hint = info.textContent;
     svg.querySelectorAll("g.node, g.edge").forEach(function (g) {
@@ -254,6 +268,13 @@ SCRIPT = """
       g.info = link ? link.getAttributeNS(XLINK, "title") || "" : "";
       if (link) link.removeAttributeNS(XLINK, "title");  // the panel shows it; no second, slower tooltip
       parts[title] = g;
+      if (g.classList.contains("node")) {
+        g.setAttribute("tabindex", "0");
+        var words = [].map.call(g.querySelectorAll("text"), function (t) { return t.textContent; }).join(" ");
+        g.setAttribute("aria-label", g.info || words);  // its tooltip, or (DOT without tooltips) what it says
+        g.setAttribute("role", /^v/.test(title) ? "button" : "img");  // a value can be lit; an operation is read
+        if (/^v/.test(title)) g.setAttribute("aria-pressed", "false");
+      }
       if (g.classList.contains("edge")) {
         var ends = title.split("->");
         (out[ends[0]] = out[ends[0]] || []).push([g, ends[1]]);
@@ -265,8 +286,10 @@ SCRIPT = """
     }
     function light(start) {
       svg.querySelectorAll(".picked").forEach(function (g) { g.classList.remove("picked"); });
+      if (picked) picked.setAttribute("aria-pressed", "false");
       picked = start === picked ? null : start;
       if (!picked) return;
+      picked.setAttribute("aria-pressed", "true");
       var todo = [picked.name], seen = {};
       while (todo.length) {
         var name = todo.pop();
@@ -285,10 +308,31 @@ SCRIPT = """
       say(g);
     });
     svg.addEventListener("mouseleave", function () { say(null); });
+    function pick(g) { if (g && /^v/.test(g.name)) { light(g); say(g); } }
     svg.addEventListener("click", function (event) {
       if (svg.parentNode.dragged) return;
+      pick(event.target.closest("g.node"));
+    });
+    svg.addEventListener("keydown", function (event) {
       var g = event.target.closest("g.node");
-      if (g && /^v/.test(g.name)) { light(g); say(g); }
+      if (!g || (event.key !== "Enter" && event.key !== " ") || event.altKey || event.ctrlKey || event.metaKey) return;
+      event.preventDefault();  // Space would scroll the page
+      pick(g);
+    });
+    svg.addEventListener("focusin", function (event) {  // focus reads a box as the pointer does
+      var g = event.target.closest("g.node");
+      svg.querySelectorAll(".hovered").forEach(function (h) { h.classList.remove("hovered"); });
+      if (g) {
+        g.classList.add("hovered");
+        var box = svg.getBoundingClientRect(), at = g.getBoundingClientRect();  // the panel away from the box
+        info.classList.toggle("top", at.top + at.height / 2 > box.top + box.height / 2);
+      }
+      say(g);
+    });
+    svg.addEventListener("focusout", function (event) {
+      var g = event.target.closest("g.node");
+      if (g) g.classList.remove("hovered");
+      say(null);
     });
     // ids like "v0" are Graphviz's titles, which a browser would show as tooltips
     svg.querySelectorAll("title").forEach(function (title) { title.remove(); });
@@ -410,7 +454,7 @@ SCRIPT = """
     });
   });
   window.addEventListener("hashchange", function () { show((parseInt(location.hash.slice(1), 10) || 1) - 1); });
-  show((parseInt(location.hash.slice(1), 10) || 1) - 1);
+  show((parseInt(location.hash.slice(1), 10) || 1) - 1, true);  // the page's first step: read with the page
 })();
 """
 
@@ -432,6 +476,7 @@ def demo_page(demo, steps, pictures, *, index_href=None, renderer_href=None):
     else:
         renderer = f"<script>{renderer_script()}</script>" if graphs else ""
     esc = ', <kbd>Esc</kbd> closes the full graph' if any(p and p.omitted for p in pictures) else ""
+    boxes = ", <kbd>Tab</kbd> reads a graph's boxes one by one, <kbd>Enter</kbd> lights a value's paths" if graphs else ""
     body = f"""<header><div class="column">
 <p class="crumb">{crumb}</p>
 <h1>{escape(demo.title)}</h1>
@@ -442,11 +487,12 @@ def demo_page(demo, steps, pictures, *, index_href=None, renderer_href=None):
 <nav><span class="name">{escape(demo.title)}</span><button id="prev" type="button">← Back</button><span id="counter">Step 1 of {len(steps)}</span>\
 <button id="next" type="button">Next →</button></nav>
 <div class="progress"><div id="bar"></div></div>
+<p id="said" class="sr-only" aria-live="polite"></p>
 </div></div>
 <main class="column">
 {sections}
 </main>
-<footer class="column">Keys: <kbd>←</kbd> back, <kbd>→</kbd> next{esc}.
+<footer class="column">Keys: <kbd>←</kbd> back, <kbd>→</kbd> next{boxes}{esc}.
 Every number in the engine column was computed by chainrule when this page was made.</footer>
 <script type="application/json" id="graphs">{graphs.json()}</script>
 {renderer}
@@ -520,23 +566,24 @@ def _step(k, n, step, picture, graphs):
     if step.history:
         words.append(f'<figure class="loss">{_loss_chart(step.history)}<figcaption>loss, '
                      f'{len(step.history)} values</figcaption></figure>')
-    parts = [f'<section class="step" id="step-{k}">',
+    parts = [f'<section class="step" id="step-{k}" data-title="{escape(step.title)}">',
              '<div class="words">', *words, "</div>"]
     if picture is not None:
-        parts.append(_graph(k, picture, graphs))
+        parts.append(_graph(k, step, picture, graphs))
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _graph(k, picture, graphs):
+def _graph(k, step, picture, graphs):
     """The step's graph in its pane: the part that reads here, the whole one click away (when the
-    part is not the whole). Its chain rule is written as text beside it (_step)."""
+    part is not the whole). Its chain rule is written as text beside it (_step), and is the
+    figure's name for a screen reader."""
     hint = "Point at a box or an edge to read it; click or tap a value to light up its paths to the root."
     shown = (f"Shown: the part of the graph this step is about, {escape(picture.omitted)}." if picture.omitted
              else f'<span class="hint">{hint}</span>')
     sideways = '<p class="sideways" aria-hidden="true">⇆ wider than the window: scroll sideways for the rest</p>'
     parts = ['<div class="pane">',
-             f'<figure class="graph">{sideways}<div class="drawing" data-graph="{graphs.add(picture.shown)}">'
+             f'<figure class="graph" role="group" aria-label="{escape(_graph_name(step, picture))}">{sideways}<div class="drawing" data-graph="{graphs.add(picture.shown)}">'
              '<noscript>The graph is drawn by the page\'s script: allow JavaScript to see it.</noscript>'
              f'</div><div class="says"><div class="info idle">{hint}</div></div></figure>',
              f'<div class="under"><span class="shown">{shown}</span>']
@@ -551,6 +598,17 @@ def _graph(k, picture, graphs):
                      '</details>')
     parts.append("</div></div>")
     return "\n".join(parts)
+
+
+def _graph_name(step, picture):
+    """What a screen reader calls a step's graph: its chain rule, or without one the step's title
+    and how many values the graph shows."""
+    if picture.caption:
+        return " ".join(picture.caption)
+    values = len(VALUE_BOX.findall(picture.shown))
+    if not values:  # DOT not written by engine.drawing: its boxes are not known to be values
+        return f"{step.title}: graph"
+    return f"{step.title}: graph of {values} value{'' if values == 1 else 's'}"
 
 
 def _paragraphs(text):

@@ -101,6 +101,7 @@ def test_text_is_escaped():
     steps = evil.build()
     html = demo_page(evil, steps, render_pictures(steps))
     assert html.count("<script") == 2  # only the page's own, and the list of its graphs (none here)
+    assert "<kbd>Tab</kbd>" not in html  # no graph: no boxes to reach
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "&lt;n&gt;" in html and "&lt;i&gt;why&lt;/i&gt;" in html
     Page(html)
@@ -468,4 +469,100 @@ def test_the_full_graph_pans_zooms_and_fits(browser, tmp_path):
         browser.send("Emulation.setTouchEmulationEnabled", enabled=False)
     browser.press("Escape", 27)
     assert browser.js("document.querySelector('details.full').open") is False
+    assert browser.problems() == []
+
+
+# --- keyboard and screen readers -----------------------------------------------------------------
+
+def test_tab_reaches_a_box_and_enter_or_space_lights_it_as_a_click_does(browser, tmp_path):
+    demo = neuron_demo()
+    written = write_demo(demo, demo.build(), tmp_path, html=True)
+    browser.open(written.page)
+    label = browser.js("document.querySelector('figure.graph').getAttribute('aria-label')")
+    chain = browser.js("[...document.querySelectorAll('.chain p')].map(p => p.textContent).join(' ')")
+    assert label and label == chain  # the graph's accessible name is its chain rule, as written above it
+    info = "document.querySelector('figure.graph .info').textContent"
+    active = "(document.activeElement.matches('figure.graph g.node') ? document.activeElement.name : null)"
+    boxes = browser.js("[...document.querySelectorAll('figure.graph g.node')].map(g => g.name)")
+    reached = []
+    for _ in range(len(boxes) + 10):  # the page's own buttons and links come first
+        browser.press("Tab", 9)
+        name = browser.js(active)
+        if name:
+            reached.append(name)
+            # focus reads the box as hovering does: its tooltip, which is also its accessible name
+            assert browser.js(info) == browser.js("document.activeElement.getAttribute('aria-label')") != ""
+            assert browser.js("getComputedStyle(document.activeElement).outlineStyle") == "solid"  # seen
+        elif reached:
+            break
+    assert reached == boxes  # every box, in the drawing's order
+    x1 = node_of("x1")
+    browser.js(f"{x1}.focus()")
+    assert browser.js(info).startswith("x1\n")
+    lit = "[...document.querySelectorAll('figure.graph .picked')].map(g => g.name).sort()"
+    assert browser.js(lit) == []
+    browser.press("Enter", 13)
+    by_enter = browser.js(lit)
+    assert browser.js(f"{x1}.getAttribute('aria-pressed')") == "true"
+    browser.press("Enter", 13)  # again: off, as a second click
+    assert browser.js(lit) == [] and browser.js(f"{x1}.getAttribute('aria-pressed')") == "false"
+    scrolled = browser.js("scrollY")
+    browser.send("Input.dispatchKeyEvent", type="keyDown", key=" ", code="Space", windowsVirtualKeyCode=32, text=" ")
+    browser.send("Input.dispatchKeyEvent", type="keyUp", key=" ", code="Space", windowsVirtualKeyCode=32)
+    by_space = browser.js(lit)
+    assert browser.js("scrollY") == scrolled  # Space lights the box, it does not scroll the page
+    browser.press("Enter", 13)
+    x, y = settled(browser, f"(() => {{ const e = {x1}; return () => {{ const r = e.getBoundingClientRect();"
+                            " return [r.x + r.width / 2, r.y + r.height / 2]; }; })()")
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+    by_click = browser.js(lit)
+    assert len(by_click) == 17 and by_enter == by_space == by_click
+    assert "<kbd>Tab</kbd> reads a graph's boxes" in written.page.read_text(encoding="utf-8")
+    browser.js("document.activeElement.blur()")
+    browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=1, y=1)
+    assert "dy/dx1 = " in browser.js(info)  # the lit value's chain rule stays when focus leaves
+    assert browser.problems() == []
+
+
+def test_a_graph_is_named_by_its_chain_rule(tmp_path):
+    demo = neuron_demo()
+    steps = demo.build()
+    pictures = render_pictures(steps)
+    page = Page(demo_page(demo, steps, pictures))
+    figures = [attrs for tag, attrs in page.tags if tag == "figure" and "graph" in attrs.get("class", "")]
+    assert len(figures) == 1 and figures[0]["role"] == "group"
+    assert figures[0]["aria-label"] == " ".join(pictures[0].caption)
+    assert "dy/dw1 = 0.0009102 × 1 × 1 × 2 = 0.00182" in figures[0]["aria-label"]
+    # without a chain rule: the step's title and the number of values the graph shows
+    from chainrule.engine import Value, draw
+    a = Value(2.0, "a")
+    y = (a * a + 1.0).named("y")
+    bare = Demo("bare", "a*a + 1", "no highlight", lambda: [Step("The forward pass", "", graph=draw(y))])
+    steps = bare.build()
+    pictures = render_pictures(steps)
+    assert not pictures[0].caption
+    page = Page(demo_page(bare, steps, pictures))
+    name = [attrs["aria-label"] for tag, attrs in page.tags if tag == "figure" and "aria-label" in attrs]
+    assert name == ["The forward pass: graph of 4 values"]  # a, a*a, the constant 1, y
+
+
+def test_the_figure_names_its_graph_and_next_announces_the_step_in_chromium(browser, tmp_path):
+    written = write_demo(GENDER, GENDER.build(), tmp_path, html=True)
+    browser.open(written.page)
+    said = "document.getElementById('said')"
+    assert browser.js(f"{said}.getAttribute('aria-live')") == "polite"
+    assert browser.js(f"{said}.textContent") == ""  # the first step is read with the page
+    titles = [step.title for step in GENDER.build()]
+    label = browser.js("document.querySelector('#step-1 figure.graph').getAttribute('aria-label')")
+    assert label == f"{titles[0]}: graph"  # a graph not drawn by the engine: its boxes are not counted
+    browser.click("#next")
+    assert browser.js(f"{said}.textContent") == f"Step 2 of 3: {titles[1]}"
+    browser.press("ArrowRight", 39)
+    assert browser.js(f"{said}.textContent") == f"Step 3 of 3: {titles[2]}"
+    browser.press("ArrowLeft", 37)
+    assert browser.js(f"{said}.textContent") == f"Step 2 of 3: {titles[1]}"
+    boxes = browser.js("[...document.querySelectorAll('#step-2 figure.graph g.node')]"
+                       ".map(g => [g.getAttribute('tabindex'), g.getAttribute('aria-label')])")
+    assert boxes == [["0", "o1 = 0.524"], ["0", "b"]]  # DOT without tooltips: a box is named by what it says
     assert browser.problems() == []
