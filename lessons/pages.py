@@ -135,6 +135,9 @@ figure.graph .drawing.more { -webkit-mask-image: linear-gradient(to right, #000 
   figure.graph .info.top { top: 8px; bottom: auto; }
   figure.graph .info.idle { display: none; }
   .pane .under { flex: none; }
+  /* beside the graph the words' column is narrow: a long float breaks inside its cell, never cut off */
+  .step:has(> .pane) table.numbers { min-width: 0; width: 100%; font-size: 15px; }
+  .step:has(> .pane) .numbers th, .step:has(> .pane) .numbers td { padding: 6px 6px; overflow-wrap: anywhere; }
 }
 @media (max-width: 899px) {
   .step:has(> .pane) { display: flex; flex-direction: column; }
