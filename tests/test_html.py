@@ -230,7 +230,8 @@ class Chromium:
             " const step = document.querySelector('.step.current'), box = step && step.querySelector('.drawing[data-graph]');"
             " if (!box) done();"  # not a lessons page (the site's playground draws its own way)
             " else if (box.querySelector('svg') || /could not be drawn/.test(box.textContent)"
-            " || performance.now() - start > 20000) requestAnimationFrame(() => requestAnimationFrame(done));"
+            " || performance.now() - start > 20000) { requestAnimationFrame(() => requestAnimationFrame(done));"
+            " setTimeout(done, 500); }"
             " else setTimeout(wait, 20); })(); })"))
 
     def js(self, expression):
@@ -240,7 +241,9 @@ class Chromium:
         return result["result"].get("value")
 
     def click(self, selector):
-        """A real mouse click in the middle of the element."""
+        """A real mouse click in the middle of the element (the page first brought to the front: a
+        window it opened may have sent it to the background, where it draws no frames)."""
+        self.send("Page.bringToFront")
         x, y = settled(self, f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
                              "e.scrollIntoView({block: 'center'}); return () => { const r = e.getBoundingClientRect(); "
                              "return [r.x + r.width / 2, r.y + r.height / 2]; }; })()")
@@ -354,8 +357,10 @@ def network_demo():
 def settled(browser, expression):
     """Run `expression` (which returns a function), let the page lay itself out again (a scroll
     refits the graph's pane), then call that function: its value."""
-    script = (f"new Promise(done => {{ const then = {expression}; "
-              "requestAnimationFrame(() => requestAnimationFrame(() => done(then()))); })")
+    # Two frames, or half a second where no frame comes (a page another window has sent to the background)
+    script = (f"new Promise(done => {{ const then = {expression}; let over = false; "
+              "const finish = () => { if (!over) { over = true; done(then()); } }; "
+              "requestAnimationFrame(() => requestAnimationFrame(finish)); setTimeout(finish, 500); })")
     result = browser.send("Runtime.evaluate", expression=script, awaitPromise=True, returnByValue=True)
     if "exceptionDetails" in result:
         raise AssertionError(f"{expression}: {result['exceptionDetails']}")
