@@ -128,14 +128,7 @@ def compiled():
     X, y = two_moons()
     model, params, opt = our_model()
     loss = chainrule.compile(lambda: library_loss(model, params, X, y))
-
-    def step():
-        opt.zero_grad()
-        value = loss()
-        opt.step()
-        return value
-
-    return step
+    return replayed(loss, opt)
 
 
 def batched(n=POINTS):
@@ -145,6 +138,11 @@ def batched(n=POINTS):
     X, y = two_moons(n)
     model, params, opt = our_model()
     loss = chainrule.compile(lambda x, label: hinge(model(x), label), batch=(X, y), extra=lambda: ALPHA * l2(params))
+    return replayed(loss, opt)
+
+
+def replayed(loss, opt):
+    """One training step with a compiled loss: zero the grads, replay (the loss, grads filled), update."""
 
     def step():
         opt.zero_grad()
