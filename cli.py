@@ -152,32 +152,25 @@ def _limit(text):
     """--max-nodes N: a positive whole number, or 'none' (read as inf: no limit)."""
     if text.lower() == "none":
         return math.inf
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a positive whole number or 'none'")
-    return n
+    return _whole(text, 1, None, "a positive whole number or 'none'")
 
 
 def _positive(text):
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if not 1 <= n <= 100:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 1 to 100")
-    return n
+    return _whole(text, 1, 100, "a whole number from 1 to 100")
 
 
 def _port(text):
+    return _whole(text, 1, 65535, "a whole number from 1 to 65535")
+
+
+def _whole(text, low, high, wanted):
+    """text as an int from low to high (None: no upper bound), or argparse's error asking for `wanted`."""
     try:
         n = int(text)
     except ValueError:
-        n = 0
-    if not 1 <= n <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 1 to 65535")
+        n = low - 1
+    if n < low or (high is not None and n > high):
+        raise argparse.ArgumentTypeError(f"{text!r}: give {wanted}")
     return n
 
 
