@@ -5,13 +5,15 @@ left to right and then top to bottom. Steps that walk one graph (a forward step,
 node by node) fill in grads, which widens the boxes: fitted one by one, the picture would turn
 from left-right to top-down and back between two presses of Next. fit_steps fits each run of
 consecutive steps on one graph, and where they would not agree, fits them all in the direction
-most of them take, or else in the other, if every step still reads in it; when neither
-direction reads for all of them, each keeps its own.
+most of them take, or else in the other, if every step still reads in it, and still with its
+op circles where its own fit has them (views.py: an inline view only where no other reads); when
+neither direction does for all of them, each keeps its own.
 """
 from collections import Counter
+from dataclasses import replace
 
 from ..engine.drawing import Drawing
-from ..engine.drawing.views import SMALLEST, View, fitted, layout_size, readable_view
+from ..engine.drawing.views import SMALLEST, fitted, layout_size, readable_view
 
 
 def fit_steps(graphs, width, height=None):
@@ -30,9 +32,10 @@ def fit_steps(graphs, width, height=None):
                     continue
                 graph = graphs[k]
                 if id(graph) not in refitted:
-                    refitted[id(graph)] = fit_in_direction(graph, width, height, chosen)
-                    lost = lost or _reads(refitted[id(graph)], width, height) < _reads(fitted[k], width, height)
-            if not lost:  # every step reads in it as well as it read on its own
+                    again = refitted[id(graph)] = fit_in_direction(graph, width, height, chosen)
+                    lost = (lost or _reads(again, width, height) < _reads(fitted[k], width, height)
+                            or (again.view.inline and not fitted[k].view.inline))  # op circles kept where they fit
+            if not lost:  # every step reads in it as well as it read on its own, as fully drawn
                 for k in run:
                     fitted[k] = refitted.get(id(graphs[k]), fitted[k])
                 break
@@ -51,7 +54,7 @@ def fit_in_direction(graph, width, height, rankdir):
     made = []  # (view, (drawing, size)): readable_view asks for each view twice, once per direction
 
     def variant(view):
-        view = View(rankdir, view.target, view.box, view.hidden, view.groups)
+        view = replace(view, rankdir=rankdir)
         for seen, result in made:
             if seen == view:
                 return result
@@ -60,7 +63,8 @@ def fit_in_direction(graph, width, height, rankdir):
         return made[-1][1]
 
     limit = None if graph.max_nodes is None else max(graph.max_nodes, graph.boxes)
-    return readable_view(variant, graph.snapshot, graph.view.target, width, height, limit)
+    views = [graph.view] if graph.view.groups else None  # a layer view stays one, as in graph.fit
+    return readable_view(variant, graph.snapshot, graph.view.target, width, height, limit, views)
 
 
 def structure(graph):

@@ -122,6 +122,8 @@ class Drawing:
         if hidden:
             target = self.snapshot.name(self.view.target)
             parts.append(f"{hidden} value{'s' * (hidden > 1)} not on a path to {target} left out")
+        if self.view.inline:
+            parts.append("each op written in its value's box")
         return "; ".join(parts)
 
     def fit(self, width, height=None):

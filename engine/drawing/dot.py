@@ -170,8 +170,9 @@ class Writer:
             elif head == i:
                 self._neuron(dot, i, members[i])
             elif head is None:
-                self._value(dot, i)
-                if g.inputs[i] and (i in self.on or all(view.shows(x) for x in g.inputs[i])):
+                made = g.inputs[i] and (i in self.on or all(view.shows(x) for x in g.inputs[i]))
+                self._value(dot, i, made and view.inline)
+                if made:
                     self._op(dot, i)  # a value off the paths whose inputs are left out shows no op
         if label_lines:
             dot.attr(label=nohtml(text("\n".join(label_lines))))
@@ -179,7 +180,8 @@ class Writer:
 
     # --- boxes -----------------------------------------------------------------------------------
 
-    def _value(self, dot, i):
+    def _value(self, dot, i, with_op=False):
+        """Value i's box; with_op: the op that made it written in its first cell (an inline view)."""
         g, num = self.g, self.num
         on = i in self.on
         kind = g.kinds[i]
@@ -190,6 +192,8 @@ class Writer:
             return
         name = g.labels[i] or g.roles.get(i)
         cells = [field(name)] if name else []
+        if with_op:
+            cells.insert(0, field(SIGNS.get(g.ops[i].symbol, g.ops[i].symbol)))
         cells.append(field(f"data {num(g.data[i])}"))
         if self.with_grads:
             cells.append(field(f"grad {num(g.grads[i])}"))
@@ -203,10 +207,12 @@ class Writer:
         symbol = g.ops[i].symbol
         sign = SIGNS.get(symbol, symbol)
         about = f"{self._formula(i)}\nlocal derivatives of {g.ops[i].name}: {g.ops[i].rule}"
-        dot.node(f"op{i}", nohtml(text(sign)), tooltip=self._tip(about),
-                 shape="circle" if len(sign) <= 2 else "ellipse", fillcolor=FILL["op"], margin="0.03",
-                 width="0.3", height="0.3", **lit(on))
-        dot.edge(f"op{i}", f"v{i}", **lit(on))
+        into = f"v{i}" if self.view.inline else f"op{i}"  # an inline view draws no circle: into the value's box
+        if not self.view.inline:
+            dot.node(into, nohtml(text(sign)), tooltip=self._tip(about),
+                     shape="circle" if len(sign) <= 2 else "ellipse", fillcolor=FILL["op"], margin="0.03",
+                     width="0.3", height="0.3", **lit(on))
+            dot.edge(into, f"v{i}", **lit(on))
         boxes = self.view.groups
         from_box = Counter(self.view.box[x] for x in g.inputs[i] if self.view.box.get(x) in boxes)
         drawn = set()
@@ -215,9 +221,9 @@ class Writer:
             if head in boxes and from_box[head] > 1:  # several values of one box: one edge, saying how many
                 if head not in drawn:
                     drawn.add(head)
-                    self._vector_edge(dot, head, f"op{i}", self._carried(head, g.inputs[i]), on and self._box_on(head))
+                    self._vector_edge(dot, head, into, self._carried(head, g.inputs[i]), on and self._box_on(head))
             elif self.view.shows(x):
-                self._edge(dot, x, i, f"op{i}", dx, start=f"v{head}" if head in boxes else None)
+                self._edge(dot, x, i, into, dx, start=f"v{head}" if head in boxes else None)
 
     def _neuron(self, dot, head, inside):
         g, num = self.g, self.num
@@ -337,6 +343,8 @@ class Writer:
         else:
             op = g.ops[i]  # a leaf's row says what it is: "a parameter that training changes"
             lines.append(op.rule if op.kind == "leaf" else "an intermediate value, computed in the forward pass")
+        if self.view.inline and g.inputs[i]:
+            lines.append(f"local derivatives of {g.ops[i].name}: {g.ops[i].rule}")  # its op has no circle to say it
         numbers = f"data {num(g.data[i])}"
         if self.with_grads and kind != "const":
             numbers += f", grad {num(g.grads[i])}"

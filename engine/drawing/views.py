@@ -1,17 +1,22 @@
 """Which part of the graph a drawing shows, and the view that can be read at a given width.
 
-A view folds neurons into boxes (`box`), leaves values out (`hidden`) and picks a direction.
-`readable_view` tries views from the most detailed to the most reduced:
+A view folds neurons into boxes (`box`), leaves values out (`hidden`), may write each op inside
+the box of the value it makes (`inline`) and picks a direction. `readable_view` tries views from
+the most detailed to the most reduced:
 
 1. everything;
 2. neurons off the highlighted path folded into one box each ("h2's neuron");
 3. every neuron folded but the one the highlighted value sits in (and the root's own);
 4. as 3, keeping only the paths from the root to the highlighted value and what feeds them;
 5. as 4, where an op with more than FEEDING inputs keeps only those on the paths;
+6. and 7. as 4 and 5 with every op written in its value's box instead of a circle of its own:
+   a path to the highlighted value then takes half the ranks (an op and its value are one box),
+   so a long chain rule still reads whole in a window's height;
 
 each left to right, then top to bottom, and takes the first whose smallest text is still
 SMALLEST px when the SVG is shrunk to fit the width (and the height, when one is given); when
-none is, the most readable one.
+none is, the most readable one. A view given instead (a layer view) is tried as it is, then
+inline. The graph is drawn as it is (view 1) wherever that reads.
 
 `layer_view` is the other way to fold a graph: one box per layer of a network (its matrix
 product and activation), one for the layer's parameters and one for the inputs it reads,
@@ -19,7 +24,7 @@ with the shapes on the edges; any layer can be opened back to its scalars.
 """
 import re
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 SMALLEST = 9.1  # CSS px: the smallest text a view may be drawn at (9, and a little for rounding)
 FEEDING = 3  # inputs off the paths an op may keep in view 5
@@ -35,6 +40,7 @@ class View:
     box: dict = field(default_factory=dict)  # value -> the head of the neuron box it is drawn in
     hidden: frozenset = frozenset()  # values left out
     groups: dict = field(default_factory=dict)  # head -> Group, for the boxes of a layer view
+    inline: bool = False  # each op written in the box of the value it makes, with no circle of its own
 
     def shows(self, i):
         return i not in self.hidden
@@ -44,12 +50,12 @@ class View:
         return [g.labels[head] for head in sorted(set(self.box.values())) if self.shows(head)]
 
     def boxes(self, g):
-        """Boxes drawn: one per value shown (two when an op made it), one per neuron."""
+        """Boxes drawn: one per value shown (two when an op made it, unless the op is inline), one per neuron."""
         n = 0
         for i in range(len(g)):
             head = self.box.get(i)
             if self.shows(i) and head in (None, i):
-                n += 1 if head == i or not g.inputs[i] else 2
+                n += 1 if head == i or not g.inputs[i] or self.inline else 2
         return n
 
 
@@ -110,6 +116,7 @@ def levels(g, target):
         found = [View(target=target), View(target=target, box=fold({h for h in foldable if h not in on})),
                  View(target=target, box=folded),
                  *(View(target=target, box=folded, hidden=_far(g, folded, on, feeding)) for feeding in (None, FEEDING))]
+        found += [replace(view, inline=True) for view in found[-2:]]
     unique = []
     for view in found:
         if view not in unique:
@@ -190,7 +197,7 @@ def readable_view(draw_view, g, target, width, height=None, limit=None, views=No
     levels(g, target) (a layer view tries itself, left to right and top to bottom)."""
     tried = []  # (smallest text, drawing)
     shape = hash((tuple(g.kinds), tuple(g.inputs), tuple(g.labels)))  # the graph, whatever its numbers
-    found = levels(g, target) if views is None else views
+    found = levels(g, target) if views is None else [*views, *(replace(view, inline=True) for view in views)]
     for view in found:
         boxes = view.boxes(g)
         if limit is not None and boxes > limit:
@@ -200,7 +207,7 @@ def readable_view(draw_view, g, target, width, height=None, limit=None, views=No
             if boxes >= _crowded.get(seen, boxes + 1) and (tried or view is not found[-1]):
                 continue  # as many boxes as a view of this graph that was far too small (see _crowded);
                 # the most reduced view is drawn all the same when no other was
-            drawing, size = draw_view(View(rankdir, view.target, view.box, view.hidden, view.groups))
+            drawing, size = draw_view(replace(view, rankdir=rankdir))
             smallest, _ = fitted(size, width, height)
             if smallest >= SMALLEST:
                 return drawing
