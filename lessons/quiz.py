@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import combinations, count
 
 from ..engine import backward_order
-from ..engine.formula import ATOM, describe, local_rule, number, output_name, write
+from ..engine.formula import ATOM, describe, local_rule, number, write
 from .text import printable
 
 MAX_PATHS = 6  # paths from the output to NAME that the quiz walks
@@ -394,6 +394,8 @@ def _paths(root, wrt, below):
 
 def _names(order, paths, root, wrt):
     """{value: name} for the values the quiz speaks of, in forward order: labels, numbers, u1, u2, ..."""
+    from ..engine.drawing.snapshot import root_name  # as the drawing names the root: L for a loss, else y
+
     wanted = {root, wrt}
     for path in paths:
         for head, _ in path:
@@ -408,7 +410,7 @@ def _names(order, paths, root, wrt):
         if v.label:
             names[v] = printable(v.label)  # a label's control characters never reach the terminal raw
         elif v is root:
-            names[v] = output_name(taken)
+            names[v] = root_name(v, taken)
         elif v.inputs or v is wrt:
             names[v] = next(fresh)
         else:  # a number written in the expression, or an unlabelled leaf

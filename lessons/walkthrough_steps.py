@@ -109,7 +109,7 @@ class Names:
 
     def __call__(self, v):
         i, g = self.index(v), self.graph
-        if i == 0 and not (g.labels[0] or g.formulas[0]):
+        if i == 0 and not (g.labels[0] or 0 in g.roles or g.formulas[0]):  # a role: L for a loss
             return output_name(g.labels)
         return g.name(i)
 

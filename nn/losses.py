@@ -3,6 +3,11 @@
 Each takes y_pred (Values or numbers; a single one or a list) and y_true (numbers, or Values
 for an mse/sse between two models) of the same length. Sums over samples are one
 `engine.sum` node, so the graph stays small.
+
+What they return is a Loss: a Value like any other, which drawings, captions, the stepper and
+the quiz call L while it has no label of its own (an unlabelled output is y), as the tutorials
+do. `.named("MSE")` gives it another name; inside a larger expression (`0.5 * sse(...)`,
+`hinge(...) + 1e-4 * l2(params)`) it is a value like the rest, and the root of that is the loss.
 """
 from numbers import Real
 
@@ -11,16 +16,30 @@ from ..engine.checks import real
 from ..engine import sum as vsum
 
 
+class Loss(Value):
+    """A Value that a loss function returned: nothing differs but what it is called while it has
+    no label, `unlabelled_name` (engine.drawing.snapshot.root_name reads it)."""
+
+    __slots__ = ()
+    unlabelled_name = "L"
+
+
+def as_loss(v):
+    """v, made by a loss function's last op, marked as the loss it is (a Loss, so called L)."""
+    v.__class__ = Loss  # the engine's op made a plain Value; a Loss has the same slots, nothing more
+    return v
+
+
 def mse(y_pred, y_true):
     """(1/n) sum_i (y_pred_i - y_true_i)^2"""
     y_pred, y_true = _pairs(y_pred, y_true, "mse")
-    return _mean([(p - t) ** 2 for p, t in zip(y_pred, y_true)])
+    return as_loss(_mean([(p - t) ** 2 for p, t in zip(y_pred, y_true)]))
 
 
 def sse(y_pred, y_true):
     """sum_i (y_pred_i - y_true_i)^2"""
     y_pred, y_true = _pairs(y_pred, y_true, "sse")
-    return _total([(p - t) ** 2 for p, t in zip(y_pred, y_true)])
+    return as_loss(_total([(p - t) ** 2 for p, t in zip(y_pred, y_true)]))
 
 
 def binary_cross_entropy(y_pred, y_true, *, from_logits=False):
@@ -43,8 +62,8 @@ def binary_cross_entropy(y_pred, y_true, *, from_logits=False):
             hint = "; for -1/+1 labels pass (y + 1) / 2" if y == -1 else ""
             raise ValueError(f"binary_cross_entropy: y_true[{i}] is {y!r}; targets must be in [0, 1]{hint}")
     if from_logits:
-        return _mean([_bce_logit(z, y) for z, y in zip(y_pred, y_true)])
-    return _mean([_bce_probability(p, y, i) for i, (p, y) in enumerate(zip(y_pred, y_true))])
+        return as_loss(_mean([_bce_logit(z, y) for z, y in zip(y_pred, y_true)]))
+    return as_loss(_mean([_bce_probability(p, y, i) for i, (p, y) in enumerate(zip(y_pred, y_true))]))
 
 
 def hinge(scores, y_true):
@@ -53,7 +72,7 @@ def hinge(scores, y_true):
     for i, y in enumerate(y_true):
         if isinstance(y, bool) or y not in (-1, 1):
             raise ValueError(f"hinge: y_true[{i}] is {y!r}; hinge needs labels -1 or +1")
-    return _mean([(1 - y * s).relu() for s, y in zip(scores, y_true)])
+    return as_loss(_mean([(1 - y * s).relu() for s, y in zip(scores, y_true)]))
 
 
 def l2(params):

@@ -19,6 +19,7 @@ import math
 from ..engine import Value, no_grad
 from ..engine import sum as vsum
 from ..engine.checks import real
+from .losses import as_loss
 
 
 def softmax(logits):
@@ -51,10 +52,11 @@ def cross_entropy(logits, target):
         L       = log S - log p_y  = -log p_y, since log S = 0
 
     log S adds nothing to the loss, but it is the path by which every logit gets its share:
-    backward gives d L / d z_i = p_i / S - [i = y] = p_i - onehot(y)_i.
+    backward gives d L / d z_i = p_i / S - [i = y] = p_i - onehot(y)_i. Like every loss of nn it
+    returns a Loss (nn.losses), which drawings and steps call L while it has no label.
     """
     if isinstance(logits, (list, tuple)) and logits and isinstance(logits[0], (list, tuple)):
-        return _mean_over(logits, _targets(target, len(logits)))
+        return as_loss(_mean_over(logits, _targets(target, len(logits))))
     if isinstance(target, (list, tuple)):
         z = _logits(logits, "cross_entropy")
         targets = _targets(target, None)
@@ -62,8 +64,8 @@ def cross_entropy(logits, target):
             raise ValueError(f"cross_entropy: {len(z)} logits end to end do not split evenly into "
                              f"{len(targets)} samples (one per target)")
         k = len(z) // len(targets)
-        return _mean_over([z[i : i + k] for i in range(0, len(z), k)], targets)
-    return _one(_logits(logits, "cross_entropy"), target, "cross_entropy: target")
+        return as_loss(_mean_over([z[i : i + k] for i in range(0, len(z), k)], targets))
+    return as_loss(_one(_logits(logits, "cross_entropy"), target, "cross_entropy: target"))
 
 
 def argmax(values):

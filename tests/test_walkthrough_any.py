@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import chainrule
-from chainrule import Value, walkthrough
+from chainrule import Value, engine, walkthrough
 from chainrule.lessons.notebook import ESM, WIDGET_CSS
 from chainrule.lessons.walkthrough import Walkthrough
 from chainrule.nn import MLP, datasets, mse
@@ -118,7 +118,7 @@ def test_past_the_node_limit_a_models_loss_is_walked_neuron_by_neuron():
     fresh = MLP(2, [2, 1], activation="tanh", seed=0)
     gender_loss(fresh).backward()
     assert [p.grad for p in model.parameters()] == [p.grad for p in fresh.parameters()]  # exactly backward's
-    assert dict(boxes.grads) == {f"dy/d{p.label}": p.grad for p in model.parameters()}  # "y", never "out"; not each person's x1
+    assert dict(boxes.grads) == {f"dL/d{p.label}": p.grad for p in model.parameters()}  # nn's mse: L, never "out"; not each person's x1
     neuron_steps = [s for s in boxes if "Its neuron is one box here" in s.text]
     assert len(neuron_steps) == 8  # two tanh neurons for each of four people (the linear output is one node)
     assert boxes[0].text.endswith("(Each neuron is one box in this big graph, so one step passes the grad through "
@@ -130,14 +130,14 @@ def test_a_neurons_box_passes_d_neuron_d_input_and_completes_its_own_parameters(
     loss = gender_loss(model, samples=1)  # one person: each parameter sits inside one neuron's box
     walk = walkthrough(loss, group=True)
     w1, w2, b1 = model.layers[0].neurons[0].parameters()
-    h1 = next(s for s in walk if "to x1" in s.text and "dy/dw1 =" in s.text)
+    h1 = next(s for s in walk if "to x1" in s.text and "dL/dw1 =" in s.text)
     x1, x2 = datasets.gender().X[0]
     z = w1.data * x1 + w2.data * x2 + b1.data
     slope = 1 - Value(z).tanh().data ** 2  # d tanh(z)/dz
     grad = float(re.search(r"= (\S+)\.\n", h1.text).group(1))  # the neuron's grad, as the step says it
     assert f"to x1: local {slope * w1.data:.4g} × grad {grad:.4g}" in h1.text
-    assert {n.name: n.engine for n in h1.numbers}.items() >= {"dy/dw1": w1.grad, "dy/db1": b1.grad}.items()
-    assert "Inside the box, its parameters' grads are complete: dy/dw1 = " in h1.text
+    assert {n.name: n.engine for n in h1.numbers}.items() >= {"dL/dw1": w1.grad, "dL/db1": b1.grad}.items()
+    assert "Inside the box, its parameters' grads are complete: dL/dw1 = " in h1.text
 
 
 def test_the_page_and_the_svgs(tmp_path):
@@ -278,10 +278,11 @@ def test_issue18_part3_an_unlabelled_dot_is_written_as_its_sum_in_titles_and_cap
 
 def test_issue18_part3_an_unlabelled_output_is_y_never_out():
     model = MLP(2, [2, 1], activation="tanh", seed=0)
-    loss = gender_loss(model, samples=2)  # unlabelled, and too long to be named by its formula
-    walk = walkthrough(loss, max_nodes=60)
+    total = engine.sum([model(x) for x in datasets.gender().X[:2]])  # unlabelled, too long to be named by its formula
+    walk = walkthrough(total, max_nodes=60)
     said = " ".join(step.title + step.text for step in walk)
     assert "dy/dw" in said and "dout" not in said and "dout" not in " ".join(walk[-1].graph.caption)
+    assert "dL/" not in said  # no loss here
     from chainrule.lessons.graph_command import build_expression
 
     assert build_expression("x*y", ["x=1", "y=2"])[0].label == "f"  # y is an input's name: f, not out

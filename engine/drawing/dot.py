@@ -336,8 +336,8 @@ class Writer:
         kind = g.kinds[i]
         lines = [self._formula(i)]
         if i in g.roles:
-            lines.append(f"unlabelled: called {g.roles[i]} here, by its place in the "
-                         f"{g.ops[g.users[i][0]].name} it feeds")
+            lines.append(f"unlabelled: called {g.roles[i]} here, " + ("as the loss a loss function returned" if i == 0 else
+                         f"by its place in the {g.ops[g.users[i][0]].name} it feeds"))
         if i == 0:
             lines.append("the value drawn: backward() starts here")
         else:

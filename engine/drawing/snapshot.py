@@ -10,7 +10,7 @@ value comes before the values it was made from. Those numbers are also the DOT i
 import math
 from collections import namedtuple
 
-from ..formula import ATOM, NEGATIVE, describe, precedence, write
+from ..formula import ATOM, NEGATIVE, describe, output_name, precedence, write
 from ..primitives import PRIMITIVES
 from ..value import backward_order
 
@@ -43,6 +43,9 @@ class Snapshot:
         self.interior = sum(1 for xs in self.inputs if xs)  # values with inputs come first
         self.formulas = _formulas(order, self.inputs)
         self.roles = _roles(self.kinds, self.labels, self.inputs)
+        called = own_name(root, self.labels)
+        if called:
+            self.roles[0] = called  # an unlabelled loss: L
         self.passed, self.odd = backward_state(self)
 
     def __len__(self):
@@ -58,8 +61,9 @@ class Snapshot:
         return self.position[id(value)]
 
     def name(self, i, short=False):
-        """What to call value i: its label, else its formula (`w1*x1 + b1`), else its op (`tanh(…)`),
-        or for an unlabelled leaf its number.
+        """What to call value i: its label (or role: `w1` for an unlabelled weight of a dot, `L` for an
+        unlabelled loss), else its formula (`w1*x1 + b1`), else its op (`tanh(…)`), or for an
+        unlabelled leaf its number.
 
         short=True names it for a caption: the label, or the formula in parentheses when it is
         short (`(w1*x1 + b1)`); None when there is no short name.
@@ -312,6 +316,20 @@ def _formulas(order, inputs):
             formula = formula if len(formula) <= FORMULA_LENGTH else None
         formulas.append(formula)
     return formulas
+
+
+def own_name(root, taken=()):
+    """What an unlabelled root is called for what it is, or None: L for a loss. The class of what
+    nn's loss functions return (nn.losses.Loss) says so in `unlabelled_name`; a name that one of
+    `taken` (the graph's labels) already is, is not given again."""
+    name = getattr(root, "unlabelled_name", None)
+    return name if name and not root.label and name not in taken else None
+
+
+def root_name(root, taken=()):
+    """What an unlabelled root is called: L for a loss (own_name), else y, or f, g, h where y is
+    taken (formula.output_name)."""
+    return own_name(root, taken) or output_name(taken)
 
 
 def _roles(kinds, labels, inputs):
