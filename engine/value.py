@@ -6,7 +6,6 @@ the row's forward and records the new value's inputs. backward() then walks the 
 the output down and, at each value, adds (d value / d input) x (d output / d value) to the
 grad of each of its inputs: the chain rule.
 """
-import math
 from math import inf, isfinite
 from _thread import get_ident
 
@@ -326,15 +325,16 @@ def backward_order(root):
     """Every value `root` depends on, root first, each before the values it was made from.
 
     First the values made by ops, in the order backward() walks them, then the leaves
-    (inputs, parameters, constants) in the order they are first met. Deterministic: it
+    (inputs, parameters, constants) in the order the walk first meets them. Deterministic: it
     depends only on the graph's shape.
 
     Depth-first with an explicit stack (no recursion limit). The stack holds values to explore
     and, under a value whose inputs are being explored, a None: popping the None finishes
     that value, and the reverse of the finishing order is a topological order. A value's
     inputs are pushed first to last, so the first is explored last and comes first in the end.
+    A leaf needs no exploring: it is set aside as soon as it is met.
     """
-    finished = []
+    finished, leaves = [], []
     seen = set()  # Values hash by identity
     stack = [root]
     while stack:
@@ -346,16 +346,14 @@ def backward_order(root):
             stack.append(v)
             stack.append(None)
             for x in v.inputs:
-                if x.inputs and x not in seen:
-                    stack.append(x)
+                if x not in seen:
+                    if x.inputs:
+                        stack.append(x)
+                    else:
+                        seen.add(x)
+                        leaves.append(x)
     finished.reverse()
-    order = finished or [root]
-    for v in finished:  # then the leaves, in the order the values above list them
-        for x in v.inputs:
-            if not x.inputs and x not in seen:
-                seen.add(x)
-                order.append(x)
-    return order
+    return (finished or [root]) + leaves
 
 
 def backward_steps(root):
@@ -377,7 +375,7 @@ def _chain_rule(v, order):
 
     First the check that v's grad, now complete, is finite (unless v leads to constants only).
     """
-    if not math.isfinite(v.grad) and _needs_grad(v):
+    if not isfinite(v.grad) and _needs_grad(v):
         raise _not_finite(v, order)
     if v.inputs:
         try:
@@ -409,10 +407,10 @@ def _needs_grad(v):
 def _not_finite(v, order):
     """The error for a grad that is not finite: v's, and the first term that made it so."""
     for u in order:
-        if v in u.inputs and math.isfinite(u.grad):
+        if v in u.inputs and isfinite(u.grad):
             xs = [x.data for x in u.inputs]
             for i, (x, d) in enumerate(zip(u.inputs, u.op.local(u.data, *xs))):
-                if x is v and not math.isfinite(d * u.grad):
+                if x is v and not isfinite(d * u.grad):
                     return ValueError(f"backward: the derivative of {_show(u.op, xs)} times its grad is not finite: "
                                       f"input {i + 1} gets {d!r} x {u.grad!r} = {d * u.grad!r}{_at(u)}")
     if v.inputs:
