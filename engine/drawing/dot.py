@@ -6,7 +6,8 @@ role; local × upstream = contribution), which Graphviz writes into the SVG as a
 """
 import os
 import re
-from collections import Counter
+from bisect import bisect_left
+from collections import Counter, namedtuple
 
 from ..formula import number
 from .caption import TIMES, chain_rule
@@ -123,6 +124,14 @@ class Source:
         return graphviz.Digraph(self.name, body=list(self.body))
 
 
+class Box(namedtuple("Box", "inside members inputs lasts edges")):
+    """A neuron's box, as Writer draws it: its members in order (a tuple) and as a set, the inputs from
+    outside as a set, and for each of those edges (last, x, d head / d x) in order (Snapshot.into_box),
+    `last` the last member to pass x its share (None: none does); `lasts` those members, sorted."""
+
+    __slots__ = ()
+
+
 def lit(on):
     """The style of a box or edge on a highlighted path."""
     return {"color": HIGHLIGHT, "penwidth": "2"} if on else {}
@@ -138,7 +147,7 @@ class Writer:
         self.view = view
         self.digits = digits
         self.across = view.rankdir in ("LR", "RL")  # a record's top level runs down in LR, across in TB
-        self.on = set() if view.target is None else g.shared.get(("reaching", view.target))
+        self.on = frozenset() if view.target is None else g.shared.get(("reaching", view.target))
         if self.on is None:
             self.on = g.shared[("reaching", view.target)] = frozenset(g.reaching(view.target))
         self.with_grads = g.passed is not None and g.passed >= 0  # a backward from the root made them
@@ -167,24 +176,30 @@ class Writer:
             edge_attr={"fontname": FONT, "fontsize": str(SIZES["edge"]), "color": LINE, "fontcolor": "#333333",
                        "arrowsize": "0.6"})
         members = g.members(view.box)
-        on, grads, shows = self.on, g.grads, view.shows
+        # What a box's lines show that can change, besides its grads: whether it is on the highlighted
+        # path, which of its inputs are, which are left out, and (-1 before any backward) how far
+        # backward got: values below `passed` have passed their grad on (Snapshot.has_passed)
+        on, hidden, grads, with_grads = self.on, view.hidden, g.grads, self.with_grads
+        passed = -1 if g.passed is None else g.passed
+        operands = self._operands()
         for i in range(len(g)):
-            if not shows(i):
+            if i in hidden:
                 continue
             head = view.box.get(i)
             if head == i and i in view.groups:
                 self._group(dot, i, view.groups[i])
             elif head == i:
-                inside = members[i]
-                edges = tuple((shows(x), x in on, self._box_passed(last)) for last, x, _ in self._box_edges(inside))
-                self._reuse(dot, ("neuron", tuple(inside), any(m in on for m in inside), self.with_grads, grads[i],
-                                  edges), self._neuron, i, inside)
+                box = self._box(i, members[i])
+                key = ("neuron", box.inside, not on.isdisjoint(box.members), with_grads, grads[i], on & box.inputs,
+                       hidden & box.inputs, bisect_left(box.lasts, passed))  # the edges that show their share
+                self._reuse(dot, key, self._neuron, i, members[i])
             elif head is None:
-                self._reuse(dot, ("value", i, i in on, self.with_grads, grads[i]), self._value, i)
-                if g.inputs[i] and (i in on or all(shows(x) for x in g.inputs[i])):  # a value off the paths
-                    # whose inputs are left out shows no op
-                    edges = tuple((shows(x), x in on) for x in g.inputs[i])
-                    self._reuse(dot, ("op", i, i in on, g.has_passed(i), grads[i], edges), self._op, i)
+                self._reuse(dot, ("value", i, i in on, with_grads, grads[i]), self._value, i)
+                xs = operands[i]
+                if xs and (i in on or hidden.isdisjoint(xs)):  # a value off the paths whose inputs are left
+                    # out shows no op
+                    key = ("op", i, i in on, i < passed, grads[i], on & xs, hidden & xs)
+                    self._reuse(dot, key, self._op, i)
         if label_lines:
             dot.attr(label=nohtml(text("\n".join(label_lines))))
         return dot
@@ -203,16 +218,22 @@ class Writer:
         else:
             dot.body += lines
 
-    def _box_edges(self, inside):
-        """[(last, x, d head / d x)] for each input x into a neuron's box, in order (Snapshot.into_box),
-        where `last` is the last of the box's members to pass x its share (None: none does); worked
-        out once per graph."""
-        key = ("box edges", tuple(inside))
-        edges = self.g.shared.get(key)
-        if edges is None:
+    def _operands(self):
+        """Each value's inputs as a set, worked out once per graph."""
+        found = self.g.shared.get("operands")
+        if found is None:
+            found = self.g.shared["operands"] = [frozenset(xs) for xs in self.g.inputs]
+        return found
+
+    def _box(self, head, inside):
+        """A neuron's box (Box), worked out once per graph."""
+        box = self.g.shared.get(("box", head))
+        if box is None or box.inside != tuple(inside):
             g = self.g
-            edges = g.shared[key] = [(max(g.above(inside, x), default=None), x, dx) for x, dx in g.into_box(inside)]
-        return edges
+            edges = [(max(g.above(inside, x), default=None), x, dx) for x, dx in g.into_box(inside)]
+            box = g.shared[("box", head)] = Box(tuple(inside), frozenset(inside), frozenset(x for _, x, _ in edges),
+                                                 sorted(last for last, _, _ in edges if last is not None), edges)
+        return box
 
     def _box_passed(self, last):
         """Whether the members of a box that pass an input its share have all passed their grad."""
@@ -275,7 +296,7 @@ class Writer:
                  f"its edges carry d{g.name(head)}/d(input) through the whole {kind}")
         dot.node(f"v{head}", nohtml(self._column(rows)), tooltip=self._tip(about), shape="Mrecord",
                  fillcolor=FILL["neuron"], **lit(any(m in self.on for m in inside)))
-        for last, x, dx in self._box_edges(inside):
+        for last, x, dx in self._box(head, inside).edges:
             if self.view.shows(x):
                 self._edge(dot, x, head, f"v{head}", dx, self._box_passed(last))
 
