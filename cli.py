@@ -70,7 +70,7 @@ def build_parser():
                       help="run every demo straight through; with --out, write each one's files and "
                            "HTML page under DIR/NAME/ and an index at DIR/index.html")
     demo.add_argument("--auto", action="store_true", help="run straight through without waiting for keys")
-    demo.add_argument("--out", metavar="DIR", help="write one SVG per step and the loss plot (NAME-loss.png) to DIR")
+    demo.add_argument("--out", metavar="DIR", help="write one SVG per step and the loss plot (NAME-loss.svg) to DIR")
     demo.add_argument("--html", action="store_true", help="with --out, also write DIR/NAME.html, a page to step through")
     demo.set_defaults(run=run_demo)
 

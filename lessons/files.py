@@ -1,4 +1,4 @@
-"""What `--out DIR` writes: one SVG per step, the loss plot, the HTML page.
+"""What `--out DIR` writes: one SVG per step, the loss plot (NAME-loss.svg), the HTML page.
 
 Each step's graph becomes a Picture once (steps that show the same graph share one): the whole
 drawing as SVG, which goes into the .svg file and behind the page's "full graph" button, and
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.writer import write_file
+from .loss_plot import LOG_SPAN, loss_svg
 
 
 def slug(title):
@@ -98,12 +99,17 @@ def prepare_out(folder):
 
 
 def plot_losses(steps, path, title=""):
-    """Draw every step's loss history into one PNG; returns a note instead when matplotlib is missing.
+    """Draw every step's loss history into one figure at `path`: SVG, drawn by our own code
+    (lessons.loss_plot), or PNG for a path ending in .png, through matplotlib (the `plot` extra).
 
-    Returns None when there was nothing to plot (no step has a history) or the plot was written.
+    Returns None when there was nothing to plot (no step has a history) or the plot was written;
+    for a PNG without matplotlib, a note saying so instead.
     """
     curves = _distinct_curves(steps)
     if not curves:
+        return None
+    if Path(path).suffix.lower() != ".png":
+        write_file(path, loss_svg(curves, title))
         return None
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -113,11 +119,11 @@ def plot_losses(steps, path, title=""):
     figure = Figure(figsize=(7, 4), dpi=120)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    for title, history in curves:
+    for name, history in curves:
         points = [(i, v) for i, v in enumerate(history) if math.isfinite(v)]
-        axes.plot([i for i, _ in points], [v for _, v in points], label=title, linewidth=1.6)
+        axes.plot([i for i, _ in points], [v for _, v in points], label=name, linewidth=1.6)
     finite = [v for _, history in curves for v in history if math.isfinite(v)]
-    if finite and min(finite) > 0 and max(finite) / min(finite) > 1e3:
+    if finite and min(finite) > 0 and max(finite) / min(finite) > LOG_SPAN:
         axes.set_yscale("log")  # a diverging run would flatten the others on a linear axis
     axes.set_title(title)
     axes.set_xlabel("recorded step")
@@ -154,7 +160,7 @@ class Written:
     notes: list = field(default_factory=list)  # one line each, e.g. why the plot was skipped
 
     def summary(self):
-        """'12 SVGs, gender-loss.png, gender.html' — what a closing line lists."""
+        """'12 SVGs, gender-loss.svg, gender.html' — what a closing line lists."""
         count = sum(path is not None for path in self.svgs)
         parts = [f"{count} SVG{'s' * (count != 1)}"]
         parts += [path.name for path in (self.plot, self.page) if path is not None]
@@ -162,7 +168,7 @@ class Written:
 
 
 def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=None, renderer_href=None):
-    """Write the demo's files into `folder`: NN-step.svg per step, NAME-loss.png, NAME.html with html=True.
+    """Write the demo's files into `folder`: NN-step.svg per step, NAME-loss.svg, NAME.html with html=True.
 
     `index_href` links the page back to an index of every demo; `pictures` are the steps' graphs
     when they were rendered already (render_pictures); `renderer_href` is a graphviz.js the page
@@ -181,7 +187,7 @@ def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=Non
             write_file(path, svgs[id(picture)])
         written.svgs.append(path)
     if any(step.history for step in steps):
-        plot = folder / f"{demo.name}-loss.png"  # named per demo: several demos may share one --out folder
+        plot = folder / f"{demo.name}-loss.svg"  # named per demo: several demos may share one --out folder
         note = plot_losses(steps, plot, title=demo.title)
         if note:
             written.notes.append(note)

@@ -11,7 +11,9 @@ names them. Where the drawing groups each neuron into one box (a graph past its 
 the walk steps box by box too: a box's step comes when every node inside it has passed its grad.
 """
 from ..engine import backward_order, backward_steps, draw
+from ..engine.drawing import Drawing
 from ..engine.drawing.snapshot import Snapshot
+from ..engine.drawing.views import View
 from ..engine.formula import local_rule, output_name
 from ..engine.formula import number as fmt  # a float for the step text, as the drawings write it: -0 as 0
 from .grads import zero_grads
@@ -68,6 +70,8 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forw
     zero_grads(root)
     before = draw(root, **draw_options)  # the graph before backward: it groups neurons or not, and the walk with it
     box = names.graph.neurons() if before.grouped else {}
+    drawn = draw(root, **{**draw_options, "group": before.grouped})  # as every backward step draws the graph
+    # (its ValueError past max_nodes comes here); each step draws a moment of this snapshot (_drawn_now)
     units = _units(names, box)
     steps = [_forward_step(root, names, units, before, digits)] if forward else []
     waiting = {v: len(users) for v, users in zip(names.order, names.graph.users)}  # uses not passed yet
@@ -90,9 +94,18 @@ def walkthrough_steps(root, *, remarks=None, tutorial=None, highlight=None, forw
         numbers = tuple(_number(names, x, x in complete and tutorial.get(x.label))
                         for x in [*(x for x, _, _ in passes), *inside])
         focus = target if target in complete else unit[0]  # else the path from the root to where the walk is now
-        graph = draw(root, highlight=focus, **{**draw_options, "group": before.grouped})
+        graph = _drawn_now(drawn, names, focus)
         steps.append(Step(f"Backward {k}/{len(units)}: {names(unit[0])}", "\n".join(lines), numbers, graph))
     return steps
+
+
+def _drawn_now(drawn, names, highlight):
+    """What draw(root, highlight=highlight) with `drawn`'s options gives now: `drawn`'s snapshot with
+    the grads the values hold now. Its graph is the same at every step, so what a drawing works out
+    once about it (its DOT lines, the chain rule to each input) the steps share."""
+    moment = drawn.snapshot.moment([v.grad for v in names.order])
+    view = View(drawn.view.rankdir, names.index(highlight), drawn.view.box)
+    return Drawing(moment, view, drawn.digits, drawn.max_nodes)
 
 
 class Names:

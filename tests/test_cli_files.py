@@ -67,13 +67,11 @@ def test_issue17_item6_a_full_disk_leaves_a_good_graph_svg_byte_identical(tmp_pa
     (["quiz", "tanh(w*x)", "x=1", "w=2", "--wrt", "w", "--worksheet", "sheet.html", "--seed", "3"],
      ["sheet.html"]),
     (["demo", "tiny", "--auto", "--out", "d", "--html"],
-     ["d/01-a-neuron-with-two-inputs.svg", "d/tiny.html", "d/tiny-loss.png"]),
+     ["d/01-a-neuron-with-two-inputs.svg", "d/tiny.html", "d/tiny-loss.svg"]),
     (["demo", "--all", "--out", "all"], ["all/index.html", "all/tiny/tiny.html"]),
 ], ids=["html", "steps-out", "worksheet", "demo-out", "index"])
 def test_issue17_item6_every_file_written_is_whole_or_left_as_it_was(tmp_path, capsys, monkeypatch, tiny_catalog,
                                                                    argv, names):
-    if any(name.endswith(".png") for name in names):
-        pytest.importorskip("matplotlib", reason="loss.png needs the optional 'plot' extra")
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys, *argv)
     assert code == 0, err
@@ -93,14 +91,14 @@ def test_issue17_item7_a_link_planted_in_out_dir_is_replaced_and_its_target_unto
     precious.write_text("a year of notes")
     out = tmp_path / "out"
     out.mkdir()
-    for name in ["01-a-neuron-with-two-inputs.svg", "tiny.html", "tiny-loss.png"]:
+    for name in ["01-a-neuron-with-two-inputs.svg", "tiny.html", "tiny-loss.svg"]:
         (out / name).symlink_to(precious)
     (out / "02-backward.svg").symlink_to(tmp_path / "made-through-the-link.svg")  # a dangling one
     code, _, err = run(capsys, "demo", "tiny", "--auto", "--out", str(out), "--html")
     assert code == 0, err
     assert precious.read_text() == "a year of notes"
     assert not (tmp_path / "made-through-the-link.svg").exists()
-    for name in ["01-a-neuron-with-two-inputs.svg", "02-backward.svg", "tiny.html"]:
+    for name in ["01-a-neuron-with-two-inputs.svg", "02-backward.svg", "tiny.html", "tiny-loss.svg"]:
         assert not (out / name).is_symlink() and (out / name).stat().st_size > 100
 
 
@@ -152,13 +150,12 @@ def test_issue17_item16_invalid_utf8_in_argv_is_a_clear_message(tmp_path):
 
 
 def test_issue18_part6_demos_sharing_an_out_folder_keep_their_own_loss_plot(tmp_path, capsys, monkeypatch):
-    pytest.importorskip("matplotlib", reason="the loss plot needs the optional 'plot' extra")
     other = Demo("other", "Another demo", "a second loss curve",
                  lambda: [Step("Training", "falls faster", history=(0.9, 0.1, 0.01))])
     monkeypatch.setattr(cli, "catalog", lambda: {"tiny": TINY, "other": other})
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     for name in ("tiny", "other"):
         assert run(capsys, "demo", name, "--out", str(tmp_path))[0] == 0
-    plots = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert plots == ["other-loss.png", "tiny-loss.png"]
-    assert (tmp_path / "tiny-loss.png").read_bytes() != (tmp_path / "other-loss.png").read_bytes()
+    plots = sorted(p.name for p in tmp_path.glob("*-loss.*"))
+    assert plots == ["other-loss.svg", "tiny-loss.svg"]
+    assert (tmp_path / "tiny-loss.svg").read_bytes() != (tmp_path / "other-loss.svg").read_bytes()

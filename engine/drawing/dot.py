@@ -6,7 +6,8 @@ role; local × upstream = contribution), which Graphviz writes into the SVG as a
 """
 import os
 import re
-from collections import Counter
+from bisect import bisect_left
+from collections import Counter, namedtuple
 
 from ..formula import number
 from .caption import TIMES, chain_rule
@@ -123,6 +124,14 @@ class Source:
         return graphviz.Digraph(self.name, body=list(self.body))
 
 
+class Box(namedtuple("Box", "inside members inputs lasts edges")):
+    """A neuron's box, as Writer draws it: its members in order (a tuple) and as a set, the inputs from
+    outside as a set, and for each of those edges (last, x, d head / d x) in order (Snapshot.into_box),
+    `last` the last member to pass x its share (None: none does); `lasts` those members, sorted."""
+
+    __slots__ = ()
+
+
 def lit(on):
     """The style of a box or edge on a highlighted path."""
     return {"color": HIGHLIGHT, "penwidth": "2"} if on else {}
@@ -138,8 +147,14 @@ class Writer:
         self.view = view
         self.digits = digits
         self.across = view.rankdir in ("LR", "RL")  # a record's top level runs down in LR, across in TB
-        self.on = g.reaching(view.target) if view.target is not None else set()
+        self.on = frozenset() if view.target is None else g.shared.get(("reaching", view.target))
+        if self.on is None:
+            self.on = g.shared[("reaching", view.target)] = frozenset(g.reaching(view.target))
         self.with_grads = g.passed is not None and g.passed >= 0  # a backward from the root made them
+        # The lines each box (with its edges) was written as, by what they show: the drawings of one
+        # snapshot and of its moments (Snapshot.moment) share them, so a walk's next step writes anew
+        # only the boxes whose grads or highlight changed. A layer view's boxes are written each time.
+        self.written = None if view.groups else g.shared.setdefault(("dot lines", digits, tooltips, self.across, view.inline), {})
 
     def num(self, x):
         return number(x, self.digits)
@@ -161,22 +176,70 @@ class Writer:
             edge_attr={"fontname": FONT, "fontsize": str(SIZES["edge"]), "color": LINE, "fontcolor": "#333333",
                        "arrowsize": "0.6"})
         members = g.members(view.box)
+        # What a box's lines show that can change, besides its grads: whether it is on the highlighted
+        # path, which of its inputs are, which are left out, and (-1 before any backward) how far
+        # backward got: values below `passed` have passed their grad on (Snapshot.has_passed)
+        on, hidden, grads, with_grads = self.on, view.hidden, g.grads, self.with_grads
+        passed = -1 if g.passed is None else g.passed
+        operands = self._operands()
         for i in range(len(g)):
-            if not view.shows(i):
+            if i in hidden:
                 continue
             head = view.box.get(i)
             if head == i and i in view.groups:
                 self._group(dot, i, view.groups[i])
             elif head == i:
-                self._neuron(dot, i, members[i])
+                box = self._box(i, members[i])
+                key = ("neuron", box.inside, not on.isdisjoint(box.members), with_grads, grads[i], on & box.inputs,
+                       hidden & box.inputs, bisect_left(box.lasts, passed))  # the edges that show their share
+                self._reuse(dot, key, self._neuron, i, members[i])
             elif head is None:
-                made = g.inputs[i] and (i in self.on or all(view.shows(x) for x in g.inputs[i]))
-                self._value(dot, i, made and view.inline)
+                xs = operands[i]
+                made = bool(xs) and (i in on or hidden.isdisjoint(xs))  # a value off the paths whose inputs are
+                # left out shows no op
+                inline = made and view.inline
+                self._reuse(dot, ("value", i, i in on, with_grads, grads[i], inline), self._value, i, inline)
                 if made:
-                    self._op(dot, i)  # a value off the paths whose inputs are left out shows no op
+                    key = ("op", i, i in on, i < passed, grads[i], on & xs, hidden & xs)
+                    self._reuse(dot, key, self._op, i)
         if label_lines:
             dot.attr(label=nohtml(text("\n".join(label_lines))))
         return dot
+
+    def _reuse(self, dot, key, write, *args):
+        """write(dot, *args), or the lines it wrote for a drawing of this graph where `key` (everything
+        those lines show that can change: grads, the highlight, the values in view) was the same."""
+        if self.written is None:
+            write(dot, *args)
+            return
+        lines = self.written.get(key)
+        if lines is None:
+            start = len(dot.body)
+            write(dot, *args)
+            self.written[key] = dot.body[start:]
+        else:
+            dot.body += lines
+
+    def _operands(self):
+        """Each value's inputs as a set, worked out once per graph."""
+        found = self.g.shared.get("operands")
+        if found is None:
+            found = self.g.shared["operands"] = [frozenset(xs) for xs in self.g.inputs]
+        return found
+
+    def _box(self, head, inside):
+        """A neuron's box (Box), worked out once per graph."""
+        box = self.g.shared.get(("box", head))
+        if box is None or box.inside != tuple(inside):
+            g = self.g
+            edges = [(max(g.above(inside, x), default=None), x, dx) for x, dx in g.into_box(inside)]
+            box = g.shared[("box", head)] = Box(tuple(inside), frozenset(inside), frozenset(x for _, x, _ in edges),
+                                                 sorted(last for last, _, _ in edges if last is not None), edges)
+        return box
+
+    def _box_passed(self, last):
+        """Whether the members of a box that pass an input its share have all passed their grad."""
+        return last is None or self.g.has_passed(last)
 
     # --- boxes -----------------------------------------------------------------------------------
 
@@ -186,7 +249,7 @@ class Writer:
         on = i in self.on
         kind = g.kinds[i]
         if kind == "const":
-            dot.node(f"v{i}", nohtml(text(num(g.data[i]))), tooltip=self._tip(self._about, i), shape="box",
+            dot.node(f"v{i}", nohtml(text(num(g.data[i]))), tooltip=self._value_tip(i), shape="box",
                      style="rounded,dashed,filled", fillcolor=FILL["const"], fontcolor="#444444",
                      margin="0.06,0.02", width="0.3", height="0.25", **lit(on))
             return
@@ -198,7 +261,7 @@ class Writer:
         if self.with_grads:
             cells.append(field(f"grad {num(g.grads[i])}"))
         fill = FILL["root"] if i == 0 else FILL.get(kind, FILL["value"])
-        dot.node(f"v{i}", nohtml(self._row(cells)), tooltip=self._tip(self._about, i), shape="Mrecord",
+        dot.node(f"v{i}", nohtml(self._row(cells)), tooltip=self._value_tip(i), shape="Mrecord",
                  fillcolor=fill, **lit(on))
 
     def _op(self, dot, i):
@@ -240,10 +303,9 @@ class Writer:
                  f"its edges carry d{g.name(head)}/d(input) through the whole {kind}")
         dot.node(f"v{head}", nohtml(self._column(rows)), tooltip=self._tip(about), shape="Mrecord",
                  fillcolor=FILL["neuron"], **lit(any(m in self.on for m in inside)))
-        for x, dx in g.into_box(inside):
+        for last, x, dx in self._box(head, inside).edges:
             if self.view.shows(x):
-                passed = all(g.has_passed(m) for m in g.above(inside, x))
-                self._edge(dot, x, head, f"v{head}", dx, passed)
+                self._edge(dot, x, head, f"v{head}", dx, self._box_passed(last))
 
     def _group(self, dot, head, group):
         """A box of a layer view (views.layer_view): a layer, its parameters, or the inputs it reads."""
@@ -330,6 +392,16 @@ class Writer:
             return f"{g.labels[i]} = {g.made_of(i)}"
         return g.formulas[i] or g.made_of(i)
 
+    def _value_tip(self, i):
+        """Value i's tooltip (_about), written once per grad it shows: its highlight changes nothing in it."""
+        if not self.tooltips or self.written is None:
+            return self._tip(self._about, i)
+        key = ("tooltip", i, self.with_grads, self.g.grads[i])
+        tip = self.written.get(key)
+        if tip is None:
+            tip = self.written[key] = self._tip(self._about, i)
+        return tip
+
     def _about(self, i):
         """A value's tooltip: its name and formula, its role, its numbers, and the chain rule to it."""
         g, num = self.g, self.num
@@ -350,8 +422,16 @@ class Writer:
             numbers += f", grad {num(g.grads[i])}"
         lines.append(numbers)
         if i != 0 and kind in ("param", "input"):
-            lines += chain_rule(g, i, num)
+            lines += self._chain_rule(i)
         return "\n".join(lines)
+
+    def _chain_rule(self, i):
+        """chain_rule to value i, written once per graph and digits: it reads local derivatives alone."""
+        key = ("chain rule", i, self.digits)
+        found = self.g.shared.get(key)
+        if found is None:
+            found = self.g.shared[key] = chain_rule(self.g, i, self.num)
+        return found
 
     # --- edges -----------------------------------------------------------------------------------
 
@@ -359,13 +439,17 @@ class Writer:
         """input x -> the op (or neuron box) of `user`: its local derivative and, once the user
         has passed its grad, local × upstream = the share that lands in x's grad. `start`: the
         box x is drawn in (a layer's), when it is not x's own; the label then names x first."""
+        passed = self.g.has_passed(user) if passed is None else passed
+        key = ("edge", x, user, head, start, dx, passed, self.g.grads[user], x in self.on)
+        self._reuse(dot, key, self._write_edge, x, user, head, dx, passed, start)
+
+    def _write_edge(self, dot, x, user, head, dx, passed, start):
         g, num = self.g, self.num
         tail = f"v{x}" if start is None else start
         if g.kinds[x] == "const":  # quiet: nothing to learn flows back to a number in the expression
             about = f"{g.name(x)} is a constant: nothing to learn flows back to it"
             dot.edge(tail, head, tooltip=self._tip(about), color=QUIET, style="dashed", arrowsize="0.4")
             return
-        passed = g.has_passed(user) if passed is None else passed
         grad = g.grads[user]
         label, about = f"local {num(dx)}", f"{partial(g, user, x)} = {num(dx)} (local)"
         if passed:

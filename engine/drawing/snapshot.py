@@ -7,6 +7,7 @@ made later (a step's part of the graph, the full graph) all show that same momen
 Values are numbered by their position in backward_order(root): 0 is the root, and every
 value comes before the values it was made from. Those numbers are also the DOT ids.
 """
+import copy
 import math
 from collections import namedtuple
 
@@ -47,6 +48,15 @@ class Snapshot:
         if called:
             self.roles[0] = called  # an unlabelled loss: L
         self.passed, self.odd = backward_state(self)
+        self.shared = {}  # what drawings work out once for this graph (dot.py's lines), shared by its moments
+
+    def moment(self, grads):
+        """The same graph at another moment of a backward: `grads` (one per value, in backward order)
+        in place of the ones copied; everything else, `shared` included, is this snapshot's."""
+        other = copy.copy(self)
+        other.grads = list(grads)
+        other.passed, other.odd = backward_state(other)
+        return other
 
     def __len__(self):
         return len(self.labels)
