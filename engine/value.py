@@ -306,7 +306,10 @@ def sum_values(values):
     values = _tuple(values, "sum")
     if not values:
         raise ValueError("sum needs at least one value; got none")
-    return _checked(apply(SUM, *values), "sum", values)
+    out = apply(SUM, *values)
+    if out is NotImplemented:  # a value that is neither a Value nor a real number
+        raise _not_values("sum", values)
+    return out
 
 
 def dot(ws, xs, bias=None):
@@ -314,8 +317,10 @@ def dot(ws, xs, bias=None):
     ws, xs = _tuple(ws, "dot"), _tuple(xs, "dot")
     if len(ws) != len(xs) or not ws:
         raise ValueError(f"dot needs as many weights as inputs, at least one; got {len(ws)} and {len(xs)}")
-    inputs = ws + xs if bias is None else (*ws, *xs, bias)
-    return _checked(apply(DOT, *inputs), "dot", inputs)
+    out = apply(DOT, *ws, *xs) if bias is None else apply(DOT, *ws, *xs, bias)
+    if out is NotImplemented:  # a value that is neither a Value nor a real number
+        raise _not_values("dot", (*ws, *xs, bias))
+    return out
 
 
 # ---- backward
@@ -467,18 +472,18 @@ def _rebuilt(nodes):
 
 def _tuple(values, what):
     """A list of values for sum or dot, as a tuple."""
+    if isinstance(values, (tuple, list)):
+        return tuple(values)
     if isinstance(values, (Value, str)) or not hasattr(values, "__iter__"):
         raise TypeError(f"{what} takes a list of Values or real numbers, not {type(values).__name__} {values!r:.80}")
     return tuple(values)
 
 
-def _checked(out, what, operands):
-    """out, made by apply(); a TypeError naming the operand that is neither a Value nor a real
-    number if apply() found one (and returned NotImplemented)."""
-    if out is NotImplemented:
-        odd = next(x for x in operands if not isinstance(x, Value) and not is_real(x))
-        raise TypeError(f"{what} takes Values or real numbers, not {type(odd).__name__} {odd!r:.80}")
-    return out
+def _not_values(what, operands):
+    """The TypeError for sum or dot, naming the first operand that is neither a Value nor a real
+    number (apply() returned NotImplemented for it)."""
+    odd = next(x for x in operands if not isinstance(x, Value) and not is_real(x))
+    return TypeError(f"{what} takes Values or real numbers, not {type(odd).__name__} {odd!r:.80}")
 
 
 def _number(x):
