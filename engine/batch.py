@@ -35,8 +35,8 @@ raises what the plain path raises.
 
 numpy is imported only here, the `fast` extra: pip install "chainrule[fast]".
 """
+import math
 import warnings
-from operator import attrgetter
 
 from .primitives import PRIMITIVES
 from .value import Value, backward_order, sum_values
@@ -142,8 +142,9 @@ class Batched:
 
     def _run(self):
         """(mean loss, grads as an array), or None if anything was not finite or outside an op's domain."""
-        pv = np.fromiter(map(_data, self._params), float, len(self._params))
-        pg = np.zeros(len(self._params))
+        pv, pg = self._pv, self._pg  # the steps hold views of these two (a layer's W, its grad)
+        pv[:] = [p.data for p in self._params]
+        pg.fill(0.0)
         total = 0.0
         try:
             with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
@@ -152,9 +153,10 @@ class Batched:
                 loss = total / len(self.X)
                 if self._extra is not None:
                     loss += self._extra.run(pv, pg)
+                check = pg.sum() + loss  # finite numbers sum to a finite number (or overflow: then plain)
         except (FloatingPointError, ArithmeticError, ValueError):
             return None
-        if not (np.isfinite(pg).all() and loss - loss == 0.0):
+        if not math.isfinite(check):
             return None
         return loss, pg
 
@@ -165,6 +167,10 @@ class Batched:
             if self.extra is not None:  # a graph of its own, run once: its grads are not divided by n
                 self._extra, = _Recording(lambda x, y: _extra_loss(self.extra), [None], [None]).plans(params, index, 1.0)
             self._groups, self._params = groups, params
+            self._pv, self._pg = np.zeros(len(params)), np.zeros(len(params))
+            written = np.zeros(len(params), dtype=bool)  # the grads that a call's backward has written so far
+            for plan in groups + [self._extra] * (self._extra is not None):  # in the order a call runs them
+                plan.bind(self._pv, self._pg, written)
         except _Refused as refused:
             self.reason = str(refused)
             warnings.warn(f"compile(batch=): {refused}; every call runs the plain path (per_sample on each sample, "
@@ -173,9 +179,6 @@ class Batched:
 
 class _Refused(Exception):
     """What the batch replay cannot take; the calls run plain."""
-
-
-_data = attrgetter("data")
 
 
 def _loss(per_sample, x, y, i):
@@ -509,6 +512,17 @@ class _Plan:
         n = len(v.inputs) // 2
         return all(kind.get(id(w)) == "param" for w in v.inputs[:n] + v.inputs[2 * n :])
 
+    def bind(self, pv, pg, written):
+        """Let the steps hold views of the arrays that every call fills, the parameters' values pv and
+        grads pg; written marks the grads that a call's backward has written before this graph's."""
+        if self.root_kind == "vary":  # d mean / d loss_i for each sample, or their sum
+            self.root_grad = np.full(self.m, self.seed)
+            self.root_grad.flags.writeable = False  # the same array every call: no step may add to it
+        else:
+            self.root_grad = self.m * self.seed
+        for step in reversed(self.steps):  # in the order backward runs them
+            step.bind(pv, pg, written, self.param_slot)
+
     def run(self, pv, pg):
         """Forward and backward for this graph's samples; adds n-scaled grads to pg; returns the sum of losses."""
         vals = list(self.base)
@@ -519,11 +533,10 @@ class _Plan:
         slot, col = self.root
         losses = vals[slot] if col is None else vals[slot][:, col]
         grads = [None] * len(vals)
-        seed = np.full(self.m, self.seed) if self.root_kind == "vary" else self.m * self.seed
-        _give(grads, pg, self.param_slot, vals, self.root, self.root_kind, seed)
+        _give(grads, pg, self.param_slot, vals, self.root, self.root_kind, self.root_grad)
         for step in reversed(self.steps):
             step.backward(vals, grads, pv, pg, self.param_slot)
-        return float(np.sum(losses)) if np.ndim(losses) else self.m * float(losses)
+        return float(losses.sum()) if np.ndim(losses) else self.m * float(losses)
 
 
 def _give(grads, pg, param_slot, vals, ref, kind, g):
@@ -542,7 +555,9 @@ def _give(grads, pg, param_slot, vals, ref, kind, g):
         G = grads[slot]
         if G is None:
             G = grads[slot] = np.zeros(vals[slot].shape)
-        G[:, col] += g
+            G[:, col] = g
+        else:
+            G[:, col] += g
 
 
 def _get(vals, ref):
@@ -593,11 +608,22 @@ class _MatMul:
             return vals[self.x_slot] if self.perm is None else vals[self.x_slot][:, self.perm]
         return np.column_stack([np.broadcast_to(_get(vals, r), (self.m,)) for r, _ in self.x_refs])
 
+    def bind(self, pv, pg, written, param_slot):
+        """Laid out by _layout, W and b (and their grads) are views of pv and pg, made once. The first
+        step of a call to write these grads writes them; the others add to them."""
+        self.fresh = self.views and not written[self.W].any() and (self.b is None or not written[self.b].any())
+        written[self.W] = True
+        if self.b is not None:
+            written[self.b] = True
+        if self.views:
+            self.W_values, self.W_grad = (a[self.W].reshape(self.n_in, self.n_out) for a in (pv, pg))
+            self.b_values, self.b_grad = (None, None) if self.b is None else (pv[self.b], pg[self.b])
+
     def forward(self, vals, pv):
-        W = vals[self.aux] = pv[self.W].reshape(self.n_in, self.n_out) if self.views else pv[self.W]
+        W = vals[self.aux] = self.W_values if self.views else pv[self.W]
         out = self.inputs(vals) @ W
         if self.b is not None:
-            out += pv[self.b]
+            out += self.b_values if self.views else pv[self.b]
         total = out.sum()
         if total - total != 0.0:  # an overflow that the FPU's flags did not show (a BLAS thread)
             raise FloatingPointError("matmul overflow")
@@ -608,10 +634,14 @@ class _MatMul:
         if G is None:
             return
         X = self.inputs(vals)
-        if self.views:
-            pg[self.W] += (X.T @ G).ravel()
+        if self.fresh:  # straight into pg's views
+            np.matmul(X.T, G, out=self.W_grad)
             if self.b is not None:
-                pg[self.b] += G.sum(axis=0)
+                np.sum(G, axis=0, out=self.b_grad)
+        elif self.views:
+            self.W_grad += X.T @ G
+            if self.b is not None:
+                self.b_grad += G.sum(axis=0)
         elif self.unique:
             pg[self.W] += X.T @ G
             if self.b is not None:
@@ -650,6 +680,9 @@ class _Columns:
     def describe(self):
         return f"{self.op} on {self.width} columns at once"
 
+    def bind(self, pv, pg, written, param_slot):
+        pass  # it reads no parameter
+
     def forward(self, vals, pv):
         x = vals[self.source] if self.cols is None else vals[self.source][:, self.cols]
         vals[self.out] = self.forward_rule(x)
@@ -686,8 +719,18 @@ class _ParamDot:
     def describe(self):
         return f"dot of {self.n} parameters with {self.n} parameters, one number"
 
+    def bind(self, pv, pg, written, param_slot):
+        """l2 of a run of parameters (each once, in any order) reads and writes views of pv and pg."""
+        written[self.w] = written[self.x] = True
+        if self.b is not None:
+            written[self.b] = True
+        low, high = int(self.w.min()), int(self.w.max()) + 1
+        self.run = None
+        if self.unique and self.square and high - low == self.n:  # a sum of squares: in any order
+            self.run = pv[low:high], pg[low:high]
+
     def forward(self, vals, pv):
-        w = pv[self.w]
+        w = pv[self.w] if self.run is None else self.run[0]
         total = w @ (w if self.square else pv[self.x])
         vals[self.out] = total + pv[self.b] if self.b is not None else total
 
@@ -695,7 +738,10 @@ class _ParamDot:
         g = grads[self.out]
         if g is None:
             return
-        if self.unique and self.square:
+        if self.run is not None:
+            w, w_grad = self.run
+            w_grad += (2.0 * g) * w
+        elif self.unique and self.square:
             pg[self.w] += (2.0 * g) * pv[self.w]
         elif self.unique:
             pg[self.w] += g * pv[self.x]
@@ -719,6 +765,11 @@ class _Node:
 
     def describe(self):
         return f"{self.name} of {len(self.refs)} inputs"
+
+    def bind(self, pv, pg, written, param_slot):
+        for (slot, _), kind in zip(self.refs, self.kinds):
+            if kind == "param":
+                written[param_slot[slot]] = True
 
     def forward(self, vals, pv):
         vals[self.out] = self.forward_rule(*[_get(vals, r) for r in self.refs])

@@ -23,18 +23,22 @@ class Optimizer:
 
     def _apply(self, new_data):
         """Write the new data, unless a step made something infinite or NaN: then raise, changing nothing."""
-        for p, x in zip(self.params, new_data):
-            if not math.isfinite(x):
-                raise ValueError(
-                    f"{type(self).__name__}.step: parameter {p.label or '?'} would become {x!r} "
-                    f"(grad {p.grad!r}); training diverged, try a smaller lr (now {self.lr!r})"
-                )
+        if not math.isfinite(sum(new_data)):  # finite numbers have a finite sum, unless it overflows: look closer
+            for p, x in zip(self.params, new_data):
+                if not math.isfinite(x):
+                    raise ValueError(
+                        f"{type(self).__name__}.step: parameter {p.label or '?'} would become {x!r} "
+                        f"(grad {p.grad!r}); training diverged, try a smaller lr (now {self.lr!r})"
+                    )
         for p, x in zip(self.params, new_data):
             p.data = x
 
 
 class SGD(Optimizer):
-    """v <- momentum * v + (grad + weight_decay * p);  p <- p - lr * v   (v = the grad when momentum is 0)"""
+    """v <- momentum * v + (grad + weight_decay * p);  p <- p - lr * v   (v = the grad when momentum is 0)
+
+    self.velocity holds v while momentum is on; a step with momentum 0 leaves it alone (as
+    torch.optim.SGD keeps no buffer then)."""
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
         super().__init__(params, lr)
@@ -44,9 +48,15 @@ class SGD(Optimizer):
 
     def step(self):
         """p <- p - lr * v, after v <- momentum * v + grad + weight_decay * p"""
-        mu, decay = self.momentum, self.weight_decay
+        mu, decay, lr = self.momentum, self.weight_decay, self.lr
+        if mu == 0.0:  # no velocity to keep: v is the grad (plus the decay)
+            if decay == 0.0:
+                self._apply([p.data - lr * p.grad for p in self.params])
+            else:
+                self._apply([p.data - lr * (p.grad + decay * p.data) for p in self.params])
+            return
         v = [mu * vi + p.grad + decay * p.data for p, vi in zip(self.params, self.velocity)]
-        self._apply([p.data - self.lr * vi for p, vi in zip(self.params, v)])
+        self._apply([p.data - lr * vi for p, vi in zip(self.params, v)])
         self.velocity = v
 
 
