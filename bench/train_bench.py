@@ -142,13 +142,12 @@ def batched(n=POINTS):
 
 
 def replayed(loss, opt):
-    """One training step with a compiled loss: zero the grads, replay (the loss, grads filled), update."""
+    """One training step with a compiled loss: zero the grads, then opt.step(loss), which replays (the
+    loss, grads filled) and updates; a batch replay does both in one pass over the parameters."""
 
     def step():
         opt.zero_grad()
-        value = loss()
-        opt.step()
-        return value
+        return opt.step(loss)
 
     return step
 

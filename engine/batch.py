@@ -93,6 +93,8 @@ class Batched:
         self._groups = None  # the plans, one per graph, made by the first call
         self._extra = None  # extra's plan
         self.reason = None  # why it runs plain, when it does
+        self._known = None  # the last parameter list given to update() that holds the replay's parameters
+        self._loaded = None  # the parameters' data as pv holds them (a list of floats)
 
     def __call__(self):
         with self._lock:
@@ -107,6 +109,45 @@ class Batched:
             for p, g in zip(self._params, grads.tolist()):
                 p.grad += g
             return loss
+
+    def update(self, params, rule):
+        """A call that also moves the parameters, for an optimizer (nn.SGD.step(closure) uses it): the
+        mean loss as a call returns it, every grad added to as a call adds, then every parameter's
+        data set to rule(data, grad) (arrays in the same order, one array out), in one pass.
+
+        params: the parameters the replay reads, in any order. Returns None and changes nothing when
+        it cannot do that: other parameters, a call that runs plain, a new data that is not finite;
+        then call it and step as usual (which runs plain, or raises what the step raises)."""
+        with self._lock:
+            if self._groups is None and self.reason is None:
+                self._record()
+            if self.reason is not None or not self._reads_exactly(params):
+                return None
+            result = self._run()
+            if result is None:
+                return None
+            loss, pg = result
+            before = [p.grad for p in self._params]
+            grads = np.fromiter(before, float, len(before)) + pg if any(before) else pg + 0.0  # as p.grad += g
+            with np.errstate(all="ignore"):
+                data = rule(self._pv, grads)
+                check = data.sum()
+            if not math.isfinite(check):
+                return None
+            self._pv[:] = data
+            self._loaded = data.tolist()  # what the next call reads, unless the data change before it
+            for p, x, g in zip(self._params, self._loaded, grads.tolist()):
+                p.data = x
+                p.grad = g
+            return loss
+
+    def _reads_exactly(self, params):
+        """Whether params holds the parameters the replay reads and no others (the last answer yes is kept)."""
+        if self._known != params:  # compared by identity, item by item
+            if len(params) != len(self._params) or {id(p) for p in params} != {id(p) for p in self._params}:
+                return False
+            self._known = list(params)
+        return True
 
     @property
     def batched(self):
@@ -143,7 +184,10 @@ class Batched:
     def _run(self):
         """(mean loss, grads as an array), or None if anything was not finite or outside an op's domain."""
         pv, pg = self._pv, self._pg  # the steps hold views of these two (a layer's W, its grad)
-        pv[:] = [p.data for p in self._params]
+        data = [p.data for p in self._params]
+        if data != self._loaded:  # (they are the same after update(), which wrote them)
+            pv[:] = np.fromiter(data, float, len(data))
+            self._loaded = data
         pg.fill(0.0)
         total = 0.0
         try:
@@ -377,6 +421,10 @@ RULES = {
     "sum": (_sum, lambda out, *xs: (1.0,) * len(xs)),
     "dot": (_dot, _dot_local),
 }
+INTO = {  # forward rules that write into a given array (out=), for _Columns.beside_ones
+    "relu": lambda a, out: np.maximum(a, 0.0, out=out),
+    "tanh": lambda a, out: np.tanh(a, out=out),
+}
 _UNIT = {"add": (1, 1), "sub": (1, -1), "neg": (-1,)}  # ops whose local derivatives are +-1: the grad passed on as is
 
 
@@ -488,8 +536,22 @@ class _Plan:
             raise ValueError("compile: the loss depends on no parameter through an op, so there is nothing to train")
         self.root, self.root_kind = ref[id(root)], kind[id(root)]
         self.param_slot = {s: k for s, k in self.params}
+        self._fuse_biases()
         read = {r[0] for step in self.steps if isinstance(step, _Node) for r in step.refs}
         self.loads = [(s, k) for s, k in self.params if s in read]  # the parameters single ops read
+
+    def _fuse_biases(self):
+        """Trick: X @ W + b is [X 1] @ [W; b], one matrix product, and its backward [X 1]^T G gives the
+        grads of W and b at once. _layout put b after W, so [W; b] is a view too; the ones column
+        comes with the data, or the activation before writes its columns beside one (beside_ones)."""
+        made = {step.out: step for step in self.steps if isinstance(step, _Columns)}
+        for step in self.steps:
+            if not (isinstance(step, _MatMul) and step.views and step.b is not None and step.perm is None):
+                continue
+            if step.x is not None:
+                step.X1 = np.column_stack([step.x, np.ones(self.m)])
+            elif step.x_slot in made and made[step.x_slot].cols is None:
+                step.X1 = made[step.x_slot].beside_ones(self.m)
 
     @staticmethod
     def _layer_key(v, kind):
@@ -597,6 +659,7 @@ class _MatMul:
         else:
             self.x, self.x_slot, self.x_refs = None, None, list(zip(refs, kinds))
         self.aux = slot()  # W's values, kept for the backward
+        self.X1 = None  # [X 1], when the bias rides in the matrix product (_Plan._fuse_biases)
 
     def describe(self):
         return f"matmul ({self.m}, {self.n_in}) @ ({self.n_in}, {self.n_out}): {self.n_out} dots that share their inputs"
@@ -618,12 +681,18 @@ class _MatMul:
         if self.views:
             self.W_values, self.W_grad = (a[self.W].reshape(self.n_in, self.n_out) for a in (pv, pg))
             self.b_values, self.b_grad = (None, None) if self.b is None else (pv[self.b], pg[self.b])
+        if self.X1 is not None:  # [W; b] and its grad
+            Wb = slice(self.W.start, self.b.stop)
+            self.Wb_values, self.Wb_grad = (a[Wb].reshape(self.n_in + 1, self.n_out) for a in (pv, pg))
 
     def forward(self, vals, pv):
         W = vals[self.aux] = self.W_values if self.views else pv[self.W]
-        out = self.inputs(vals) @ W
-        if self.b is not None:
-            out += self.b_values if self.views else pv[self.b]
+        if self.X1 is not None:
+            out = self.X1 @ self.Wb_values
+        else:
+            out = self.inputs(vals) @ W
+            if self.b is not None:
+                out += self.b_values if self.views else pv[self.b]
         total = out.sum()
         if total - total != 0.0:  # an overflow that the FPU's flags did not show (a BLAS thread)
             raise FloatingPointError("matmul overflow")
@@ -634,7 +703,12 @@ class _MatMul:
         if G is None:
             return
         X = self.inputs(vals)
-        if self.fresh:  # straight into pg's views
+        if self.X1 is not None:
+            if self.fresh:
+                np.matmul(self.X1.T, G, out=self.Wb_grad)
+            else:
+                self.Wb_grad += self.X1.T @ G
+        elif self.fresh:  # straight into pg's views
             np.matmul(X.T, G, out=self.W_grad)
             if self.b is not None:
                 np.sum(G, axis=0, out=self.b_grad)
@@ -676,6 +750,13 @@ class _Columns:
         self.forward_rule, self.local_rule = RULES[op]
         self.cols = None if cols == list(range(width)) else np.array(cols)
         self.width = len(cols)
+        self.buffer = None  # its columns beside a column of ones, when a matrix product reads them so
+
+    def beside_ones(self, m):
+        """The array [out 1] that forward writes its columns into, for the next layer's [X 1] @ [W; b]."""
+        if self.buffer is None:
+            self.buffer = np.ones((m, self.width + 1))
+        return self.buffer
 
     def describe(self):
         return f"{self.op} on {self.width} columns at once"
@@ -685,7 +766,14 @@ class _Columns:
 
     def forward(self, vals, pv):
         x = vals[self.source] if self.cols is None else vals[self.source][:, self.cols]
-        vals[self.out] = self.forward_rule(x)
+        if self.buffer is None:
+            vals[self.out] = self.forward_rule(x)
+            return
+        out = vals[self.out] = self.buffer[:, : self.width]
+        if self.op in INTO:
+            INTO[self.op](x, out)
+        else:
+            out[...] = self.forward_rule(x)
 
     def backward(self, vals, grads, pv, pg, param_slot):
         G = grads[self.out]
