@@ -235,3 +235,98 @@ def test_an_op_without_a_numpy_rule_runs_the_tables_float_rule_element_by_elemen
     got = batched(step, params)
     assert step.batched and "tanh of 1 inputs" in step.plan and "log of 1 inputs" in step.plan
     assert_close(got, plain(per_sample, X, Y, params))
+
+
+def sgd_histories(make_opt, steps=5, grad_before=0.0):
+    """The moons model trained by opt.step(replay) (the call and the step in one pass) and by
+    replay(); opt.step(), from the same start: per step the loss, every data and every grad;
+    and how many steps took the one pass."""
+    runs, one_pass = [], []
+    for fused in (True, False):
+        model, X, Y = moons_model()
+        params = model.parameters()
+        opt = make_opt(params)
+        step = chainrule.compile(lambda x, y: hinge(model(x), y), batch=(X, Y), extra=lambda: 1e-4 * l2(params))
+        real_update = step.update
+        step.update = lambda *args: one_pass.append(real_update(*args)) or one_pass[-1]
+        history = []
+        for _ in range(steps):
+            opt.zero_grad()
+            for p in params:
+                p.grad += grad_before
+            if fused:
+                loss = opt.step(step)
+            else:
+                loss = step()
+                opt.step()
+            history.append((loss, [p.data for p in params], [p.grad for p in params]))
+            params[len(history)].data *= 0.5  # a change between steps, which the next call must read
+        runs.append(history)
+    return runs, sum(result is not None for result in one_pass)
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+@pytest.mark.parametrize("grad_before", [0.0, 0.25])
+def test_sgd_step_with_the_replay_as_closure_gives_the_same_floats(weight_decay, grad_before):
+    from chainrule.nn import SGD
+
+    (fused, plain), one_pass = sgd_histories(lambda ps: SGD(ps, lr=0.1, weight_decay=weight_decay),
+                                             grad_before=grad_before)
+    assert one_pass == 5  # every step took it
+    assert fused == plain  # bit for bit: the same formula on the same floats
+
+
+def test_sgd_with_momentum_and_adam_take_the_closure_and_step_after_it():
+    from chainrule.nn import SGD, Adam
+
+    for make in (lambda ps: SGD(ps, lr=0.1, momentum=0.9), lambda ps: Adam(ps, lr=0.01)):
+        (fused, plain), one_pass = sgd_histories(make)
+        assert one_pass == 0
+        assert fused == plain
+
+
+def test_the_one_pass_step_needs_exactly_the_replays_parameters():
+    from chainrule.nn import SGD
+
+    model, X, Y = moons_model()
+    params = model.parameters()
+    other = Value(1.0, param=True)
+    step = chainrule.compile(lambda x, y: hinge(model(x), y), batch=(X, Y))
+    assert step.update(params[:-1], lambda data, grad: data) is None  # one short: nothing done
+    assert all(p.grad == 0.0 for p in params)
+    want_loss, want_grads = plain(lambda x, y: hinge(model(x), y), X, Y, params)
+    before = [p.data for p in params]
+    opt = SGD(params + [other], lr=0.1)
+    opt.zero_grad()
+    other.grad = 2.0
+    loss = opt.step(step)  # a parameter the replay does not read: called, then stepped as usual
+    assert other.data == 1.0 - 0.1 * 2.0
+    assert_close((loss, [p.grad for p in params]), (want_loss, want_grads))
+    assert [p.data for p in params] == [x - 0.1 * p.grad for x, p in zip(before, params)]
+
+
+def test_a_diverging_one_pass_step_raises_as_the_step_does_and_keeps_the_data():
+    from chainrule.nn import SGD
+
+    w = Value(1.0, param=True)
+    step = chainrule.compile(lambda x, y: (w * x[0] - y) ** 2, batch=([[1.0], [2.0]], [0.0, 1.0]))
+    opt = SGD([w], lr=1e308)
+    with pytest.raises(ValueError, match="diverged"):
+        opt.step(step)
+    assert w.data == 1.0  # unchanged; the grad is the mean of 2 (w x - y) x over the two samples, as a call adds
+    assert w.grad == (2 * (1 - 0) * 1 + 2 * (2 - 1) * 2) / 2
+
+
+def test_step_with_a_function_as_closure_calls_it_then_steps():
+    from chainrule.nn import SGD
+
+    w = Value(3.0, param=True)
+    opt = SGD([w], lr=0.1)
+
+    def closure():
+        loss = w * w
+        loss.backward()
+        return loss.data
+
+    assert opt.step(closure) == 9.0
+    assert w.data == 3.0 - 0.1 * 6.0
