@@ -172,36 +172,41 @@ def test_a_domain_error_is_the_plain_paths():
         step()
 
 
-def fit_twice(make, loss, data, batch_size, epochs=25):
+def fit_twice(make, loss, data, batch_size, epochs=25, momentum=0.9):
     from chainrule.nn import SGD, fit
 
     results = []
     for compiled in (None, False):
         model = make()
-        opt = SGD(model.parameters(), lr=0.05, momentum=0.9)
+        opt = SGD(model.parameters(), lr=0.05, momentum=momentum)
         history = fit(model, data, loss, opt, epochs=epochs, batch_size=batch_size, compile=compiled)
         results.append((history, [p.data for p in model.parameters()]))
     return results
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])  # SGD.step(closure) in one pass, or call then step
 @pytest.mark.parametrize("batch_size", [None, 8])
 @pytest.mark.parametrize("loss", ["hinge", "mse", "binary_cross_entropy"])
-def test_fit_by_default_replays_the_batch_and_gives_the_plain_history(loss, batch_size, monkeypatch):
+def test_fit_by_default_replays_the_batch_and_gives_the_plain_history(loss, batch_size, momentum, monkeypatch):
     from chainrule.engine.batch import Batched
     from chainrule.nn import datasets
     from chainrule.nn import train
 
-    made = []
-    real_call = Batched.__call__
+    made, one_pass = [], []
+    real_call, real_update = Batched.__call__, Batched.update
     monkeypatch.setattr(Batched, "__call__", lambda self: made.append(self) or real_call(self))
+    monkeypatch.setattr(Batched, "update", lambda self, *args: made.append(self) or one_pass.append(
+        real_update(self, *args)) or one_pass[-1])
     data = datasets.two_moons(30, seed=1)
     if loss == "binary_cross_entropy":
         data = [(x, (y + 1) / 2) for x, y in data]
         make = lambda: MLP(2, [8, 8, 1], activation="relu", out_activation="sigmoid", seed=7)
     else:
         make = lambda: MLP(2, [8, 8, 1], activation="relu", seed=7)
-    (history, weights), (history0, weights0) = fit_twice(make, getattr(train, loss), data, batch_size)
+    (history, weights), (history0, weights0) = fit_twice(make, getattr(train, loss), data, batch_size,
+                                                         momentum=momentum)
     assert made and all(step.batched for step in made)  # the default took the batch replay, and it held
+    assert bool(one_pass) and all(r is not None for r in one_pass) if momentum == 0.0 else not one_pass
     assert history[-1] < history[0]  # it trained
     for a, b in zip(history, history0):
         assert math.isclose(a, b, rel_tol=1e-12)
