@@ -422,7 +422,7 @@ RULES = {
     "dot": (_dot, _dot_local),
 }
 INTO = {  # forward rules that write into a given array (out=), for _Columns.beside_ones
-    "relu": lambda a, out: np.maximum(a, 0.0, out=out),
+    "relu": lambda a, out: np.maximum(a, 0.0, out=out),  # (returns out)
     "tanh": lambda a, out: np.tanh(a, out=out),
 }
 _UNIT = {"add": (1, 1), "sub": (1, -1), "neg": (-1,)}  # ops whose local derivatives are +-1: the grad passed on as is
@@ -681,15 +681,17 @@ class _MatMul:
         if self.views:
             self.W_values, self.W_grad = (a[self.W].reshape(self.n_in, self.n_out) for a in (pv, pg))
             self.b_values, self.b_grad = (None, None) if self.b is None else (pv[self.b], pg[self.b])
+            self.W_T = self.W_values.T
         if self.X1 is not None:  # [W; b] and its grad
             Wb = slice(self.W.start, self.b.stop)
             self.Wb_values, self.Wb_grad = (a[Wb].reshape(self.n_in + 1, self.n_out) for a in (pv, pg))
+            self.X1_T = self.X1.T
 
     def forward(self, vals, pv):
-        W = vals[self.aux] = self.W_values if self.views else pv[self.W]
         if self.X1 is not None:
             out = self.X1 @ self.Wb_values
         else:
+            W = vals[self.aux] = self.W_values if self.views else pv[self.W]
             out = self.inputs(vals) @ W
             if self.b is not None:
                 out += self.b_values if self.views else pv[self.b]
@@ -702,13 +704,16 @@ class _MatMul:
         G = grads[self.out]
         if G is None:
             return
-        X = self.inputs(vals)
         if self.X1 is not None:
             if self.fresh:
-                np.matmul(self.X1.T, G, out=self.Wb_grad)
+                np.matmul(self.X1_T, G, out=self.Wb_grad)
             else:
-                self.Wb_grad += self.X1.T @ G
-        elif self.fresh:  # straight into pg's views
+                self.Wb_grad += self.X1_T @ G
+            if self.x is None:  # G W^T (for one dot an outer product, quicker as a broadcast product)
+                self._give_inputs(grads, G * self.W_T if self.n_out == 1 else G @ self.W_T, vals, pg, param_slot)
+            return
+        X = self.inputs(vals)
+        if self.fresh:  # straight into pg's views
             np.matmul(X.T, G, out=self.W_grad)
             if self.b is not None:
                 np.sum(G, axis=0, out=self.b_grad)
@@ -724,9 +729,11 @@ class _MatMul:
             np.add.at(pg, self.W, X.T @ G)
             if self.b is not None:
                 np.add.at(pg, self.b, G.sum(axis=0))
-        if self.x is not None:
-            return
-        G_in = G @ vals[self.aux].T
+        if self.x is None:
+            self._give_inputs(grads, G @ vals[self.aux].T, vals, pg, param_slot)
+
+    def _give_inputs(self, grads, G_in, vals, pg, param_slot):
+        """The grad of the inputs X: G W^T."""
         if self.x_slot is not None:
             current = grads[self.x_slot]
             if current is None and self.perm is None:
@@ -756,6 +763,8 @@ class _Columns:
         """The array [out 1] that forward writes its columns into, for the next layer's [X 1] @ [W; b]."""
         if self.buffer is None:
             self.buffer = np.ones((m, self.width + 1))
+            self.view = self.buffer[:, : self.width]
+            self.into = INTO.get(self.op)
         return self.buffer
 
     def describe(self):
@@ -768,12 +777,11 @@ class _Columns:
         x = vals[self.source] if self.cols is None else vals[self.source][:, self.cols]
         if self.buffer is None:
             vals[self.out] = self.forward_rule(x)
-            return
-        out = vals[self.out] = self.buffer[:, : self.width]
-        if self.op in INTO:
-            INTO[self.op](x, out)
+        elif self.into is not None:
+            vals[self.out] = self.into(x, self.view)
         else:
-            out[...] = self.forward_rule(x)
+            self.view[...] = self.forward_rule(x)
+            vals[self.out] = self.view
 
     def backward(self, vals, grads, pv, pg, param_slot):
         G = grads[self.out]
