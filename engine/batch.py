@@ -209,7 +209,8 @@ class Batched:
             params, index = [], {}
             groups = _Recording(self.per_sample, self.X, self.Y).plans(params, index, 1.0 / len(self.X))
             if self.extra is not None:  # a graph of its own, run once: its grads are not divided by n
-                self._extra, = _Recording(lambda x, y: _extra_loss(self.extra), [None], [None]).plans(params, index, 1.0)
+                self._extra, = _Recording(lambda x, y: _extra_loss(self.extra), [None], [None]).plans(
+                    params, index, 1.0, numbers="const")
             self._groups, self._params = groups, params
             self._pv, self._pg = np.zeros(len(params)), np.zeros(len(params))
             written = np.zeros(len(params), dtype=bool)  # the grads that a call's backward has written so far
@@ -274,8 +275,9 @@ class _Recording:
             group.rows.append([v.data for v in leaves])
             group.ids.append([id(v) for v in leaves])
 
-    def plans(self, params, index, seed):
-        """A plan per group; the parameters they read are added to params (index: id -> position)."""
+    def plans(self, params, index, seed, numbers=None):
+        """A plan per group; the parameters they read are added to params (index: id -> position).
+        numbers="const": every number is a constant (extra(), which reads no sample), not data."""
         plans = []
         for group in self.groups.values():
             read = self._read(group)
@@ -295,7 +297,8 @@ class _Recording:
                     kinds[id(v)] = ("param", index[id(v)])
                 else:
                     column = matrix[:, j]
-                    if len(column) > 1 and (column == column[0]).all():  # one sample: every number is its own
+                    # the same for every sample (with one sample, each number is its own, as data)
+                    if numbers == "const" or len(column) > 1 and (column == column[0]).all():
                         kinds[id(v)] = ("const", float(column[0]))
                     else:
                         kinds[id(v)] = ("data", column.copy())
@@ -371,7 +374,7 @@ def _sigmoid(a):
 
 
 def _powc_local(out, a, n):
-    if np.ndim(n) == 0:
+    if _ndim(n) == 0:
         return (n * a ** (n - 1.0) if n != 0.0 else 0.0 * a, 0.0)
     safe = np.where(n != 0.0, n, 1.0)
     return (np.where(n != 0.0, n * a ** (safe - 1.0), 0.0), 0.0)
@@ -598,14 +601,14 @@ class _Plan:
         _give(grads, pg, self.param_slot, vals, self.root, self.root_kind, self.root_grad)
         for step in reversed(self.steps):
             step.backward(vals, grads, pv, pg, self.param_slot)
-        return float(losses.sum()) if np.ndim(losses) else self.m * float(losses)
+        return float(losses.sum()) if _ndim(losses) else self.m * float(losses)
 
 
 def _give(grads, pg, param_slot, vals, ref, kind, g):
     """Add g (one number per sample, or one number) to the grad of the value at ref."""
     if kind in ("const", "data"):
         return
-    if kind in ("param", "scalar") and np.ndim(g):
+    if kind in ("param", "scalar") and _ndim(g):
         g = g.sum()
     slot, col = ref
     if kind == "param":
@@ -620,6 +623,11 @@ def _give(grads, pg, param_slot, vals, ref, kind, g):
             G[:, col] = g
         else:
             G[:, col] += g
+
+
+def _ndim(x):
+    """np.ndim(x), without its exception for a Python float."""
+    return getattr(x, "ndim", 0)
 
 
 def _get(vals, ref):
