@@ -587,21 +587,75 @@ class _Plan:
             self.root_grad = self.m * self.seed
         for step in reversed(self.steps):  # in the order backward runs them
             step.bind(pv, pg, written, self.param_slot)
+        self.run = self._write_run()
 
-    def run(self, pv, pg):
-        """Forward and backward for this graph's samples; adds n-scaled grads to pg; returns the sum of losses."""
-        vals = list(self.base)
-        for s, k in self.loads:
-            vals[s] = pv[k]
-        for step in self.steps:
-            step.forward(vals, pv)
-        slot, col = self.root
-        losses = vals[slot] if col is None else vals[slot][:, col]
-        grads = [None] * len(vals)
-        _give(grads, pg, self.param_slot, vals, self.root, self.root_kind, self.root_grad)
+    def _write_run(self):
+        """run(pv, pg): forward and backward for this graph's samples, adding n-scaled grads to pg;
+        it returns the sum of the losses.
+
+        Trick: run is Python written here, once, and compiled: each step's forward, then the grad
+        at the root, then each step's backward in reverse, written out with its arrays and rules as
+        names (a step whose code is not written out is called: step.forward(vals, pv)). A call then
+        runs no loop over the steps, no method call, no test of how a step was made. vals[k] is
+        slot k's value, grads[k] its grad (None until something reaches it)."""
+        src = _Source(self)
+        src.add(0, "def run(pv, pg):")
+        src.add(1, "vals = list(base)", f"grads = [None] * {len(self.base)}")
+        src.add(1, *[f"vals[{s}] = pv[{k}]" for s, k in self.loads])
+        for i, step in enumerate(self.steps):
+            src.add(1, *(step.forward_code(src) or [f"{src.name(step, 'step')}.forward(vals, pv)"]))
+        src.add(1, f"losses = {src.get(self.root)}", *src.give(self.root, self.root_kind, src.name(self.root_grad, "seed")))
         for step in reversed(self.steps):
-            step.backward(vals, grads, pv, pg, self.param_slot)
-        return float(losses.sum()) if _ndim(losses) else self.m * float(losses)
+            src.add(1, *(step.backward_code(src) or
+                         [f"{src.name(step, 'step')}.backward(vals, grads, pv, pg, param_slot)"]))
+        src.add(1, f"return float(losses.sum()) if _ndim(losses) else {self.m} * float(losses)")
+        run = src.compiled("run")
+        self.source = src.text  # to read what a call runs
+        return run
+
+
+class _Source:
+    """The text of a plan's run function, and the objects its names stand for."""
+
+    def __init__(self, plan):
+        self.names = {"np": np, "_give": _give, "_ndim": _ndim, "base": plan.base, "param_slot": plan.param_slot}
+        self.lines = []
+
+    def add(self, depth, *lines):
+        self.lines.extend("    " * depth + line for line in lines)
+
+    def name(self, value, what):
+        """A name for value in the function's globals."""
+        name = f"{what}_{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    @staticmethod
+    def get(ref):
+        slot, col = ref
+        return f"vals[{slot}]" if col is None else f"vals[{slot}][:, {col}]"
+
+    @staticmethod
+    def give(ref, kind, g):
+        """Lines that add g (an expression) to the grad of the value at ref, as _give does."""
+        slot, col = ref
+        if kind in ("const", "data"):
+            return []
+        if kind != "vary":
+            return [f"_give(grads, pg, param_slot, vals, {ref!r}, {kind!r}, {g})"]
+        if col is None:
+            return [f"g_ = {g}", f"cur = grads[{slot}]", f"grads[{slot}] = g_ if cur is None else cur + g_"]
+        return [f"g_ = {g}", f"G_ = grads[{slot}]", "if G_ is None:", f"    G_ = grads[{slot}] = np.zeros(vals[{slot}].shape)",
+                f"    G_[:, {col}] = g_", "else:", f"    G_[:, {col}] += g_"]
+
+    def compiled(self, function):
+        self.text = "\n".join(self.lines) + "\n"
+        exec(compile(self.text, "<batch replay>", "exec"), self.names)  # our own text, made from the plan
+        return self.names[function]
+
+
+def _indented(lines):
+    return ["    " + line for line in lines]
 
 
 def _give(grads, pg, param_slot, vals, ref, kind, g):
@@ -708,6 +762,24 @@ class _MatMul:
             raise FloatingPointError("matmul overflow")
         vals[self.out] = out
 
+    def forward_code(self, src):
+        """The lines of forward (when the bias rides in the product; else None: forward is called)."""
+        if self.X1 is None:
+            return None
+        return [f"out = vals[{self.out}] = {src.name(self.X1, 'X1')} @ {src.name(self.Wb_values, 'Wb')}",
+                "total = out.sum()", "if total - total != 0.0:", "    raise FloatingPointError('matmul overflow')"]
+
+    def backward_code(self, src):
+        if self.X1 is None:
+            return None
+        X1_T, Wb_grad = src.name(self.X1_T, "X1_T"), src.name(self.Wb_grad, "Wb_grad")
+        body = [f"np.matmul({X1_T}, G, out={Wb_grad})" if self.fresh else f"{Wb_grad}[...] += {X1_T} @ G"]
+        if self.x is None:  # the layer before's matrix, in order
+            W_T = src.name(self.W_T, "W_T")
+            body += [f"G_in = G * {W_T}" if self.n_out == 1 else f"G_in = G @ {W_T}", f"cur = grads[{self.x_slot}]",
+                     "if cur is None:", f"    grads[{self.x_slot}] = G_in", "else:", "    cur += G_in"]
+        return [f"G = grads[{self.out}]", "if G is not None:", *_indented(body)]
+
     def backward(self, vals, grads, pv, pg, param_slot):
         G = grads[self.out]
         if G is None:
@@ -791,6 +863,22 @@ class _Columns:
             self.view[...] = self.forward_rule(x)
             vals[self.out] = self.view
 
+    def forward_code(self, src):
+        if self.cols is not None or self.buffer is not None and self.into is None:
+            return None
+        x = f"vals[{self.source}]"
+        if self.buffer is None:
+            return [f"vals[{self.out}] = {src.name(self.forward_rule, self.op)}({x})"]
+        return [f"vals[{self.out}] = {src.name(self.into, self.op + '_into')}({x}, {src.name(self.view, 'view')})"]
+
+    def backward_code(self, src):
+        if self.cols is not None:
+            return None
+        local = src.name(self.local_rule, f"d_{self.op}")
+        body = [f"g = G * {local}(vals[{self.out}], vals[{self.source}])[0]", f"cur = grads[{self.source}]",
+                "if cur is None:", f"    grads[{self.source}] = g", "else:", "    cur += g"]
+        return [f"G = grads[{self.out}]", "if G is not None:", *_indented(body)]
+
     def backward(self, vals, grads, pv, pg, param_slot):
         G = grads[self.out]
         if G is None:
@@ -833,6 +921,12 @@ class _ParamDot:
         if self.unique and self.square and high - low == self.n:  # a sum of squares: in any order
             self.run = pv[low:high], pg[low:high]
 
+    def forward_code(self, src):
+        return None  # called: one number, once
+
+    def backward_code(self, src):
+        return None
+
     def forward(self, vals, pv):
         w = pv[self.w] if self.run is None else self.run[0]
         total = w @ (w if self.square else pv[self.x])
@@ -874,6 +968,19 @@ class _Node:
         for (slot, _), kind in zip(self.refs, self.kinds):
             if kind == "param":
                 written[param_slot[slot]] = True
+
+    def forward_code(self, src):
+        args = ", ".join(map(src.get, self.refs))
+        return [f"vals[{self.out}] = {src.name(self.forward_rule, self.name)}({args})"]
+
+    def backward_code(self, src):
+        if self.unit is not None:
+            body = [line for r, k, d in zip(self.refs, self.kinds, self.unit) for line in src.give(r, k, "g" if d == 1 else "-g")]
+        else:
+            args = ", ".join(map(src.get, self.refs))
+            body = [f"d = {src.name(self.local_rule, 'd_' + self.name)}(vals[{self.out}], {args})"]
+            body += [line for i, (r, k) in enumerate(zip(self.refs, self.kinds)) for line in src.give(r, k, f"g * d[{i}]")]
+        return [f"g = grads[{self.out}]", "if g is not None:", *_indented(body or ["pass"])]
 
     def forward(self, vals, pv):
         vals[self.out] = self.forward_rule(*[_get(vals, r) for r in self.refs])
