@@ -131,7 +131,7 @@ class Batched:
             grads = np.fromiter(before, float, len(before)) + pg if any(before) else pg + 0.0  # as p.grad += g
             with np.errstate(all="ignore"):
                 data = rule(self._pv, grads)
-                check = data.sum()
+                check = np.add.reduce(data)
             if not math.isfinite(check):
                 return None
             self._pv[:] = data
@@ -197,7 +197,7 @@ class Batched:
                 loss = total / len(self.X)
                 if self._extra is not None:
                     loss += self._extra.run(pv, pg)
-                check = pg.sum() + loss  # finite numbers sum to a finite number (or overflow: then plain)
+                check = np.add.reduce(pg) + loss  # finite numbers sum to a finite number (or overflow: then plain)
         except (FloatingPointError, ArithmeticError, ValueError):
             return None
         if not math.isfinite(check):
@@ -424,10 +424,6 @@ RULES = {
     "sum": (_sum, lambda out, *xs: (1.0,) * len(xs)),
     "dot": (_dot, _dot_local),
 }
-INTO = {  # forward rules that write into a given array (out=), for _Columns.beside_ones
-    "relu": lambda a, out: np.maximum(a, 0.0, out=out),  # (returns out)
-    "tanh": lambda a, out: np.tanh(a, out=out),
-}
 _UNIT = {"add": (1, 1), "sub": (1, -1), "neg": (-1,)}  # ops whose local derivatives are +-1: the grad passed on as is
 
 
@@ -545,16 +541,13 @@ class _Plan:
 
     def _fuse_biases(self):
         """Trick: X @ W + b is [X 1] @ [W; b], one matrix product, and its backward [X 1]^T G gives the
-        grads of W and b at once. _layout put b after W, so [W; b] is a view too; the ones column
-        comes with the data, or the activation before writes its columns beside one (beside_ones)."""
-        made = {step.out: step for step in self.steps if isinstance(step, _Columns)}
+        grads of W and b at once. _layout put b after W, so [W; b] is a view too. Done for a layer
+        that reads the data, whose [X 1] is made once. (Not for the layers after: the activation
+        would have to write beside a column of ones, and the product one row longer can cross the
+        size past which BLAS splits it over threads, which on a busy machine stalls it.)"""
         for step in self.steps:
-            if not (isinstance(step, _MatMul) and step.views and step.b is not None and step.perm is None):
-                continue
-            if step.x is not None:
+            if isinstance(step, _MatMul) and step.views and step.b is not None and step.x is not None:
                 step.X1 = np.column_stack([step.x, np.ones(self.m)])
-            elif step.x_slot in made and made[step.x_slot].cols is None:
-                step.X1 = made[step.x_slot].beside_ones(self.m)
 
     @staticmethod
     def _layer_key(v, kind):
@@ -608,7 +601,7 @@ class _Plan:
         for step in reversed(self.steps):
             src.add(1, *(step.backward_code(src) or
                          [f"{src.name(step, 'step')}.backward(vals, grads, pv, pg, param_slot)"]))
-        src.add(1, f"return float(losses.sum()) if _ndim(losses) else {self.m} * float(losses)")
+        src.add(1, f"return float(add_reduce(losses)) if _ndim(losses) else {self.m} * float(losses)")
         run = src.compiled("run")
         self.source = src.text  # to read what a call runs
         return run
@@ -618,7 +611,8 @@ class _Source:
     """The text of a plan's run function, and the objects its names stand for."""
 
     def __init__(self, plan):
-        self.names = {"np": np, "_give": _give, "_ndim": _ndim, "base": plan.base, "param_slot": plan.param_slot}
+        self.names = {"np": np, "matmul": np.matmul, "add_reduce": np.add.reduce, "_give": _give, "_ndim": _ndim,
+                      "base": plan.base, "param_slot": plan.param_slot}
         self.lines = []
 
     def add(self, depth, *lines):
@@ -762,20 +756,38 @@ class _MatMul:
             raise FloatingPointError("matmul overflow")
         vals[self.out] = out
 
+    def _written_out(self):
+        """Whether forward_code and backward_code write this product out: W and b views, and X the
+        data or the layer before's matrix in order (else they return None: the methods are called)."""
+        return self.views and (self.x is not None or self.x_slot is not None and self.perm is None)
+
     def forward_code(self, src):
-        """The lines of forward (when the bias rides in the product; else None: forward is called)."""
-        if self.X1 is None:
+        if not self._written_out():
             return None
-        return [f"out = vals[{self.out}] = {src.name(self.X1, 'X1')} @ {src.name(self.Wb_values, 'Wb')}",
-                "total = out.sum()", "if total - total != 0.0:", "    raise FloatingPointError('matmul overflow')"]
+        if self.X1 is not None:
+            lines = [f"out = vals[{self.out}] = {src.name(self.X1, 'X1')} @ {src.name(self.Wb_values, 'Wb')}"]
+        else:
+            X = src.name(self.x, "X") if self.x is not None else f"vals[{self.x_slot}]"
+            lines = [f"out = vals[{self.out}] = {X} @ {src.name(self.W_values, 'W')}"]
+            if self.b is not None:
+                lines.append(f"out += {src.name(self.b_values, 'b')}")
+        return lines + ["total = add_reduce(out, None)", "if total - total != 0.0:", "    raise FloatingPointError('matmul overflow')"]
 
     def backward_code(self, src):
-        if self.X1 is None:
+        if not self._written_out():
             return None
-        X1_T, Wb_grad = src.name(self.X1_T, "X1_T"), src.name(self.Wb_grad, "Wb_grad")
-        body = [f"np.matmul({X1_T}, G, out={Wb_grad})" if self.fresh else f"{Wb_grad}[...] += {X1_T} @ G"]
-        if self.x is None:  # the layer before's matrix, in order
-            W_T = src.name(self.W_T, "W_T")
+        if self.X1 is not None:
+            X1_T, Wb_grad = src.name(self.X1_T, "X1_T"), src.name(self.Wb_grad, "Wb_grad")
+            body = [f"matmul({X1_T}, G, out={Wb_grad})" if self.fresh else f"{Wb_grad}[...] += {X1_T} @ G"]
+        else:
+            X_T = src.name(self.x.T, "X_T") if self.x is not None else f"vals[{self.x_slot}].T"
+            W_grad = src.name(self.W_grad, "W_grad")
+            body = [f"matmul({X_T}, G, out={W_grad})" if self.fresh else f"{W_grad}[...] += {X_T} @ G"]
+            if self.b is not None:
+                b_grad = src.name(self.b_grad, "b_grad")
+                body.append(f"add_reduce(G, 0, out={b_grad})" if self.fresh else f"{b_grad}[...] += G.sum(axis=0)")
+        if self.x is None:  # the layer before's matrix, in order; for one dot G W^T is an outer product,
+            W_T = src.name(self.W_T, "W_T")  # quicker as a broadcast product
             body += [f"G_in = G * {W_T}" if self.n_out == 1 else f"G_in = G @ {W_T}", f"cur = grads[{self.x_slot}]",
                      "if cur is None:", f"    grads[{self.x_slot}] = G_in", "else:", "    cur += G_in"]
         return [f"G = grads[{self.out}]", "if G is not None:", *_indented(body)]
@@ -789,9 +801,7 @@ class _MatMul:
                 np.matmul(self.X1_T, G, out=self.Wb_grad)
             else:
                 self.Wb_grad += self.X1_T @ G
-            if self.x is None:  # G W^T (for one dot an outer product, quicker as a broadcast product)
-                self._give_inputs(grads, G * self.W_T if self.n_out == 1 else G @ self.W_T, vals, pg, param_slot)
-            return
+            return  # X is the data
         X = self.inputs(vals)
         if self.fresh:  # straight into pg's views
             np.matmul(X.T, G, out=self.W_grad)
@@ -837,15 +847,6 @@ class _Columns:
         self.forward_rule, self.local_rule = RULES[op]
         self.cols = None if cols == list(range(width)) else np.array(cols)
         self.width = len(cols)
-        self.buffer = None  # its columns beside a column of ones, when a matrix product reads them so
-
-    def beside_ones(self, m):
-        """The array [out 1] that forward writes its columns into, for the next layer's [X 1] @ [W; b]."""
-        if self.buffer is None:
-            self.buffer = np.ones((m, self.width + 1))
-            self.view = self.buffer[:, : self.width]
-            self.into = INTO.get(self.op)
-        return self.buffer
 
     def describe(self):
         return f"{self.op} on {self.width} columns at once"
@@ -855,21 +856,12 @@ class _Columns:
 
     def forward(self, vals, pv):
         x = vals[self.source] if self.cols is None else vals[self.source][:, self.cols]
-        if self.buffer is None:
-            vals[self.out] = self.forward_rule(x)
-        elif self.into is not None:
-            vals[self.out] = self.into(x, self.view)
-        else:
-            self.view[...] = self.forward_rule(x)
-            vals[self.out] = self.view
+        vals[self.out] = self.forward_rule(x)
 
     def forward_code(self, src):
-        if self.cols is not None or self.buffer is not None and self.into is None:
+        if self.cols is not None:
             return None
-        x = f"vals[{self.source}]"
-        if self.buffer is None:
-            return [f"vals[{self.out}] = {src.name(self.forward_rule, self.op)}({x})"]
-        return [f"vals[{self.out}] = {src.name(self.into, self.op + '_into')}({x}, {src.name(self.view, 'view')})"]
+        return [f"vals[{self.out}] = {src.name(self.forward_rule, self.op)}(vals[{self.source}])"]
 
     def backward_code(self, src):
         if self.cols is not None:
