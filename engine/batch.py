@@ -619,8 +619,8 @@ class _Source:
         self.lines.extend("    " * depth + line for line in lines)
 
     def name(self, value, what):
-        """A name for value in the function's globals."""
-        name = f"{what}_{len(self.names)}"
+        """A name for value in the function's globals (what: a word for it, such as its op's name)."""
+        name = f"{what if what.isidentifier() else 'value'}_{len(self.names)}"
         self.names[name] = value
         return name
 
@@ -909,9 +909,9 @@ class _ParamDot:
         if self.b is not None:
             written[self.b] = True
         low, high = int(self.w.min()), int(self.w.max()) + 1
-        self.run = None
+        self.span = None
         if self.unique and self.square and high - low == self.n:  # a sum of squares: in any order
-            self.run = pv[low:high], pg[low:high]
+            self.span = pv[low:high], pg[low:high]
 
     def forward_code(self, src):
         return None  # called: one number, once
@@ -920,7 +920,7 @@ class _ParamDot:
         return None
 
     def forward(self, vals, pv):
-        w = pv[self.w] if self.run is None else self.run[0]
+        w = pv[self.w] if self.span is None else self.span[0]
         total = w @ (w if self.square else pv[self.x])
         vals[self.out] = total + pv[self.b] if self.b is not None else total
 
@@ -928,8 +928,8 @@ class _ParamDot:
         g = grads[self.out]
         if g is None:
             return
-        if self.run is not None:
-            w, w_grad = self.run
+        if self.span is not None:
+            w, w_grad = self.span
             w_grad += (2.0 * g) * w
         elif self.unique and self.square:
             pg[self.w] += (2.0 * g) * pv[self.w]
