@@ -348,3 +348,39 @@ def test_step_with_a_function_as_closure_calls_it_then_steps():
 
     assert opt.step(closure) == 9.0
     assert w.data == 3.0 - 0.1 * 6.0
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 9), bias=st.booleans(), shared=st.booleans())
+def test_layers_not_laid_out_as_matrices_replay_as_the_plain_path(seed, n, bias, shared):
+    """Dots written by hand: a layer without biases, one that reads the layer before's outputs in
+    another order, a weight shared by two dots, a parameter used on its own: those take the steps'
+    general code beside the written-out code of the plain layers."""
+    from chainrule.engine import dot
+
+    rng = random.Random(seed)
+    w = lambda: Value(rng.uniform(-1, 1), param=True)  # noqa: E731
+    W1 = [[w() for _ in range(2)] for _ in range(3)]
+    b1 = [w() for _ in range(3)] if bias else [None] * 3
+    W2 = [[w() for _ in range(3)] for _ in range(2)]
+    if shared:
+        W2[1][0] = W2[0][2]  # one weight in two dots of a layer
+    scale = w()
+    params = [p for row in W1 + W2 for p in row] + [p for p in b1 if p is not None] + [scale]
+    params = list({id(p): p for p in params}.values())
+
+    def per_sample(x, y):
+        x = [Value(v) for v in x]  # one input tuple for the layer's dots, as nn's Layer gives them
+        h = [dot(ws, x, b).tanh() for ws, b in zip(W1, b1)]
+        out = [dot(ws, h[::-1]) for ws in W2]  # the hidden layer read backwards, no biases
+        return ((out[0] - y) ** 2 + (scale * out[1]).relu()) * 0.5
+
+    X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(n)]
+    Y = [rng.uniform(-1, 1) for _ in X]
+    step = chainrule.compile(per_sample, batch=(X, Y), extra=lambda: 1e-3 * l2(params))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = batched(step, params)
+    assert step.batched and "matmul (%d, 2) @ (2, 3)" % n in step.plan and "matmul (%d, 3) @ (3, 2)" % n in step.plan
+    extra = lambda: 1e-3 * l2(params)  # noqa: E731
+    assert_close(got, plain(per_sample, X, Y, params, extra), largest_term(per_sample, X, Y, params, extra))
