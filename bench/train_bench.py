@@ -8,7 +8,8 @@ Every implementation starts from the same weights on the same points, and the dr
 that they compute the same first loss before it prints a time.
 
   batched           ours, one sample's loss recorded by chainrule.compile(per_sample, batch=(X, y),
-                    extra=the L2 term) and the batch replayed as numpy arrays (the `fast` extra)
+                    extra=the L2 term) and the batch replayed as numpy arrays (the `fast` extra);
+                    opt.step(replay): nn.SGD's update in the same pass over the parameters
   compiled          ours, the loss recorded once by chainrule.compile and replayed on floats
   ours              nn.MLP, nn.hinge, nn.l2, nn.SGD: the library's own step (default settings)
   micrograd-style   nn.MLP with the loss and update written as micrograd's demo writes them:
@@ -142,13 +143,12 @@ def batched(n=POINTS):
 
 
 def replayed(loss, opt):
-    """One training step with a compiled loss: zero the grads, replay (the loss, grads filled), update."""
+    """One training step with a compiled loss: zero the grads, then opt.step(loss), which replays (the
+    loss, grads filled) and updates; a batch replay does both in one pass over the parameters."""
 
     def step():
         opt.zero_grad()
-        value = loss()
-        opt.step()
-        return value
+        return opt.step(loss)
 
     return step
 

@@ -35,8 +35,8 @@ raises what the plain path raises.
 
 numpy is imported only here, the `fast` extra: pip install "chainrule[fast]".
 """
+import math
 import warnings
-from operator import attrgetter
 
 from .primitives import PRIMITIVES
 from .value import Value, backward_order, sum_values
@@ -93,6 +93,8 @@ class Batched:
         self._groups = None  # the plans, one per graph, made by the first call
         self._extra = None  # extra's plan
         self.reason = None  # why it runs plain, when it does
+        self._known = None  # the last parameter list given to update() that holds the replay's parameters
+        self._loaded = None  # the parameters' data as pv holds them (a list of floats)
 
     def __call__(self):
         with self._lock:
@@ -107,6 +109,45 @@ class Batched:
             for p, g in zip(self._params, grads.tolist()):
                 p.grad += g
             return loss
+
+    def update(self, params, rule):
+        """A call that also moves the parameters, for an optimizer (nn.SGD.step(closure) uses it): the
+        mean loss as a call returns it, every grad added to as a call adds, then every parameter's
+        data set to rule(data, grad) (arrays in the same order, one array out), in one pass.
+
+        params: the parameters the replay reads, in any order. Returns None and changes nothing when
+        it cannot do that: other parameters, a call that runs plain, a new data that is not finite;
+        then call it and step as usual (which runs plain, or raises what the step raises)."""
+        with self._lock:
+            if self._groups is None and self.reason is None:
+                self._record()
+            if self.reason is not None or not self._reads_exactly(params):
+                return None
+            result = self._run()
+            if result is None:
+                return None
+            loss, pg = result
+            before = [p.grad for p in self._params]
+            grads = np.fromiter(before, float, len(before)) + pg if any(before) else pg + 0.0  # as p.grad += g
+            with np.errstate(all="ignore"):
+                data = rule(self._pv, grads)
+                check = np.add.reduce(data)
+            if not math.isfinite(check):
+                return None
+            self._pv[:] = data
+            self._loaded = data.tolist()  # what the next call reads, unless the data change before it
+            for p, x, g in zip(self._params, self._loaded, grads.tolist()):
+                p.data = x
+                p.grad = g
+            return loss
+
+    def _reads_exactly(self, params):
+        """Whether params holds the parameters the replay reads and no others (the last answer yes is kept)."""
+        if self._known != params:  # compared by identity, item by item
+            if len(params) != len(self._params) or {id(p) for p in params} != {id(p) for p in self._params}:
+                return False
+            self._known = list(params)
+        return True
 
     @property
     def batched(self):
@@ -142,8 +183,12 @@ class Batched:
 
     def _run(self):
         """(mean loss, grads as an array), or None if anything was not finite or outside an op's domain."""
-        pv = np.fromiter(map(_data, self._params), float, len(self._params))
-        pg = np.zeros(len(self._params))
+        pv, pg = self._pv, self._pg  # the steps hold views of these two (a layer's W, its grad)
+        data = [p.data for p in self._params]
+        if data != self._loaded:  # (they are the same after update(), which wrote them)
+            pv[:] = np.fromiter(data, float, len(data))
+            self._loaded = data
+        pg.fill(0.0)
         total = 0.0
         try:
             with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
@@ -152,9 +197,10 @@ class Batched:
                 loss = total / len(self.X)
                 if self._extra is not None:
                     loss += self._extra.run(pv, pg)
+                check = np.add.reduce(pg) + loss  # finite numbers sum to a finite number (or overflow: then plain)
         except (FloatingPointError, ArithmeticError, ValueError):
             return None
-        if not (np.isfinite(pg).all() and loss - loss == 0.0):
+        if not math.isfinite(check):
             return None
         return loss, pg
 
@@ -163,8 +209,13 @@ class Batched:
             params, index = [], {}
             groups = _Recording(self.per_sample, self.X, self.Y).plans(params, index, 1.0 / len(self.X))
             if self.extra is not None:  # a graph of its own, run once: its grads are not divided by n
-                self._extra, = _Recording(lambda x, y: _extra_loss(self.extra), [None], [None]).plans(params, index, 1.0)
+                self._extra, = _Recording(lambda x, y: _extra_loss(self.extra), [None], [None]).plans(
+                    params, index, 1.0, numbers="const")
             self._groups, self._params = groups, params
+            self._pv, self._pg = np.zeros(len(params)), np.zeros(len(params))
+            written = np.zeros(len(params), dtype=bool)  # the grads that a call's backward has written so far
+            for plan in groups + [self._extra] * (self._extra is not None):  # in the order a call runs them
+                plan.bind(self._pv, self._pg, written)
         except _Refused as refused:
             self.reason = str(refused)
             warnings.warn(f"compile(batch=): {refused}; every call runs the plain path (per_sample on each sample, "
@@ -173,9 +224,6 @@ class Batched:
 
 class _Refused(Exception):
     """What the batch replay cannot take; the calls run plain."""
-
-
-_data = attrgetter("data")
 
 
 def _loss(per_sample, x, y, i):
@@ -227,8 +275,9 @@ class _Recording:
             group.rows.append([v.data for v in leaves])
             group.ids.append([id(v) for v in leaves])
 
-    def plans(self, params, index, seed):
-        """A plan per group; the parameters they read are added to params (index: id -> position)."""
+    def plans(self, params, index, seed, numbers=None):
+        """A plan per group; the parameters they read are added to params (index: id -> position).
+        numbers="const": every number is a constant (extra(), which reads no sample), not data."""
         plans = []
         for group in self.groups.values():
             read = self._read(group)
@@ -248,7 +297,8 @@ class _Recording:
                     kinds[id(v)] = ("param", index[id(v)])
                 else:
                     column = matrix[:, j]
-                    if len(column) > 1 and (column == column[0]).all():  # one sample: every number is its own
+                    # the same for every sample (with one sample, each number is its own, as data)
+                    if numbers == "const" or len(column) > 1 and (column == column[0]).all():
                         kinds[id(v)] = ("const", float(column[0]))
                     else:
                         kinds[id(v)] = ("data", column.copy())
@@ -324,7 +374,7 @@ def _sigmoid(a):
 
 
 def _powc_local(out, a, n):
-    if np.ndim(n) == 0:
+    if _ndim(n) == 0:
         return (n * a ** (n - 1.0) if n != 0.0 else 0.0 * a, 0.0)
     safe = np.where(n != 0.0, n, 1.0)
     return (np.where(n != 0.0, n * a ** (safe - 1.0), 0.0), 0.0)
@@ -485,8 +535,19 @@ class _Plan:
             raise ValueError("compile: the loss depends on no parameter through an op, so there is nothing to train")
         self.root, self.root_kind = ref[id(root)], kind[id(root)]
         self.param_slot = {s: k for s, k in self.params}
+        self._fuse_biases()
         read = {r[0] for step in self.steps if isinstance(step, _Node) for r in step.refs}
         self.loads = [(s, k) for s, k in self.params if s in read]  # the parameters single ops read
+
+    def _fuse_biases(self):
+        """Trick: X @ W + b is [X 1] @ [W; b], one matrix product, and its backward [X 1]^T G gives the
+        grads of W and b at once. _layout put b after W, so [W; b] is a view too. Done for a layer
+        that reads the data, whose [X 1] is made once. (Not for the layers after: the activation
+        would have to write beside a column of ones, and the product one row longer can cross the
+        size past which BLAS splits it over threads, which on a busy machine stalls it.)"""
+        for step in self.steps:
+            if isinstance(step, _MatMul) and step.views and step.b is not None and step.x is not None:
+                step.X1 = np.column_stack([step.x, np.ones(self.m)])
 
     @staticmethod
     def _layer_key(v, kind):
@@ -509,28 +570,93 @@ class _Plan:
         n = len(v.inputs) // 2
         return all(kind.get(id(w)) == "param" for w in v.inputs[:n] + v.inputs[2 * n :])
 
-    def run(self, pv, pg):
-        """Forward and backward for this graph's samples; adds n-scaled grads to pg; returns the sum of losses."""
-        vals = list(self.base)
-        for s, k in self.loads:
-            vals[s] = pv[k]
-        for step in self.steps:
-            step.forward(vals, pv)
-        slot, col = self.root
-        losses = vals[slot] if col is None else vals[slot][:, col]
-        grads = [None] * len(vals)
-        seed = np.full(self.m, self.seed) if self.root_kind == "vary" else self.m * self.seed
-        _give(grads, pg, self.param_slot, vals, self.root, self.root_kind, seed)
+    def bind(self, pv, pg, written):
+        """Let the steps hold views of the arrays that every call fills, the parameters' values pv and
+        grads pg; written marks the grads that a call's backward has written before this graph's."""
+        if self.root_kind == "vary":  # d mean / d loss_i for each sample, or their sum
+            self.root_grad = np.full(self.m, self.seed)
+            self.root_grad.flags.writeable = False  # the same array every call: no step may add to it
+        else:
+            self.root_grad = self.m * self.seed
+        for step in reversed(self.steps):  # in the order backward runs them
+            step.bind(pv, pg, written, self.param_slot)
+        self.run = self._write_run()
+
+    def _write_run(self):
+        """run(pv, pg): forward and backward for this graph's samples, adding n-scaled grads to pg;
+        it returns the sum of the losses.
+
+        Trick: run is Python written here, once, and compiled: each step's forward, then the grad
+        at the root, then each step's backward in reverse, written out with its arrays and rules as
+        names (a step whose code is not written out is called: step.forward(vals, pv)). A call then
+        runs no loop over the steps, no method call, no test of how a step was made. vals[k] is
+        slot k's value, grads[k] its grad (None until something reaches it)."""
+        src = _Source(self)
+        src.add(0, "def run(pv, pg):")
+        src.add(1, "vals = list(base)", f"grads = [None] * {len(self.base)}")
+        src.add(1, *[f"vals[{s}] = pv[{k}]" for s, k in self.loads])
+        for i, step in enumerate(self.steps):
+            src.add(1, *(step.forward_code(src) or [f"{src.name(step, 'step')}.forward(vals, pv)"]))
+        src.add(1, f"losses = {src.get(self.root)}", *src.give(self.root, self.root_kind, src.name(self.root_grad, "seed")))
         for step in reversed(self.steps):
-            step.backward(vals, grads, pv, pg, self.param_slot)
-        return float(np.sum(losses)) if np.ndim(losses) else self.m * float(losses)
+            src.add(1, *(step.backward_code(src) or
+                         [f"{src.name(step, 'step')}.backward(vals, grads, pv, pg, param_slot)"]))
+        src.add(1, f"return float(add_reduce(losses)) if _ndim(losses) else {self.m} * float(losses)")
+        run = src.compiled("run")
+        self.source = src.text  # to read what a call runs
+        return run
+
+
+class _Source:
+    """The text of a plan's run function, and the objects its names stand for."""
+
+    def __init__(self, plan):
+        self.names = {"np": np, "matmul": np.matmul, "add_reduce": np.add.reduce, "_give": _give, "_ndim": _ndim,
+                      "base": plan.base, "param_slot": plan.param_slot}
+        self.lines = []
+
+    def add(self, depth, *lines):
+        self.lines.extend("    " * depth + line for line in lines)
+
+    def name(self, value, what):
+        """A name for value in the function's globals (what: a word for it, such as its op's name)."""
+        name = f"{what if what.isidentifier() else 'value'}_{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    @staticmethod
+    def get(ref):
+        slot, col = ref
+        return f"vals[{slot}]" if col is None else f"vals[{slot}][:, {col}]"
+
+    @staticmethod
+    def give(ref, kind, g):
+        """Lines that add g (an expression) to the grad of the value at ref, as _give does."""
+        slot, col = ref
+        if kind in ("const", "data"):
+            return []
+        if kind != "vary":
+            return [f"_give(grads, pg, param_slot, vals, {ref!r}, {kind!r}, {g})"]
+        if col is None:
+            return [f"g_ = {g}", f"cur = grads[{slot}]", f"grads[{slot}] = g_ if cur is None else cur + g_"]
+        return [f"g_ = {g}", f"G_ = grads[{slot}]", "if G_ is None:", f"    G_ = grads[{slot}] = np.zeros(vals[{slot}].shape)",
+                f"    G_[:, {col}] = g_", "else:", f"    G_[:, {col}] += g_"]
+
+    def compiled(self, function):
+        self.text = "\n".join(self.lines) + "\n"
+        exec(compile(self.text, "<batch replay>", "exec"), self.names)  # our own text, made from the plan
+        return self.names[function]
+
+
+def _indented(lines):
+    return ["    " + line for line in lines]
 
 
 def _give(grads, pg, param_slot, vals, ref, kind, g):
     """Add g (one number per sample, or one number) to the grad of the value at ref."""
     if kind in ("const", "data"):
         return
-    if kind in ("param", "scalar") and np.ndim(g):
+    if kind in ("param", "scalar") and _ndim(g):
         g = g.sum()
     slot, col = ref
     if kind == "param":
@@ -542,7 +668,14 @@ def _give(grads, pg, param_slot, vals, ref, kind, g):
         G = grads[slot]
         if G is None:
             G = grads[slot] = np.zeros(vals[slot].shape)
-        G[:, col] += g
+            G[:, col] = g
+        else:
+            G[:, col] += g
+
+
+def _ndim(x):
+    """np.ndim(x), without its exception for a Python float."""
+    return getattr(x, "ndim", 0)
 
 
 def _get(vals, ref):
@@ -582,6 +715,7 @@ class _MatMul:
         else:
             self.x, self.x_slot, self.x_refs = None, None, list(zip(refs, kinds))
         self.aux = slot()  # W's values, kept for the backward
+        self.X1 = None  # [X 1], when the bias rides in the matrix product (_Plan._fuse_biases)
 
     def describe(self):
         return f"matmul ({self.m}, {self.n_in}) @ ({self.n_in}, {self.n_out}): {self.n_out} dots that share their inputs"
@@ -593,25 +727,90 @@ class _MatMul:
             return vals[self.x_slot] if self.perm is None else vals[self.x_slot][:, self.perm]
         return np.column_stack([np.broadcast_to(_get(vals, r), (self.m,)) for r, _ in self.x_refs])
 
-    def forward(self, vals, pv):
-        W = vals[self.aux] = pv[self.W].reshape(self.n_in, self.n_out) if self.views else pv[self.W]
-        out = self.inputs(vals) @ W
+    def bind(self, pv, pg, written, param_slot):
+        """Laid out by _layout, W and b (and their grads) are views of pv and pg, made once. The first
+        step of a call to write these grads writes them; the others add to them."""
+        self.fresh = self.views and not written[self.W].any() and (self.b is None or not written[self.b].any())
+        written[self.W] = True
         if self.b is not None:
-            out += pv[self.b]
+            written[self.b] = True
+        if self.views:
+            self.W_values, self.W_grad = (a[self.W].reshape(self.n_in, self.n_out) for a in (pv, pg))
+            self.b_values, self.b_grad = (None, None) if self.b is None else (pv[self.b], pg[self.b])
+            self.W_T = self.W_values.T
+        if self.X1 is not None:  # [W; b] and its grad
+            Wb = slice(self.W.start, self.b.stop)
+            self.Wb_values, self.Wb_grad = (a[Wb].reshape(self.n_in + 1, self.n_out) for a in (pv, pg))
+            self.X1_T = self.X1.T
+
+    def forward(self, vals, pv):
+        if self.X1 is not None:
+            out = self.X1 @ self.Wb_values
+        else:
+            W = vals[self.aux] = self.W_values if self.views else pv[self.W]
+            out = self.inputs(vals) @ W
+            if self.b is not None:
+                out += self.b_values if self.views else pv[self.b]
         total = out.sum()
         if total - total != 0.0:  # an overflow that the FPU's flags did not show (a BLAS thread)
             raise FloatingPointError("matmul overflow")
         vals[self.out] = out
 
+    def _written_out(self):
+        """Whether forward_code and backward_code write this product out: W and b views, and X the
+        data or the layer before's matrix in order (else they return None: the methods are called)."""
+        return self.views and (self.x is not None or self.x_slot is not None and self.perm is None)
+
+    def forward_code(self, src):
+        if not self._written_out():
+            return None
+        if self.X1 is not None:
+            lines = [f"out = vals[{self.out}] = {src.name(self.X1, 'X1')} @ {src.name(self.Wb_values, 'Wb')}"]
+        else:
+            X = src.name(self.x, "X") if self.x is not None else f"vals[{self.x_slot}]"
+            lines = [f"out = vals[{self.out}] = {X} @ {src.name(self.W_values, 'W')}"]
+            if self.b is not None:
+                lines.append(f"out += {src.name(self.b_values, 'b')}")
+        return lines + ["total = add_reduce(out, None)", "if total - total != 0.0:", "    raise FloatingPointError('matmul overflow')"]
+
+    def backward_code(self, src):
+        if not self._written_out():
+            return None
+        if self.X1 is not None:
+            X1_T, Wb_grad = src.name(self.X1_T, "X1_T"), src.name(self.Wb_grad, "Wb_grad")
+            body = [f"matmul({X1_T}, G, out={Wb_grad})" if self.fresh else f"{Wb_grad}[...] += {X1_T} @ G"]
+        else:
+            X_T = src.name(self.x.T, "X_T") if self.x is not None else f"vals[{self.x_slot}].T"
+            W_grad = src.name(self.W_grad, "W_grad")
+            body = [f"matmul({X_T}, G, out={W_grad})" if self.fresh else f"{W_grad}[...] += {X_T} @ G"]
+            if self.b is not None:
+                b_grad = src.name(self.b_grad, "b_grad")
+                body.append(f"add_reduce(G, 0, out={b_grad})" if self.fresh else f"{b_grad}[...] += G.sum(axis=0)")
+        if self.x is None:  # the layer before's matrix, in order; for one dot G W^T is an outer product,
+            W_T = src.name(self.W_T, "W_T")  # quicker as a broadcast product
+            body += [f"G_in = G * {W_T}" if self.n_out == 1 else f"G_in = G @ {W_T}", f"cur = grads[{self.x_slot}]",
+                     "if cur is None:", f"    grads[{self.x_slot}] = G_in", "else:", "    cur += G_in"]
+        return [f"G = grads[{self.out}]", "if G is not None:", *_indented(body)]
+
     def backward(self, vals, grads, pv, pg, param_slot):
         G = grads[self.out]
         if G is None:
             return
+        if self.X1 is not None:
+            if self.fresh:
+                np.matmul(self.X1_T, G, out=self.Wb_grad)
+            else:
+                self.Wb_grad += self.X1_T @ G
+            return  # X is the data
         X = self.inputs(vals)
-        if self.views:
-            pg[self.W] += (X.T @ G).ravel()
+        if self.fresh:  # straight into pg's views
+            np.matmul(X.T, G, out=self.W_grad)
             if self.b is not None:
-                pg[self.b] += G.sum(axis=0)
+                np.sum(G, axis=0, out=self.b_grad)
+        elif self.views:
+            self.W_grad += X.T @ G
+            if self.b is not None:
+                self.b_grad += G.sum(axis=0)
         elif self.unique:
             pg[self.W] += X.T @ G
             if self.b is not None:
@@ -620,9 +819,11 @@ class _MatMul:
             np.add.at(pg, self.W, X.T @ G)
             if self.b is not None:
                 np.add.at(pg, self.b, G.sum(axis=0))
-        if self.x is not None:
-            return
-        G_in = G @ vals[self.aux].T
+        if self.x is None:
+            self._give_inputs(grads, G @ vals[self.aux].T, vals, pg, param_slot)
+
+    def _give_inputs(self, grads, G_in, vals, pg, param_slot):
+        """The grad of the inputs X: G W^T."""
         if self.x_slot is not None:
             current = grads[self.x_slot]
             if current is None and self.perm is None:
@@ -650,9 +851,25 @@ class _Columns:
     def describe(self):
         return f"{self.op} on {self.width} columns at once"
 
+    def bind(self, pv, pg, written, param_slot):
+        pass  # it reads no parameter
+
     def forward(self, vals, pv):
         x = vals[self.source] if self.cols is None else vals[self.source][:, self.cols]
         vals[self.out] = self.forward_rule(x)
+
+    def forward_code(self, src):
+        if self.cols is not None:
+            return None
+        return [f"vals[{self.out}] = {src.name(self.forward_rule, self.op)}(vals[{self.source}])"]
+
+    def backward_code(self, src):
+        if self.cols is not None:
+            return None
+        local = src.name(self.local_rule, f"d_{self.op}")
+        body = [f"g = G * {local}(vals[{self.out}], vals[{self.source}])[0]", f"cur = grads[{self.source}]",
+                "if cur is None:", f"    grads[{self.source}] = g", "else:", "    cur += g"]
+        return [f"G = grads[{self.out}]", "if G is not None:", *_indented(body)]
 
     def backward(self, vals, grads, pv, pg, param_slot):
         G = grads[self.out]
@@ -686,8 +903,24 @@ class _ParamDot:
     def describe(self):
         return f"dot of {self.n} parameters with {self.n} parameters, one number"
 
+    def bind(self, pv, pg, written, param_slot):
+        """l2 of a run of parameters (each once, in any order) reads and writes views of pv and pg."""
+        written[self.w] = written[self.x] = True
+        if self.b is not None:
+            written[self.b] = True
+        low, high = int(self.w.min()), int(self.w.max()) + 1
+        self.span = None
+        if self.unique and self.square and high - low == self.n:  # a sum of squares: in any order
+            self.span = pv[low:high], pg[low:high]
+
+    def forward_code(self, src):
+        return None  # called: one number, once
+
+    def backward_code(self, src):
+        return None
+
     def forward(self, vals, pv):
-        w = pv[self.w]
+        w = pv[self.w] if self.span is None else self.span[0]
         total = w @ (w if self.square else pv[self.x])
         vals[self.out] = total + pv[self.b] if self.b is not None else total
 
@@ -695,7 +928,10 @@ class _ParamDot:
         g = grads[self.out]
         if g is None:
             return
-        if self.unique and self.square:
+        if self.span is not None:
+            w, w_grad = self.span
+            w_grad += (2.0 * g) * w
+        elif self.unique and self.square:
             pg[self.w] += (2.0 * g) * pv[self.w]
         elif self.unique:
             pg[self.w] += g * pv[self.x]
@@ -719,6 +955,24 @@ class _Node:
 
     def describe(self):
         return f"{self.name} of {len(self.refs)} inputs"
+
+    def bind(self, pv, pg, written, param_slot):
+        for (slot, _), kind in zip(self.refs, self.kinds):
+            if kind == "param":
+                written[param_slot[slot]] = True
+
+    def forward_code(self, src):
+        args = ", ".join(map(src.get, self.refs))
+        return [f"vals[{self.out}] = {src.name(self.forward_rule, self.name)}({args})"]
+
+    def backward_code(self, src):
+        if self.unit is not None:
+            body = [line for r, k, d in zip(self.refs, self.kinds, self.unit) for line in src.give(r, k, "g" if d == 1 else "-g")]
+        else:
+            args = ", ".join(map(src.get, self.refs))
+            body = [f"d = {src.name(self.local_rule, 'd_' + self.name)}(vals[{self.out}], {args})"]
+            body += [line for i, (r, k) in enumerate(zip(self.refs, self.kinds)) for line in src.give(r, k, f"g * d[{i}]")]
+        return [f"g = grads[{self.out}]", "if g is not None:", *_indented(body or ["pass"])]
 
     def forward(self, vals, pv):
         vals[self.out] = self.forward_rule(*[_get(vals, r) for r in self.refs])

@@ -2,6 +2,7 @@
 import math
 
 from ..engine import Value
+from ..engine.batch import Batched
 from ..engine.checks import real
 
 
@@ -17,24 +18,47 @@ class Optimizer:
         for p in self.params:
             p.grad = 0.0
 
-    def step(self):
-        """Move every parameter one step against its grad (each optimizer says how)."""
+    def step(self, closure=None):
+        """Move every parameter one step against its grad (each optimizer's _update says how).
+
+        closure: a function that fills the grads and returns the loss, called first (as with torch's
+        step(closure)); step then returns that loss. A batch replay as closure
+        (chainrule.compile(per_sample, batch=...)) and SGD without momentum: its call and the step
+        in one pass over the parameters, with the same floats as calling it and then stepping."""
+        if closure is None:
+            self._update()
+            return None
+        loss = self._fused(closure) if isinstance(closure, Batched) else None
+        if loss is None:
+            loss = closure()
+            self._update()
+        return loss
+
+    def _update(self):
         raise NotImplementedError
+
+    def _fused(self, replay):
+        """The replay's call and this step at once (the loss), or None: not for this optimizer."""
+        return None
 
     def _apply(self, new_data):
         """Write the new data, unless a step made something infinite or NaN: then raise, changing nothing."""
-        for p, x in zip(self.params, new_data):
-            if not math.isfinite(x):
-                raise ValueError(
-                    f"{type(self).__name__}.step: parameter {p.label or '?'} would become {x!r} "
-                    f"(grad {p.grad!r}); training diverged, try a smaller lr (now {self.lr!r})"
-                )
+        if not math.isfinite(sum(new_data)):  # finite numbers have a finite sum, unless it overflows: look closer
+            for p, x in zip(self.params, new_data):
+                if not math.isfinite(x):
+                    raise ValueError(
+                        f"{type(self).__name__}.step: parameter {p.label or '?'} would become {x!r} "
+                        f"(grad {p.grad!r}); training diverged, try a smaller lr (now {self.lr!r})"
+                    )
         for p, x in zip(self.params, new_data):
             p.data = x
 
 
 class SGD(Optimizer):
-    """v <- momentum * v + (grad + weight_decay * p);  p <- p - lr * v   (v = the grad when momentum is 0)"""
+    """v <- momentum * v + (grad + weight_decay * p);  p <- p - lr * v   (v = the grad when momentum is 0)
+
+    self.velocity holds v while momentum is on; a step with momentum 0 leaves it alone (as
+    torch.optim.SGD keeps no buffer then)."""
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
         super().__init__(params, lr)
@@ -42,12 +66,27 @@ class SGD(Optimizer):
         self.weight_decay = _in_range(weight_decay, "weight_decay", low=0.0)
         self.velocity = [0.0] * len(self.params)
 
-    def step(self):
+    def _update(self):
         """p <- p - lr * v, after v <- momentum * v + grad + weight_decay * p"""
-        mu, decay = self.momentum, self.weight_decay
+        mu, decay, lr = self.momentum, self.weight_decay, self.lr
+        if mu == 0.0:  # no velocity to keep: v is the grad (plus the decay)
+            if decay == 0.0:
+                self._apply([p.data - lr * p.grad for p in self.params])
+            else:
+                self._apply([p.data - lr * (p.grad + decay * p.data) for p in self.params])
+            return
         v = [mu * vi + p.grad + decay * p.data for p, vi in zip(self.params, self.velocity)]
-        self._apply([p.data - self.lr * vi for p, vi in zip(self.params, v)])
+        self._apply([p.data - lr * vi for p, vi in zip(self.params, v)])
         self.velocity = v
+
+    def _fused(self, replay):
+        """Without momentum the step is elementwise on the replay's arrays: the same formula as _update."""
+        if self.momentum != 0.0:
+            return None
+        lr, decay = self.lr, self.weight_decay
+        if decay == 0.0:
+            return replay.update(self.params, lambda data, grad: data - lr * grad)
+        return replay.update(self.params, lambda data, grad: data - lr * (grad + decay * data))
 
 
 class Adam(Optimizer):
@@ -64,7 +103,7 @@ class Adam(Optimizer):
         self.v = [0.0] * len(self.params)
         self.t = 0
 
-    def step(self):
+    def _update(self):
         """p <- p - lr * m^ / (sqrt(v^) + eps), after updating m and v with the grad (see the class)"""
         b1, b2 = self.betas
         t = self.t + 1

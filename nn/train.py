@@ -8,6 +8,7 @@ from ..engine import compile as compile_loss
 from ..engine.checks import positive_int
 from .layers import MLP, Layer, Neuron
 from .losses import binary_cross_entropy, hinge, mse, sse
+from .optim import Optimizer
 
 # What fit compiles without being asked: nn's own models and losses, whose graph is the same
 # for every call on a batch (a user's own loss may look at numbers: it opts in with compile=True)
@@ -67,6 +68,7 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
         compile = isinstance(model, OWN_MODELS) and loss in OWN_LOSSES and epochs >= REPAYS
         batched = compile and size > 1 and loss in MEAN_LOSSES and _numbers(pairs) and _numpy()
     steps = [_batch_step(model, pairs[i : i + size], loss, compile, batched) for i in range(0, len(pairs), size)]
+    closure = batched and type(opt).step is Optimizer.step  # nn's step(closure): SGD's with a batch replay, one pass
     bar = _progress_bar(epochs, progress)
     history = History()
     try:
@@ -76,8 +78,11 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
             total = 0.0
             for step in steps:
                 opt.zero_grad()
-                total += step()
-                opt.step()
+                if closure:
+                    total += opt.step(step)
+                else:
+                    total += step()
+                    opt.step()
             history.append(total / len(steps))
             if bar:
                 bar.set_postfix_str(f"loss {history[-1]:.4g}", refresh=False)

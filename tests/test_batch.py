@@ -35,12 +35,24 @@ def batched(step, params):
     return loss, [p.grad for p in params]
 
 
-def assert_close(got, want):
-    """Within 1e-12 relative: of each number, or of the largest grad for a grad near zero by cancellation
-    (the batch sums the samples in another order)."""
+def largest_term(per_sample, X, Y, params, extra=None):
+    """The largest of the terms that the grads sum, |d loss_i / d p| / n and |d extra / d p|: the scale
+    of the rounding a sum in another order makes (its result may cancel to almost nothing)."""
+    largest = 0.0
+    for x, y in [*zip(X, Y), (None, None)] if extra is not None else zip(X, Y):
+        for p in params:
+            p.grad = 0.0
+        (extra() if x is None else per_sample(x, y) / len(X)).backward()
+        largest = max(largest, *(abs(p.grad) for p in params))
+    return largest
+
+
+def assert_close(got, want, term=0.0):
+    """Within 1e-12 relative: of each number, or of the largest grad, or of the largest term of the
+    sums (largest_term), for a grad near zero by cancellation (the batch sums the samples in another order)."""
     (loss, grads), (loss0, grads0) = got, want
     assert math.isclose(loss, loss0, rel_tol=1e-12)
-    scale = max(map(abs, grads0), default=0.0)
+    scale = max(*map(abs, grads0), term)
     for g, g0 in zip(grads, grads0):
         assert math.isclose(g, g0, rel_tol=1e-12, abs_tol=1e-12 * scale), (g, g0)
 
@@ -77,10 +89,11 @@ def test_equal_to_the_mean_of_per_sample_backwards(nin, sizes, activation, loss,
         warnings.simplefilter("error")  # nothing here falls back
         got = batched(step, params)
     assert step.batched
-    assert_close(got, plain(per_sample, X, Y, params))
-    for p in params:  # and again after a step: the replay reads the new parameters
-        p.data -= 0.1 * p.grad
-    assert_close(batched(step, params), plain(per_sample, X, Y, params))
+    assert_close(got, plain(per_sample, X, Y, params), largest_term(per_sample, X, Y, params))
+    for p, g in zip(params, got[1]):  # and again after a step: the replay reads the new parameters
+        p.data -= 0.1 * g
+    got = batched(step, params)
+    assert_close(got, plain(per_sample, X, Y, params), largest_term(per_sample, X, Y, params))
 
 
 def moons_model():
@@ -172,36 +185,41 @@ def test_a_domain_error_is_the_plain_paths():
         step()
 
 
-def fit_twice(make, loss, data, batch_size, epochs=25):
+def fit_twice(make, loss, data, batch_size, epochs=25, momentum=0.9):
     from chainrule.nn import SGD, fit
 
     results = []
     for compiled in (None, False):
         model = make()
-        opt = SGD(model.parameters(), lr=0.05, momentum=0.9)
+        opt = SGD(model.parameters(), lr=0.05, momentum=momentum)
         history = fit(model, data, loss, opt, epochs=epochs, batch_size=batch_size, compile=compiled)
         results.append((history, [p.data for p in model.parameters()]))
     return results
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])  # SGD.step(closure) in one pass, or call then step
 @pytest.mark.parametrize("batch_size", [None, 8])
 @pytest.mark.parametrize("loss", ["hinge", "mse", "binary_cross_entropy"])
-def test_fit_by_default_replays_the_batch_and_gives_the_plain_history(loss, batch_size, monkeypatch):
+def test_fit_by_default_replays_the_batch_and_gives_the_plain_history(loss, batch_size, momentum, monkeypatch):
     from chainrule.engine.batch import Batched
     from chainrule.nn import datasets
     from chainrule.nn import train
 
-    made = []
-    real_call = Batched.__call__
+    made, one_pass = [], []
+    real_call, real_update = Batched.__call__, Batched.update
     monkeypatch.setattr(Batched, "__call__", lambda self: made.append(self) or real_call(self))
+    monkeypatch.setattr(Batched, "update", lambda self, *args: made.append(self) or one_pass.append(
+        real_update(self, *args)) or one_pass[-1])
     data = datasets.two_moons(30, seed=1)
     if loss == "binary_cross_entropy":
         data = [(x, (y + 1) / 2) for x, y in data]
         make = lambda: MLP(2, [8, 8, 1], activation="relu", out_activation="sigmoid", seed=7)
     else:
         make = lambda: MLP(2, [8, 8, 1], activation="relu", seed=7)
-    (history, weights), (history0, weights0) = fit_twice(make, getattr(train, loss), data, batch_size)
+    (history, weights), (history0, weights0) = fit_twice(make, getattr(train, loss), data, batch_size,
+                                                         momentum=momentum)
     assert made and all(step.batched for step in made)  # the default took the batch replay, and it held
+    assert bool(one_pass) and all(r is not None for r in one_pass) if momentum == 0.0 else not one_pass
     assert history[-1] < history[0]  # it trained
     for a, b in zip(history, history0):
         assert math.isclose(a, b, rel_tol=1e-12)
@@ -235,3 +253,134 @@ def test_an_op_without_a_numpy_rule_runs_the_tables_float_rule_element_by_elemen
     got = batched(step, params)
     assert step.batched and "tanh of 1 inputs" in step.plan and "log of 1 inputs" in step.plan
     assert_close(got, plain(per_sample, X, Y, params))
+
+
+def sgd_histories(make_opt, steps=5, grad_before=0.0):
+    """The moons model trained by opt.step(replay) (the call and the step in one pass) and by
+    replay(); opt.step(), from the same start: per step the loss, every data and every grad;
+    and how many steps took the one pass."""
+    runs, one_pass = [], []
+    for fused in (True, False):
+        model, X, Y = moons_model()
+        params = model.parameters()
+        opt = make_opt(params)
+        step = chainrule.compile(lambda x, y: hinge(model(x), y), batch=(X, Y), extra=lambda: 1e-4 * l2(params))
+        real_update = step.update
+        step.update = lambda *args: one_pass.append(real_update(*args)) or one_pass[-1]
+        history = []
+        for _ in range(steps):
+            opt.zero_grad()
+            for p in params:
+                p.grad += grad_before
+            if fused:
+                loss = opt.step(step)
+            else:
+                loss = step()
+                opt.step()
+            history.append((loss, [p.data for p in params], [p.grad for p in params]))
+            params[len(history)].data *= 0.5  # a change between steps, which the next call must read
+        runs.append(history)
+    return runs, sum(result is not None for result in one_pass)
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+@pytest.mark.parametrize("grad_before", [0.0, 0.25])
+def test_sgd_step_with_the_replay_as_closure_gives_the_same_floats(weight_decay, grad_before):
+    from chainrule.nn import SGD
+
+    (fused, plain), one_pass = sgd_histories(lambda ps: SGD(ps, lr=0.1, weight_decay=weight_decay),
+                                             grad_before=grad_before)
+    assert one_pass == 5  # every step took it
+    assert fused == plain  # bit for bit: the same formula on the same floats
+
+
+def test_sgd_with_momentum_and_adam_take_the_closure_and_step_after_it():
+    from chainrule.nn import SGD, Adam
+
+    for make in (lambda ps: SGD(ps, lr=0.1, momentum=0.9), lambda ps: Adam(ps, lr=0.01)):
+        (fused, plain), one_pass = sgd_histories(make)
+        assert one_pass == 0
+        assert fused == plain
+
+
+def test_the_one_pass_step_needs_exactly_the_replays_parameters():
+    from chainrule.nn import SGD
+
+    model, X, Y = moons_model()
+    params = model.parameters()
+    other = Value(1.0, param=True)
+    step = chainrule.compile(lambda x, y: hinge(model(x), y), batch=(X, Y))
+    assert step.update(params[:-1], lambda data, grad: data) is None  # one short: nothing done
+    assert all(p.grad == 0.0 for p in params)
+    want_loss, want_grads = plain(lambda x, y: hinge(model(x), y), X, Y, params)
+    before = [p.data for p in params]
+    opt = SGD(params + [other], lr=0.1)
+    opt.zero_grad()
+    other.grad = 2.0
+    loss = opt.step(step)  # a parameter the replay does not read: called, then stepped as usual
+    assert other.data == 1.0 - 0.1 * 2.0
+    assert_close((loss, [p.grad for p in params]), (want_loss, want_grads))
+    assert [p.data for p in params] == [x - 0.1 * p.grad for x, p in zip(before, params)]
+
+
+def test_a_diverging_one_pass_step_raises_as_the_step_does_and_keeps_the_data():
+    from chainrule.nn import SGD
+
+    w = Value(1.0, param=True)
+    step = chainrule.compile(lambda x, y: (w * x[0] - y) ** 2, batch=([[1.0], [2.0]], [0.0, 1.0]))
+    opt = SGD([w], lr=1e308)
+    with pytest.raises(ValueError, match="diverged"):
+        opt.step(step)
+    assert w.data == 1.0  # unchanged; the grad is the mean of 2 (w x - y) x over the two samples, as a call adds
+    assert w.grad == (2 * (1 - 0) * 1 + 2 * (2 - 1) * 2) / 2
+
+
+def test_step_with_a_function_as_closure_calls_it_then_steps():
+    from chainrule.nn import SGD
+
+    w = Value(3.0, param=True)
+    opt = SGD([w], lr=0.1)
+
+    def closure():
+        loss = w * w
+        loss.backward()
+        return loss.data
+
+    assert opt.step(closure) == 9.0
+    assert w.data == 3.0 - 0.1 * 6.0
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 9), bias=st.booleans(), shared=st.booleans())
+def test_layers_not_laid_out_as_matrices_replay_as_the_plain_path(seed, n, bias, shared):
+    """Dots written by hand: a layer without biases, one that reads the layer before's outputs in
+    another order, a weight shared by two dots, a parameter used on its own: those take the steps'
+    general code beside the written-out code of the plain layers."""
+    from chainrule.engine import dot
+
+    rng = random.Random(seed)
+    w = lambda: Value(rng.uniform(-1, 1), param=True)  # noqa: E731
+    W1 = [[w() for _ in range(2)] for _ in range(3)]
+    b1 = [w() for _ in range(3)] if bias else [None] * 3
+    W2 = [[w() for _ in range(3)] for _ in range(2)]
+    if shared:
+        W2[1][0] = W2[0][2]  # one weight in two dots of a layer
+    scale = w()
+    params = [p for row in W1 + W2 for p in row] + [p for p in b1 if p is not None] + [scale]
+    params = list({id(p): p for p in params}.values())
+
+    def per_sample(x, y):
+        x = [Value(v) for v in x]  # one input tuple for the layer's dots, as nn's Layer gives them
+        h = [dot(ws, x, b).tanh() for ws, b in zip(W1, b1)]
+        out = [dot(ws, h[::-1]) for ws in W2]  # the hidden layer read backwards, no biases
+        return ((out[0] - y) ** 2 + (scale * out[1]).relu()) * 0.5
+
+    X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(n)]
+    Y = [rng.uniform(-1, 1) for _ in X]
+    step = chainrule.compile(per_sample, batch=(X, Y), extra=lambda: 1e-3 * l2(params))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = batched(step, params)
+    assert step.batched and "matmul (%d, 2) @ (2, 3)" % n in step.plan and "matmul (%d, 3) @ (3, 2)" % n in step.plan
+    extra = lambda: 1e-3 * l2(params)  # noqa: E731
+    assert_close(got, plain(per_sample, X, Y, params, extra), largest_term(per_sample, X, Y, params, extra))
