@@ -26,16 +26,18 @@ import gc
 import hashlib
 import math
 import re
-import sys
 import types
 import warnings
-import zlib
-from _thread import RLock
-from operator import attrgetter, is_
+from _thread import RLock, get_ident
+from array import array
+from bisect import bisect_left
+from collections import defaultdict
+from itertools import chain, compress, filterfalse
+from operator import attrgetter, is_, not_
 
 from .value import Value, backward_order
 
-_data, _grad = attrgetter("data"), attrgetter("grad")
+_data, _grad, _op, _inputs = attrgetter("data"), attrgetter("grad"), attrgetter("op"), attrgetter("inputs")
 
 CHUNK = 4_000  # characters of source per compiled function: bounds the compiler's memory, whatever the graph
 TERMS = 64  # terms per line of a long sum or dot: the compiler recurses once per operator in a line
@@ -206,53 +208,71 @@ class _Replay:
 
     def __init__(self, fn):
         with _gc_paused():
-            (root1, side1), (root2, side2) = _record(fn), _record(fn)
-            first, second = backward_order(root1), backward_order(root2)
-            if len(first) != len(second):
-                raise _different()
+            root1, made = _record(fn, watch=True)
+            first = backward_order(root1)
             n_root = len(first)
-            side_first, side_second = _side_order(first, side1), _side_order(second, side2)
+            position = _positions(first)
+            side_first = _side_order(position, made)
+            del made
+            # Trick: the second call is watched only if the first made side values: watching is
+            # what makes recording slower than two plain calls, and with no side values in the
+            # first call there are none to compare (or, if the second made some, they would not
+            # be replayed either way).
+            root2, made = _record(fn, watch=bool(side_first))
+            second = backward_order(root2)
+            if len(second) != n_root:
+                raise _different()
+            position2 = _positions(second)
+            side_second = _side_order(position2, made)
+            del made
             if len(side_first) != len(side_second):
                 side_first = side_second = []  # fn() computed other side values each time: not replayed
+            position.update(zip(side_first, range(n_root, n_root + len(side_first))))
+            position2.update(zip(side_second, range(n_root, n_root + len(side_second))))
             first += side_first
             second += side_second
-            read = [a for a, b in zip(first, second) if a is b]  # the values fn() reads rather than makes
-            self.read_ids = {id(v) for v in read}
-            self.n_root = n_root
-            self.shape = _shape(first[:n_root], self.read_ids)
-            if _shape(second[:n_root], self.read_ids) != self.shape:
+            read = list(compress(first, map(is_, first, second)))  # the values fn() reads rather than makes
+            self.read = set(read)  # Values hash by identity
+            self.shape = _shape(first[:n_root], self.read, position)
+            if _shape(second[:n_root], self.read, position2) != self.shape:
                 raise _different()
-            if side_first and _shape(side_first, self.read_ids, first) != _shape(side_second, self.read_ids, second):
-                first = first[:n_root]  # the side values differ between the calls: not replayed
+            if side_first and _shape(side_first, self.read, position) != _shape(side_second, self.read, position2):
+                del first[n_root:]  # the side values differ between the calls: not replayed
+            del second, side_second, position2, root2
             made_before = next((v for v in read if v.inputs), None)
             if made_before is not None:
                 raise ValueError(
                     f"compile: fn() uses {made_before!r}, a value computed before fn() was called; compute it "
                     "inside fn (or detach() it) so that the replay knows where its number comes from"
                 )
-            if not any(id(v) in self.read_ids for v in first[:n_root]):
+            self.leaves = tuple(filter(self.read.__contains__, first[:n_root]))  # read and written each call
+            if not self.leaves:
                 raise ValueError(
                     "compile: the loss depends on no value that fn() reads (a parameter, or a Value made outside "
                     "fn), so there is nothing to train; was fn() called inside no_grad()?"
                 )
-            self.leaves = tuple(v for v in first[:n_root] if id(v) in self.read_ids)
-            del second, side_second, root2, side2
-            position = {id(v): i for i, v in enumerate(first)}
-            grads = [f"g{position[id(v)]}" for v in self.leaves]
-            del position
-            blocks = _source(first, n_root, self.read_ids, self.leaves)
-            namespace = {f"F_{op.name}": op.forward for op in _ops(first)}
-            namespace.update({f"L_{op.name}": op.local for op in _ops(first)})
-            namespace.update(__name__=__name__, _data=_data, _grad=_grad, _inf=math.inf, _nan=math.nan, _L=self.leaves, _sum=builtins.sum)
-            self._source, self._chunks, self._write = _build(blocks, grads, namespace)
+            loaded = self.leaves + tuple(filter(self.read.__contains__, first[n_root:]))  # side values read these too
+            numbers = []  # the numbers the replay writes, as text
+            units = _source(first, n_root, position, loaded, len(self.leaves), numbers)
+            ops = set(map(_op, first))
+            namespace = {f"F_{op.name}": op.forward for op in ops}
+            namespace.update({f"L_{op.name}": op.local for op in ops})
+            namespace.update(__name__=__name__, _data=_data, _grad=_grad, _L=loaded, _sum=builtins.sum)
+            self._text, self._chunks, self._write = _build(units, _write_back(position, self.leaves), numbers,
+                                                           namespace, 2 * len(first) + 2)
+            self._numbers = numbers
 
     @property
     def source(self):
-        return zlib.decompress(self._source).decode()
+        def name(ref):
+            return self._numbers[~ref] if ref < 0 else f"{'vg'[ref & 1]}{ref >> 1}"
+
+        return "".join(template.format(*map(name, refs)) for template, refs in self._text)
 
     def matches(self, root):
         """Whether root's graph is the recorded one: same ops, wiring, numbers and read values."""
-        return _shape(backward_order(root), self.read_ids) == self.shape
+        order = backward_order(root)
+        return _shape(order, self.read, _positions(order)) == self.shape
 
     def run(self):
         """The loss, with the leaves' grads written; None (and nothing written) if anything is not finite."""
@@ -281,58 +301,91 @@ def _loss(fn):
     return root
 
 
-def _record(fn):
-    """fn()'s loss, and every Value some function returned while fn() ran (those off the loss's graph
-    are replayed forward only). Seen through a profile hook, only while no profiler is set."""
+def _positions(order):
+    """{value: its index in order}."""
+    return dict(zip(order, range(len(order))))  # Values hash by identity
+
+
+# ---- the values fn() makes
+
+
+# Trick: the values fn() makes are seen by putting, while it runs, a property in place of the
+# slot descriptor of Value.inputs, a slot every Value writes once when it is made (apply, the
+# constants, Value(), a copy). The property reads the slot as before (in C) and, on a write,
+# writes it and adds the value to the list of the thread that records. One Python call per
+# value made: a profile hook, the other way to see them, calls Python at every call and return
+# of every function and makes fn() several times slower.
+_INPUTS = Value.__dict__["inputs"]
+_watchers = {}  # thread id -> the list the values made in that thread go to, while it records
+_WATCHING = RLock()
+
+
+def _write_inputs(value, inputs, _set=_INPUTS.__set__, _watcher=_watchers.get):
+    _set(value, inputs)
+    made = _watcher(get_ident())
+    if made is not None:
+        made.append(value)
+
+
+_WATCHED_INPUTS = property(_INPUTS.__get__, _write_inputs, None, _INPUTS.__doc__)
+
+
+def _record(fn, watch):
+    """fn()'s loss, and (if watch) every Value made while fn() ran in this thread, in the order they
+    were made (those off the loss's graph are replayed forward only)."""
     made = []
-    if sys.getprofile() is not None:
+    if not watch:
         return _loss(fn), made
-
-    def hook(frame, event, value):
-        if event == "return" and isinstance(value, Value):
-            made.append(value)
-
-    sys.setprofile(hook)
+    me = get_ident()
+    with _WATCHING:
+        outer = _watchers.get(me)  # fn() records a compiled step of its own: those values are not fn's
+        _watchers[me] = made
+        Value.inputs = _WATCHED_INPUTS
     try:
-        root = fn()
+        root = _loss(fn)
     finally:
-        sys.setprofile(None)
-    if not isinstance(root, Value):
-        raise TypeError(f"compile: fn() must return the loss as a Value, not {type(root).__name__} {root!r}")
+        with _WATCHING:
+            if outer is None:
+                del _watchers[me]
+            else:
+                _watchers[me] = outer
+            if not _watchers:
+                Value.inputs = _INPUTS
     return root, made
 
 
-def _side_order(order, made):
-    """The values fn() made that the loss does not depend on, with what they depend on that the
-    loss does not, each before its inputs."""
-    seen = set(map(id, order))
+def _side_order(position, made):
+    """The values fn() made that the loss (the keys of position) does not depend on, with what they
+    depend on that the loss does not, each before its inputs."""
+    seen = set()
     groups = []
-    for v in made:  # in the order they were made: a later one may be made from an earlier one
-        if v.inputs and id(v) not in seen:
-            group = [x for x in backward_order(v) if id(x) not in seen]
-            seen.update(map(id, group))
+    for v in filterfalse(position.__contains__, made):  # in the order they were made: a later one may be made from an earlier one
+        if v.inputs and v not in seen:
+            group = [x for x in backward_order(v) if x not in position and x not in seen]
+            seen.update(group)
             groups.append(group)
     return [x for group in reversed(groups) for x in group]  # each value before its inputs, as backward_order
 
 
-def _shape(order, read_ids, context=None):
-    """The graph as a digest to compare: per value, its op and inputs' positions, its number, or
-    its identity (a digest instead of the data itself, which would take more memory than the code)."""
-    position = {id(v): i for i, v in enumerate(context if context is not None else order)}
+def _shape(order, read, position):
+    """The graph as a digest to compare: per value its op and its inputs' positions (position maps a
+    value to its index), the numbers of its leaves, and which values are read, by identity (a digest
+    instead of the data itself, which would take more memory than the code)."""
+    inputs = list(map(_inputs, order))
+    is_read = list(map(read.__contains__, order))
     digest = hashlib.blake2b(digest_size=32)
-    for k in range(0, len(order), 256):
-        part = tuple(
-            ("read", id(v)) if id(v) in read_ids
-            else (v.op.name, tuple(position[id(x)] for x in v.inputs)) if v.inputs
-            else (v.op.name, v.data.hex())
-            for v in order[k : k + 256]
-        )
-        digest.update(hash(part).to_bytes(8, "little", signed=True))  # 256 values in 64 bits, 2**-64 to collide
+    # Trick: the digest is fed whole arrays made by map() and compress(), no Python per value.
+    for part in (
+        array("q", map(len, inputs)),
+        array("Q", map(id, map(_op, order))),  # a row of the table is one object for the process's life
+        array("q", map(position.__getitem__, chain.from_iterable(inputs))),
+        array("q", compress(range(len(order)), is_read)),
+        array("Q", map(id, compress(order, is_read))),
+        array("d", map(_data, filterfalse(read.__contains__, compress(order, map(not_, inputs))))),
+    ):
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
     return len(order), digest.digest()
-
-
-def _ops(order):
-    return {v.op.name: v.op for v in order if v.inputs}.values()
 
 
 # ---- the source
@@ -365,96 +418,164 @@ _INLINE = {
 # The ops whose local derivatives are finite wherever the forward values are, and where a grad of
 # 0 therefore passes on only zeros.
 _ZERO_SAFE = {"add", "sub", "mul", "neg", "relu", "sum", "dot", "tanh", "sigmoid", "abs", "exp"}
+SPLIT = CHUNK // 30  # lines of an inline op's chain rule per unit: a term of the chain rule is short
 
 
-def _source(order, n_root, read_ids, leaves):
-    """The replay as blocks of lines: (condition, lines, lines if not, splittable).
+# Trick: the source is made as templates and references, not as text. A template is source with
+# "{}" where a name or a number goes; its references say, in order, what: a value (2*i: v<i>),
+# a grad (2*i + 1: g<i>) or a number (~k: the k-th of the numbers, as text). An op's templates
+# are made once per recording (_rule), so a value costs a few list operations; a function's
+# names are given by the chunk (a0, a1, ... in the order they appear: _function), and the text
+# with v<i> and g<i> is made only when the source is asked for.
+def _indexed(text):
+    """'{2} * {0}' -> ('{} * {}', (2, 0)): a template in str.format's numbered fields made automatic."""
+    return re.sub(r"\{\d+\}", "{}", text), tuple(map(int, re.findall(r"\{(\d+)\}", text)))
 
-    A value computed from read values is live: it is recomputed (v<i>); one of the loss's graph
-    (the first n_root values of order) also gets a grad (g<i>). Any other value is its number.
-    The backward walks the live values in backward()'s order and adds each contribution to its
-    input's grad in the order backward() does.
+
+def _rule(op, n):
+    """An op's templates for a value with n inputs, over the references (value, input 1 .. n, grad):
+    (forward, the local derivatives' line or None, per input (grad +=, grad =, its references), zero_safe, inline)."""
+    args = [f"{{{k}}}" for k in range(1, n + 1)]
+    out, grad = "{0}", f"{{{n + 1}}}"
+    inline = op.name in _INLINE
+    if inline:
+        parts = _INLINE[op.name][0](*args)
+        lines = [f"{out} = {' + '.join(parts[:TERMS])}\n"]
+        lines += [f"{out} = {out} + {' + '.join(parts[k : k + TERMS])}\n" for k in range(TERMS, len(parts), TERMS)]
+        derivatives, header = _INLINE[op.name][1](out, *args), None
+    else:
+        lines = [f"{out} = F_{op.name}({', '.join(args)})\n"]
+        derivatives = [f"d{k}" for k in range(n)]
+        header = _indexed(f"{', '.join(derivatives)}, = L_{op.name}({out}, {', '.join(args)})\n")
+    steps = []
+    for d in derivatives:
+        step, refs = _indexed(grad if d == "1.0" else f"-{grad}" if d == "-1.0" else f"{d} * {grad}")
+        steps.append((f"{{}} += {step}\n", f"{{}} = {step}\n", refs))
+    forward, refs = _indexed("".join(lines))
+    return (forward, None if refs == tuple(range(n + 1)) else refs), header, steps, op.name in _ZERO_SAFE, inline
+
+
+def _source(order, n_root, position, loaded, n_leaves, numbers):
+    """The replay as units (template, references), in order; no unit is cut between two functions.
+
+    A value computed from read values (loaded: the loss's leaves that are read, first n_leaves,
+    then the side values') is live: it is recomputed (v<i>); one of the loss's graph (the first
+    n_root values of order) also gets a grad (g<i>). Any other value is its number. The backward
+    walks the live values in backward()'s order and adds each contribution to its input's grad
+    in the order backward() does.
     """
-    position = {id(v): i for i, v in enumerate(order)}
-    live = set(read_ids)
-    for v in reversed(order):  # inputs come after the values made from them
-        if v.inputs and any(id(x) in live for x in v.inputs):
-            live.add(id(v))
+    live = bytearray(len(order))
+    has_grad = bytearray(len(order))  # a read value's grad starts from its .grad; others from a first term
+    for v in loaded:
+        live[position[v]] = has_grad[position[v]] = 1
+    index = {}  # a number (a float, or a zero's hex: 0.0 and -0.0 are one float key) -> its reference
+    known = index.get
+    rules = {}
 
-    spelled = {key: f"v{position[key]}" for key in live}
-    numbers = {}
+    def number(x):
+        key = x if x else x.hex()
+        ref = index.get(key)
+        if ref is None:
+            numbers.append(_number(x))
+            ref = index[key] = ~(len(numbers) - 1)
+        return ref
 
-    def term(v):
-        name = spelled.get(id(v))
-        if name is None:
-            x = v.data
-            name = numbers.get(x) if x else None  # not for zeros: 0.0 and -0.0 are one key
-            if name is None:
-                name = numbers[x] = _number(x)
-        return name
-
-    read = [position[id(v)] for v in leaves]
+    read = [2 * position[v] for v in loaded]
     for start in range(0, len(read), TERMS):
         names = read[start : start + TERMS]
-        for letter, get in (("v", "_data"), ("g", "_grad")):
-            yield None, [f"{''.join(f'{letter}{i}, ' for i in names)}= map({get}, _L[{start}:{start + len(names)}])"], (), False
+        yield f"{'{}, ' * len(names)}= map(_data, _L[{start}:{start + len(names)}])\n", names
+        if start < n_leaves:
+            names = [r + 1 for r in names[: n_leaves - start]]
+            yield f"{'{}, ' * len(names)}= map(_grad, _L[{start}:{start + len(names)}])\n", names
 
     # forward: the loss's graph inputs first, then the side values' graphs, each inputs first
-    interior = [v for v in order[:n_root] if v.inputs and id(v) in live]
-    side = [v for v in order[n_root:] if v.inputs and id(v) in live]
+    n_interior = bisect_left(order, True, 0, n_root, key=lambda v: not v.inputs)  # backward_order: ops, then leaves
     computed = []
-    for v in [*reversed(interior), *reversed(side)]:
-        i, args = position[id(v)], [term(x) for x in v.inputs]
-        if v.op.name in _INLINE:
-            parts = _INLINE[v.op.name][0](*args)
-            lines = [f"v{i} = {' + '.join(parts[:TERMS])}"]
-            lines += [f"v{i} = v{i} + {' + '.join(parts[k : k + TERMS])}" for k in range(TERMS, len(parts), TERMS)]
-        else:
-            lines = [f"v{i} = F_{v.op.name}({', '.join(args)})"]
-        yield None, lines, (), False
-        computed.append(i)
-    yield from _checks([f"v{i}" for i in computed])
+    for i in chain(range(n_interior - 1, -1, -1), (i for i in range(len(order) - 1, n_root - 1, -1) if order[i].inputs)):
+        v = order[i]
+        ks = list(map(position.__getitem__, v.inputs))
+        if not any(map(live.__getitem__, ks)):
+            continue  # a number
+        live[i] = 1
+        refs = [2 * i] + [k + k if live[k] else known(order[k].data) or number(order[k].data) for k in ks]
+        rule = rules.get((v.op, len(ks)))
+        if rule is None:
+            rule = rules[v.op, len(ks)] = _rule(v.op, len(ks))
+        template, pick = rule[0]
+        yield template, refs if pick is None else list(map(refs.__getitem__, pick))
+        computed.append(2 * i)
+    yield from _checks(computed)
 
     # backward
-    root = order[0]  # live, since the loss reads at least one value
-    has_grad = set(read_ids) | {id(root)}  # a read value's grad starts from its .grad; others from a first term
-    yield None, [f"g0 {'+' if id(root) in read_ids else ''}= 1.0"], (), False
-    written = [0]
-    for v in interior:
-        i, args = position[id(v)], [term(x) for x in v.inputs]
-        lines, first_writes = [], []
-        if v.op.name in _INLINE:
-            derivatives = _INLINE[v.op.name][1](f"v{i}", *args)
-        else:
-            derivatives = [f"d{k}" for k in range(len(args))]
-            lines.append(f"{', '.join(derivatives)}, = L_{v.op.name}(v{i}, {', '.join(args)})")
-        for x, d in zip(v.inputs, derivatives):
-            if id(x) in live:
-                step = f"g{i}" if d == "1.0" else f"-g{i}" if d == "-1.0" else f"{d} * g{i}"
-                j = position[id(x)]
-                if id(x) in has_grad:
-                    lines.append(f"g{j} += {step}")
+    yield ("{} += 1.0\n" if has_grad[0] else "{} = 1.0\n"), [1]  # the root: live, since the loss reads a value
+    has_grad[0] = 1
+    written = [1]
+    for i in range(n_interior):
+        if not live[i]:
+            continue
+        v = order[i]
+        ks = list(map(position.__getitem__, v.inputs))
+        refs = [2 * i] + [k + k if live[k] else known(order[k].data) or number(order[k].data) for k in ks]
+        refs.append(2 * i + 1)
+        _, header, steps, zero_safe, inline = rules[v.op, len(ks)]
+        lines, line_refs, first_writes = [], [], []
+        if header is not None:
+            lines.append(header[0])
+            line_refs.extend(map(refs.__getitem__, header[1]))
+        for k, (added, first, pick) in zip(ks, steps):
+            if live[k]:
+                line_refs.append(k + k + 1)
+                line_refs.extend(map(refs.__getitem__, pick))
+                if has_grad[k]:
+                    lines.append(added)
                 else:
-                    lines.append(f"g{j} = {step}")
-                    first_writes.append(j)
-                    written.append(j)
-                    has_grad.add(id(x))
+                    lines.append(first)
+                    first_writes.append(k + k + 1)
+                    written.append(k + k + 1)
+                    has_grad[k] = 1
         # Trick: the zero-grad skip. A value whose grad is 0 passes on only zeros through an op
         # whose local derivatives are finite, and adding a zero leaves a grad as it is; in a relu
         # network that is most of the backward (a unit that is off, a sample past the hinge's
         # margin). Tested once per value with many terms, where it pays.
-        if v.op.name in _ZERO_SAFE and len(lines) >= 4:
-            yield f"g{i}", lines, [f"g{j} = 0.0" for j in first_writes], v.op.name in _INLINE
+        if zero_safe and len(lines) >= 4:
+            yield from _skipped(2 * i + 1, lines, line_refs, first_writes, inline)
         else:
-            yield None, lines, (), v.op.name in _INLINE
-    yield from _checks([f"g{i}" for i in written + read])
+            yield "".join(lines), line_refs
+    yield from _checks(written + [r + 1 for r in read[:n_leaves]])
 
 
-def _checks(names):
-    """Lines that add the values named to _s, which each function returns: a sum that is finite only
-    if every one is (or, rarely, a sum of finite values that overflows: then the call runs plain)."""
-    return [(None, [f"_s += _sum(({''.join(f'{n}, ' for n in names[k : k + TERMS])}))"], (), False)
-            for k in range(0, len(names), TERMS)]
+def _skipped(grad, lines, refs, first_writes, splittable):
+    """`if g<i>:` the lines, `else:` the first writes set to 0.0; an inline op's lines in units of
+    at most SPLIT lines, each with its own if, and its own first writes in the else."""
+    pieces = [(0, len(lines))] if not splittable else [(k, min(k + SPLIT, len(lines))) for k in range(0, len(lines), SPLIT)]
+    counts = [line.count("{}") for line in lines]
+    at = 0
+    written = iter(first_writes)
+    for start, stop in pieces:
+        size = builtins.sum(counts[start:stop])
+        piece_refs = refs[at : at + size]
+        at += size
+        firsts = [next(written) for line in lines[start:stop] if line.startswith("{} = ")]
+        text = "if {}:\n" + "".join(f"    {line}" for line in lines[start:stop])
+        if firsts:
+            text += "else:\n" + "    {} = 0.0\n" * len(firsts)
+        yield text, [grad, *piece_refs, *firsts]
+
+
+def _checks(refs):
+    """Units that add the values referred to to _s, which each function returns: a sum that is finite
+    only if every one is (or, rarely, a sum of finite values that overflows: then the call runs plain)."""
+    for k in range(0, len(refs), TERMS):
+        names = refs[k : k + TERMS]
+        yield f"_s += _sum(({'{}, ' * len(names)}))\n", names
+
+
+def _write_back(position, leaves):
+    """The unit that writes the leaves' grads and returns the loss."""
+    grads = [2 * position[v] + 1 for v in leaves]
+    text = "".join(f"for p, g in zip(_L[{k}:{k + len(grads[k : k + TERMS])}], ({'{}, ' * len(grads[k : k + TERMS])})):\n"
+                   "    p.grad = g\n" for k in range(0, len(grads), TERMS))
+    return text + "return {}\n", [*grads, 0]
 
 
 def _number(x):
@@ -464,76 +585,78 @@ def _number(x):
     return f"({x!r})" if repr(x).startswith("-") else repr(x)
 
 
-_NAME = re.compile(r"\b([vg]\d+)\b")
-
-
-def _build(blocks, grads, namespace):
-    """Compile the blocks into functions of at most CHUNK characters that share cells: the source text
-    (compressed), the functions (each returns the sum of the values it checks) and the one that
-    writes the grads. The blocks come one at a time, and only one chunk's lines are held at once."""
-    cells, functions, pending, size, compiled = {}, [], [], [0], {}
-    text = zlib.compressobj()
-    source = []
+def _build(units, write, numbers, namespace, references):
+    """Compile the units into functions of about CHUNK characters of source that share cells: the
+    source (templates and references, per function), the functions (each returns the sum of the
+    values it checks) and the one that writes the grads. The units come one at a time, and only
+    one function's are held at once. references: a bound on the references' values."""
+    namespace.update(_inf=math.inf, _nan=math.nan)
+    cells = defaultdict(types.CellType)  # reference -> the cell that holds its variable in every function
+    compiled, templates, text, functions = {}, {}, [], []
+    typecode = "i" if references < 2**31 else "q"
+    pending, pending_refs, size = [], [], 0
 
     def flush():
-        if pending:
-            source.append(text.compress("".join(f"{line}\n" for line in pending).encode()))
-            functions.append(_function(["_s = 0.0", *pending, "return _s"], cells, namespace, compiled))
-            pending.clear()
-            size[0] = 0
+        template = "".join(pending)
+        template = templates.setdefault(template, template)  # a long chain repeats a few
+        text.append((template, array(typecode, pending_refs)))
+        functions.append(_function("_s = 0.0\n", template, "return _s\n", pending_refs, numbers, cells, namespace,
+                                   compiled))
 
-    for condition, lines, otherwise, splittable in blocks:
-        step = max(1, CHUNK // 30)  # lines of a splittable block per piece: a term of the chain rule is short
-        for piece in [lines[k : k + step] for k in range(0, len(lines), step)] if splittable else [lines]:
-            length = builtins.sum(map(len, piece))
-            if size[0] + length > CHUNK:
-                flush()
-            size[0] += length
-            if condition is None:
-                pending.extend(piece)
-            else:  # the first writes of a skipped value's inputs still set them (to 0.0)
-                pending.append(f"if {condition}:")
-                pending.extend(f"    {line}" for line in piece)
-                if otherwise:
-                    pending.append("else:")
-                    pending.extend(f"    {line}" for line in otherwise)
-    flush()
-    lines = []
-    for k in range(0, len(grads), TERMS):
-        group = grads[k : k + TERMS]
-        lines.append(f"for p, g in zip(_L[{k}:{k + len(group)}], ({''.join(f'{n}, ' for n in group)})):")
-        lines.append("    p.grad = g")
-    write = _function([*lines, "return v0"], cells, namespace, compiled)
-    source.append(text.compress("".join(f"{line}\n" for line in lines).encode()))
-    source.append(text.flush())
-    return b"".join(source), functions, write
+    for template, refs in units:
+        length = len(template) + 3 * len(refs)  # a name a0 ... a999 takes about 5 characters for "{}"'s 2
+        if size + length > CHUNK and pending:
+            flush()
+            pending, pending_refs, size = [], [], 0
+        pending.append(template)
+        pending_refs += refs
+        size += length
+    if pending:
+        flush()
+    template, refs = write
+    text.append((template, array(typecode, refs)))
+    return text, functions, _function("", template, "", refs, numbers, cells, namespace, compiled)
 
 
-def _function(lines, cells, namespace, compiled):
-    """def chunk(): lines, its v<i> and g<i> closure cells shared with the other chunks (made here once).
+_LOCAL = ()  # a0, a1, ...: the names a function gives its variables, as many as the largest needed so far
 
-    Trick: a chunk is compiled with its names renamed a0, a1, ... in the order they appear, and a
-    chunk whose renamed text was compiled before (a long chain, a layer repeated) reuses that code
-    with its own cells: compiling is most of the cost of recording.
+
+def _local_names(n):
+    """At least n names a0, a1, ... (a new tuple when more are needed: threads that record share it)."""
+    global _LOCAL
+    local = _LOCAL
+    if len(local) < n:
+        local = _LOCAL = tuple(f"a{k}" for k in range(max(n, 2 * len(local))))
+    return local
+
+
+def _function(prologue, template, epilogue, refs, numbers, cells, namespace, compiled):
+    """def chunk(): the template filled in, its variables closure cells shared with the other
+    chunks (made here once), named a0, a1, ... in the order they appear.
+
+    Trick: a chunk whose text (with those names) was compiled before (a long chain, a layer
+    repeated) reuses that code with its own cells: compiling is most of the cost of recording.
     """
-    text = "".join(f"        {line}\n" for line in lines)
-    pieces = _NAME.split(text)  # text, name, text, name, ..., text
-    names = list(dict.fromkeys(pieces[1::2])) or ["v0"]
-    renamed = {name: f"a{k}" for k, name in enumerate(names)}
-    pieces[1::2] = map(renamed.__getitem__, pieces[1::2])
-    text = "".join(pieces)
-    code = compiled.get(text)
-    if code is None:
-        declared = "".join(f"a{k} = " for k in range(len(names)))
-        outer = (f"def _outer():\n    {declared}None\n    def chunk():\n"
-                 f"        nonlocal {', '.join(f'a{k}' for k in range(len(names)))}\n{text}    return chunk\n")
+    keys = list(dict.fromkeys(refs))
+    names = [k for k in keys if k >= 0]
+    local = _local_names(len(names))[: len(names)]
+    spelled = dict(zip(names, local))
+    spelled.update((k, numbers[~k]) for k in keys if k < 0)
+    body = prologue + template.format(*map(spelled.__getitem__, refs)) + epilogue
+    found = compiled.get(body)
+    if found is None:
+        declared = f"    {' = '.join(local)} = None\n" if local else ""
+        nonlocal_ = f"        nonlocal {', '.join(local)}\n" if local else ""
+        outer = (f"def _outer():\n{declared}    def chunk():\n{nonlocal_}        "
+                 f"{body.replace(chr(10), chr(10) + '        ')}\n    return chunk\n")
         scope = {}
         builtins.exec(builtins.compile(outer, "<chainrule.compile>", "exec"), namespace, scope)
         # Trick: the line table dropped (it takes as much memory as the code): the replay's lines are
         # never shown in a traceback, since any error in it sends the call down the plain path.
-        code = compiled[text] = scope["_outer"]().__code__.replace(co_linetable=b"")
-    closure = tuple(cells[name] if name in cells else cells.setdefault(name, types.CellType())
-                    for name in (names[int(free[1:])] for free in code.co_freevars))
+        code = scope["_outer"]().__code__.replace(co_linetable=b"")
+        found = compiled[body] = code, [int(name[1:]) for name in code.co_freevars]
+    code, order = found
+    closure = tuple(map(cells.__getitem__, map(names.__getitem__, order)))
     return types.FunctionType(code, namespace, "replay", None, closure)
 
 
