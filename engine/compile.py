@@ -32,7 +32,7 @@ from _thread import RLock, get_ident
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from itertools import chain, compress, filterfalse
+from itertools import chain, compress, filterfalse, islice
 from operator import attrgetter, is_, not_
 
 from .value import Value, backward_order
@@ -222,23 +222,25 @@ class _Replay:
             second = backward_order(root2)
             if len(second) != n_root:
                 raise _different()
-            position2 = _positions(second)
-            side_second = _side_order(position2, made)
+            side_second = _side_order(set(second), made) if side_first else []
             del made
             if len(side_first) != len(side_second):
                 side_first = side_second = []  # fn() computed other side values each time: not replayed
             position.update(zip(side_first, range(n_root, n_root + len(side_first))))
-            position2.update(zip(side_second, range(n_root, n_root + len(side_second))))
             first += side_first
             second += side_second
+            wires = _wiring(first[:n_root], position)
+            n_wires = len(wires)  # the loss's; then the side values'
+            wires += _wiring(side_first, position)
             read = list(compress(first, map(is_, first, second)))  # the values fn() reads rather than makes
             self.read = set(read)  # Values hash by identity
-            self.shape = _shape(first[:n_root], self.read, position)
-            if _shape(second[:n_root], self.read, position2) != self.shape:
+            signature = _signature(first[:n_root], self.read)
+            if _signature(second[:n_root], self.read) != signature or not _wired_alike(first, second, wires, 0, n_root, 0):
                 raise _different()
-            if side_first and _shape(side_first, self.read, position) != _shape(side_second, self.read, position2):
-                del first[n_root:]  # the side values differ between the calls: not replayed
-            del second, side_second, position2, root2
+            if side_first and (_signature(side_first, self.read) != _signature(side_second, self.read)
+                               or not _wired_alike(first, second, wires, n_root, len(first), n_wires)):
+                del first[n_root:], wires[n_wires:]  # the side values differ between the calls: not replayed
+            del second, side_second, root2
             made_before = next((v for v in read if v.inputs), None)
             if made_before is not None:
                 raise ValueError(
@@ -251,28 +253,30 @@ class _Replay:
                     "compile: the loss depends on no value that fn() reads (a parameter, or a Value made outside "
                     "fn), so there is nothing to train; was fn() called inside no_grad()?"
                 )
+            self.shape = _shape(first[:n_root], self.read, wires[:n_wires], signature)
+            del signature
             loaded = self.leaves + tuple(filter(self.read.__contains__, first[n_root:]))  # side values read these too
-            numbers = []  # the numbers the replay writes, as text
-            units = _source(first, n_root, position, loaded, len(self.leaves), numbers)
             ops = set(map(_op, first))
             namespace = {f"F_{op.name}": op.forward for op in ops}
             namespace.update({f"L_{op.name}": op.local for op in ops})
             namespace.update(__name__=__name__, _data=_data, _grad=_grad, _L=loaded, _sum=builtins.sum)
-            self._text, self._chunks, self._write = _build(units, _write_back(position, self.leaves), numbers,
-                                                           namespace, 2 * len(first) + 2)
-            self._numbers = numbers
+            chunks = _Chunks(namespace, 2 * len(first) + 2)
+            _source(first, n_root, position, wires, n_wires, loaded, len(self.leaves), chunks)
+            template, refs = _write_back(position, self.leaves)
+            self._write = chunks.function("", template, "", refs)
+            self._chunks, self._source, self._numbers = chunks.functions, chunks.source, chunks.values
 
     @property
     def source(self):
         def name(ref):
-            return self._numbers[~ref] if ref < 0 else f"{'vg'[ref & 1]}{ref >> 1}"
+            return f"{'vg'[ref & 1]}{ref >> 1}" if ref >= 0 else _number(self._numbers[~ref])
 
-        return "".join(template.format(*map(name, refs)) for template, refs in self._text)
+        return "".join(template.format(*map(name, refs)) for template, refs in self._source)
 
     def matches(self, root):
         """Whether root's graph is the recorded one: same ops, wiring, numbers and read values."""
         order = backward_order(root)
-        return _shape(order, self.read, _positions(order)) == self.shape
+        return _shape(order, self.read, _wiring(order, _positions(order))) == self.shape
 
     def run(self):
         """The loss, with the leaves' grads written; None (and nothing written) if anything is not finite."""
@@ -367,25 +371,40 @@ def _side_order(position, made):
     return [x for group in reversed(groups) for x in group]  # each value before its inputs, as backward_order
 
 
-def _shape(order, read, position):
-    """The graph as a digest to compare: per value its op and its inputs' positions (position maps a
-    value to its index), the numbers of its leaves, and which values are read, by identity (a digest
-    instead of the data itself, which would take more memory than the code)."""
-    inputs = list(map(_inputs, order))
-    is_read = list(map(read.__contains__, order))
+def _wiring(order, position):
+    """The positions (in position) of the inputs of the values in order, one after the other."""
+    return list(map(position.__getitem__, chain.from_iterable(map(_inputs, order))))
+
+
+def _signature(values, read):
+    """What two graphs alike have alike, value by value, as arrays: the number of inputs, the op (a
+    row of the table is one object for the process's life), and the numbers of the leaves that are
+    not read, as bytes (so that 0.0 and -0.0 differ)."""
+    inputs = list(map(_inputs, values))
+    return (array("q", map(len, inputs)), array("Q", map(id, map(_op, values))),
+            array("d", map(_data, filterfalse(read.__contains__, compress(values, map(not_, inputs))))).tobytes())
+
+
+def _wired_alike(first, second, wires, start, stop, at):
+    """Whether second's values from start to stop (with as many inputs as first's) are wired as
+    first's: the inputs of each are second's values at the positions where first's inputs are in
+    first (wires, from at)."""
+    inputs = chain.from_iterable(map(_inputs, islice(second, start, stop)))
+    return all(map(is_, map(second.__getitem__, islice(wires, at, None)), inputs))
+
+
+def _shape(values, read, wires, signature=None):
+    """The graph as a digest to compare: its signature, its inputs' positions (wires) and which
+    values are read, by identity (a digest instead of the data itself, which would take more memory
+    than the code)."""
+    is_read = list(map(read.__contains__, values))
     digest = hashlib.blake2b(digest_size=32)
     # Trick: the digest is fed whole arrays made by map() and compress(), no Python per value.
-    for part in (
-        array("q", map(len, inputs)),
-        array("Q", map(id, map(_op, order))),  # a row of the table is one object for the process's life
-        array("q", map(position.__getitem__, chain.from_iterable(inputs))),
-        array("q", compress(range(len(order)), is_read)),
-        array("Q", map(id, compress(order, is_read))),
-        array("d", map(_data, filterfalse(read.__contains__, compress(order, map(not_, inputs))))),
-    ):
+    for part in (*(signature or _signature(values, read)), array("q", wires),
+                 array("q", compress(range(len(values)), is_read)), array("Q", map(id, compress(values, is_read)))):
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
-    return len(order), digest.digest()
+    return len(values), digest.digest()
 
 
 # ---- the source
@@ -422,11 +441,13 @@ SPLIT = CHUNK // 30  # lines of an inline op's chain rule per unit: a term of th
 
 
 # Trick: the source is made as templates and references, not as text. A template is source with
-# "{}" where a name or a number goes; its references say, in order, what: a value (2*i: v<i>),
-# a grad (2*i + 1: g<i>) or a number (~k: the k-th of the numbers, as text). An op's templates
-# are made once per recording (_rule), so a value costs a few list operations; a function's
-# names are given by the chunk (a0, a1, ... in the order they appear: _function), and the text
-# with v<i> and g<i> is made only when the source is asked for.
+# "{}" where a name goes; its references say, in order, what: a value (2*i: v<i>), a grad
+# (2*i + 1: g<i>) or a number (~k: the k-th number the replay uses). An op's templates are made
+# once per recording (_rule), so a value costs a few list operations; a function names its
+# variables a0, a1, ... in the order they appear (_Chunks.function), numbers included: a number
+# is a closure cell too, so that two pieces of graph alike but for their numbers (a layer on two
+# samples) share code. The text with v<i>, g<i> and the numbers written out is made only when the
+# source is asked for.
 def _indexed(text):
     """'{2} * {0}' -> ('{} * {}', (2, 0)): a template in str.format's numbered fields made automatic."""
     return re.sub(r"\{\d+\}", "{}", text), tuple(map(int, re.findall(r"\{(\d+)\}", text)))
@@ -434,7 +455,8 @@ def _indexed(text):
 
 def _rule(op, n):
     """An op's templates for a value with n inputs, over the references (value, input 1 .. n, grad):
-    (forward, the local derivatives' line or None, per input (grad +=, grad =, its references), zero_safe, inline)."""
+    (forward, its references or None for all in order, its size), the local derivatives' line (or
+    None), per input (grad +=, grad =, its references), zero_safe, inline."""
     args = [f"{{{k}}}" for k in range(1, n + 1)]
     out, grad = "{0}", f"{{{n + 1}}}"
     inline = op.name in _INLINE
@@ -452,11 +474,16 @@ def _rule(op, n):
         step, refs = _indexed(grad if d == "1.0" else f"-{grad}" if d == "-1.0" else f"{d} * {grad}")
         steps.append((f"{{}} += {step}\n", f"{{}} = {step}\n", refs))
     forward, refs = _indexed("".join(lines))
-    return (forward, None if refs == tuple(range(n + 1)) else refs), header, steps, op.name in _ZERO_SAFE, inline
+    forward = forward, None if refs == tuple(range(n + 1)) else refs, _size(forward, refs)
+    return forward, header, steps, op.name in _ZERO_SAFE, inline
 
 
-def _source(order, n_root, position, loaded, n_leaves, numbers):
-    """The replay as units (template, references), in order; no unit is cut between two functions.
+def _size(template, refs):
+    return len(template) + 3 * len(refs)  # a name a0 ... a999 takes about 5 characters for "{}"'s 2
+
+
+def _source(order, n_root, position, wires, n_wires, loaded, n_leaves, chunks):
+    """The replay, written into chunks: reads, forward, checks, backward, checks.
 
     A value computed from read values (loaded: the loss's leaves that are read, first n_leaves,
     then the side values') is live: it is recomputed (v<i>); one of the loss's graph (the first
@@ -464,59 +491,80 @@ def _source(order, n_root, position, loaded, n_leaves, numbers):
     walks the live values in backward()'s order and adds each contribution to its input's grad
     in the order backward() does.
     """
+    known = chunks.numbers.get
+    number = chunks.number
+    rules = {}
+    # Trick: most units of source are added in place to the function being filled (templates,
+    # refs), not handed over one by one; chunks.flush() makes it when it is full.
+    templates, out = chunks.templates, chunks.refs
+
+    # ref[k]: how the replay names the value at position k, v<k> (2k) if live, else its number;
+    # the forward pass fills in the values made by ops
+    n_interior = bisect_left(order, True, 0, n_root, key=lambda v: not v.inputs)  # backward_order: ops, then leaves
+    ref = [None] * len(order)
+    ref[n_interior:n_root] = map(known, map(_data, islice(order, n_interior, n_root)))  # numbers seen before
+    for k in [k for k in range(n_interior, len(order)) if ref[k] is None and not order[k].inputs]:
+        ref[k] = number(order[k].data)
     live = bytearray(len(order))
     has_grad = bytearray(len(order))  # a read value's grad starts from its .grad; others from a first term
-    for v in loaded:
-        live[position[v]] = has_grad[position[v]] = 1
-    index = {}  # a number (a float, or a zero's hex: 0.0 and -0.0 are one float key) -> its reference
-    known = index.get
-    rules = {}
-
-    def number(x):
-        key = x if x else x.hex()
-        ref = index.get(key)
-        if ref is None:
-            numbers.append(_number(x))
-            ref = index[key] = ~(len(numbers) - 1)
-        return ref
-
     read = [2 * position[v] for v in loaded]
+    for k in read:
+        live[k // 2] = has_grad[k // 2] = 1
+        ref[k // 2] = k
+    size = 0  # of what chunks holds
     for start in range(0, len(read), TERMS):
         names = read[start : start + TERMS]
-        yield f"{'{}, ' * len(names)}= map(_data, _L[{start}:{start + len(names)}])\n", names
+        size = chunks.add(f"{'{}, ' * len(names)}= map(_data, _L[{start}:{start + len(names)}])\n", names, size)
         if start < n_leaves:
             names = [r + 1 for r in names[: n_leaves - start]]
-            yield f"{'{}, ' * len(names)}= map(_grad, _L[{start}:{start + len(names)}])\n", names
+            size = chunks.add(f"{'{}, ' * len(names)}= map(_grad, _L[{start}:{start + len(names)}])\n", names, size)
 
     # forward: the loss's graph inputs first, then the side values' graphs, each inputs first
-    n_interior = bisect_left(order, True, 0, n_root, key=lambda v: not v.inputs)  # backward_order: ops, then leaves
     computed = []
-    for i in chain(range(n_interior - 1, -1, -1), (i for i in range(len(order) - 1, n_root - 1, -1) if order[i].inputs)):
-        v = order[i]
-        ks = list(map(position.__getitem__, v.inputs))
-        if not any(map(live.__getitem__, ks)):
-            continue  # a number
-        live[i] = 1
-        refs = [2 * i] + [k + k if live[k] else known(order[k].data) or number(order[k].data) for k in ks]
-        rule = rules.get((v.op, len(ks)))
-        if rule is None:
-            rule = rules[v.op, len(ks)] = _rule(v.op, len(ks))
-        template, pick = rule[0]
-        yield template, refs if pick is None else list(map(refs.__getitem__, pick))
-        computed.append(2 * i)
-    yield from _checks(computed)
+    for values, end in ((range(n_interior - 1, -1, -1), n_wires), (range(len(order) - 1, n_root - 1, -1), len(wires))):
+        for i in values:
+            v = order[i]
+            inputs = v.inputs
+            if not inputs:
+                continue  # a leaf of the side values
+            ks = wires[end - len(inputs) : end]  # the inputs' positions
+            end -= len(inputs)
+            if not any(map(live.__getitem__, ks)):
+                ref[i] = known(v.data) or number(v.data)
+                continue  # a number
+            live[i] = 1
+            ref[i] = me = i + i
+            computed.append(me)
+            rule = rules.get((v.op, len(ks)))
+            if rule is None:
+                rule = rules[v.op, len(ks)] = _rule(v.op, len(ks))
+            template, pick, length = rule[0]
+            templates.append(template)
+            if pick is None:
+                out.append(me)
+                out.extend(map(ref.__getitem__, ks))
+            else:
+                out.extend(map([me, *map(ref.__getitem__, ks)].__getitem__, pick))
+            size += length
+            if size > CHUNK:
+                size = chunks.flush()
+    for template, names in _checks(computed):
+        size = chunks.add(template, names, size)
 
     # backward
-    yield ("{} += 1.0\n" if has_grad[0] else "{} = 1.0\n"), [1]  # the root: live, since the loss reads a value
+    size = chunks.add("{} += 1.0\n" if has_grad[0] else "{} = 1.0\n", [1], size)  # the root: live (it reads a value)
     has_grad[0] = 1
     written = [1]
+    at = 0
     for i in range(n_interior):
+        v = order[i]
+        inputs = v.inputs
+        ks = wires[at : at + len(inputs)]
+        at += len(inputs)
         if not live[i]:
             continue
-        v = order[i]
-        ks = list(map(position.__getitem__, v.inputs))
-        refs = [2 * i] + [k + k if live[k] else known(order[k].data) or number(order[k].data) for k in ks]
-        refs.append(2 * i + 1)
+        me = ref[i]
+        refs = [me, *map(ref.__getitem__, ks), me + 1]
         _, header, steps, zero_safe, inline = rules[v.op, len(ks)]
         lines, line_refs, first_writes = [], [], []
         if header is not None:
@@ -524,24 +572,40 @@ def _source(order, n_root, position, loaded, n_leaves, numbers):
             line_refs.extend(map(refs.__getitem__, header[1]))
         for k, (added, first, pick) in zip(ks, steps):
             if live[k]:
-                line_refs.append(k + k + 1)
+                grad = k + k + 1
+                line_refs.append(grad)
                 line_refs.extend(map(refs.__getitem__, pick))
                 if has_grad[k]:
                     lines.append(added)
                 else:
                     lines.append(first)
-                    first_writes.append(k + k + 1)
-                    written.append(k + k + 1)
+                    first_writes.append(grad)
                     has_grad[k] = 1
+        written += first_writes
         # Trick: the zero-grad skip. A value whose grad is 0 passes on only zeros through an op
         # whose local derivatives are finite, and adding a zero leaves a grad as it is; in a relu
         # network that is most of the backward (a unit that is off, a sample past the hinge's
         # margin). Tested once per value with many terms, where it pays.
         if zero_safe and len(lines) >= 4:
-            yield from _skipped(2 * i + 1, lines, line_refs, first_writes, inline)
+            for template, piece_refs in _skipped(me + 1, lines, line_refs, first_writes, inline):
+                size = chunks.add(template, piece_refs, size)
         else:
-            yield "".join(lines), line_refs
-    yield from _checks(written + [r + 1 for r in read[:n_leaves]])
+            templates += lines
+            out += line_refs
+            size += builtins.sum(map(len, lines)) + 3 * len(line_refs)
+            if size > CHUNK:
+                size = chunks.flush()
+    for template, names in _checks(written + [r + 1 for r in read[:n_leaves]]):
+        size = chunks.add(template, names, size)
+    chunks.flush()
+
+
+def _write_back(position, leaves):
+    """The template that writes the leaves' grads and returns the loss, and its references."""
+    grads = [2 * position[v] + 1 for v in leaves]
+    text = "".join(f"for p, g in zip(_L[{k}:{k + len(grads[k : k + TERMS])}], ({'{}, ' * len(grads[k : k + TERMS])})):\n"
+                   "    p.grad = g\n" for k in range(0, len(grads), TERMS))
+    return text + "return {}\n", [*grads, 0]
 
 
 def _skipped(grad, lines, refs, first_writes, splittable):
@@ -570,52 +634,10 @@ def _checks(refs):
         yield f"_s += _sum(({'{}, ' * len(names)}))\n", names
 
 
-def _write_back(position, leaves):
-    """The unit that writes the leaves' grads and returns the loss."""
-    grads = [2 * position[v] + 1 for v in leaves]
-    text = "".join(f"for p, g in zip(_L[{k}:{k + len(grads[k : k + TERMS])}], ({'{}, ' * len(grads[k : k + TERMS])})):\n"
-                   "    p.grad = g\n" for k in range(0, len(grads), TERMS))
-    return text + "return {}\n", [*grads, 0]
-
-
 def _number(x):
-    """A float as source text that reads back as the same float (inf and nan by name)."""
-    if not math.isfinite(x):
-        return "_nan" if x != x else "_inf" if x > 0 else "(-_inf)"
-    return f"({x!r})" if repr(x).startswith("-") else repr(x)
-
-
-def _build(units, write, numbers, namespace, references):
-    """Compile the units into functions of about CHUNK characters of source that share cells: the
-    source (templates and references, per function), the functions (each returns the sum of the
-    values it checks) and the one that writes the grads. The units come one at a time, and only
-    one function's are held at once. references: a bound on the references' values."""
-    namespace.update(_inf=math.inf, _nan=math.nan)
-    cells = defaultdict(types.CellType)  # reference -> the cell that holds its variable in every function
-    compiled, templates, text, functions = {}, {}, [], []
-    typecode = "i" if references < 2**31 else "q"
-    pending, pending_refs, size = [], [], 0
-
-    def flush():
-        template = "".join(pending)
-        template = templates.setdefault(template, template)  # a long chain repeats a few
-        text.append((template, array(typecode, pending_refs)))
-        functions.append(_function("_s = 0.0\n", template, "return _s\n", pending_refs, numbers, cells, namespace,
-                                   compiled))
-
-    for template, refs in units:
-        length = len(template) + 3 * len(refs)  # a name a0 ... a999 takes about 5 characters for "{}"'s 2
-        if size + length > CHUNK and pending:
-            flush()
-            pending, pending_refs, size = [], [], 0
-        pending.append(template)
-        pending_refs += refs
-        size += length
-    if pending:
-        flush()
-    template, refs = write
-    text.append((template, array(typecode, refs)))
-    return text, functions, _function("", template, "", refs, numbers, cells, namespace, compiled)
+    """A float as source text that reads back as the same float."""
+    text = repr(x) if math.isfinite(x) else f"float('{x}')"
+    return f"({text})" if text.startswith("-") else text
 
 
 _LOCAL = ()  # a0, a1, ...: the names a function gives its variables, as many as the largest needed so far
@@ -630,34 +652,79 @@ def _local_names(n):
     return local
 
 
-def _function(prologue, template, epilogue, refs, numbers, cells, namespace, compiled):
-    """def chunk(): the template filled in, its variables closure cells shared with the other
-    chunks (made here once), named a0, a1, ... in the order they appear.
+class _Chunks:
+    """The replay's functions, of about CHUNK characters of source each, made as the source comes
+    (one function's source held at a time), sharing their variables through closure cells; and
+    the source itself, as (template, references) per function."""
 
-    Trick: a chunk whose text (with those names) was compiled before (a long chain, a layer
-    repeated) reuses that code with its own cells: compiling is most of the cost of recording.
-    """
-    keys = list(dict.fromkeys(refs))
-    names = [k for k in keys if k >= 0]
-    local = _local_names(len(names))[: len(names)]
-    spelled = dict(zip(names, local))
-    spelled.update((k, numbers[~k]) for k in keys if k < 0)
-    body = prologue + template.format(*map(spelled.__getitem__, refs)) + epilogue
-    found = compiled.get(body)
-    if found is None:
-        declared = f"    {' = '.join(local)} = None\n" if local else ""
-        nonlocal_ = f"        nonlocal {', '.join(local)}\n" if local else ""
-        outer = (f"def _outer():\n{declared}    def chunk():\n{nonlocal_}        "
-                 f"{body.replace(chr(10), chr(10) + '        ')}\n    return chunk\n")
-        scope = {}
-        builtins.exec(builtins.compile(outer, "<chainrule.compile>", "exec"), namespace, scope)
-        # Trick: the line table dropped (it takes as much memory as the code): the replay's lines are
-        # never shown in a traceback, since any error in it sends the call down the plain path.
-        code = scope["_outer"]().__code__.replace(co_linetable=b"")
-        found = compiled[body] = code, [int(name[1:]) for name in code.co_freevars]
-    code, order = found
-    closure = tuple(map(cells.__getitem__, map(names.__getitem__, order)))
-    return types.FunctionType(code, namespace, "replay", None, closure)
+    def __init__(self, namespace, bound):
+        self.namespace = namespace
+        self.numbers = {}  # a number (a float; a zero by its hex, 0.0 and -0.0 being one key) -> its reference
+        self.values = []  # the numbers, in the order of their references ~0, ~1, ...
+        self.cells = defaultdict(types.CellType)  # reference -> the cell of its variable, in every function
+        self.compiled = {}  # a function's text -> its code and the references of its free variables' names
+        self.templates, self.refs = [], []  # the function being filled
+        self.source, self.functions = [], []
+        self.typecode = "i" if bound < 2**31 else "q"  # bound: more than any reference
+
+    def number(self, x):
+        """x's reference: a cell holding it."""
+        key = x if x else x.hex()
+        ref = self.numbers.get(key)
+        if ref is None:
+            self.values.append(x)
+            ref = self.numbers[key] = ~(len(self.values) - 1)
+            self.cells[ref] = types.CellType(x)
+        return ref
+
+    def add(self, template, refs, size):
+        """A unit of source (kept whole in one function) after the size characters held: the size held after."""
+        length = _size(template, refs)
+        if size + length > CHUNK:
+            size = self.flush()
+        self.templates.append(template)
+        self.refs.extend(refs)
+        return size + length
+
+    def flush(self):
+        """The function of what is held made (each returns the sum of the values it checks): 0 held."""
+        if self.templates:
+            self.functions.append(self.function("_s = 0.0\n", "".join(self.templates), "return _s\n", self.refs))
+            self.templates.clear()
+            self.refs.clear()
+        return 0
+
+    def function(self, prologue, template, epilogue, refs):
+        """def chunk(): the template filled in, its variables closure cells shared with the other
+        chunks (made here once), named a0, a1, ... in the order they appear.
+
+        Trick: a chunk whose text (with those names) was compiled before (a long chain, a layer
+        repeated) reuses that code with its own cells: compiling is most of the cost of recording.
+        """
+        self.source.append((template, array(self.typecode, refs)))
+        names = list(dict.fromkeys(refs))
+        local = _local_names(len(names))
+        spelled = dict(zip(names, local))
+        pieces = [None] * (2 * len(refs) + 1)
+        pieces[::2] = template.split("{}")
+        pieces[1::2] = map(spelled.__getitem__, refs)
+        body = prologue + "".join(pieces) + epilogue
+        found = self.compiled.get(body)
+        if found is None:
+            local = local[: len(names)]
+            declared = f"    {' = '.join(local)} = None\n" if local else ""
+            nonlocal_ = f"        nonlocal {', '.join(local)}\n" if local else ""
+            outer = (f"def _outer():\n{declared}    def chunk():\n{nonlocal_}        "
+                     f"{body.replace(chr(10), chr(10) + '        ')}\n    return chunk\n")
+            scope = {}
+            builtins.exec(builtins.compile(outer, "<chainrule.compile>", "exec"), self.namespace, scope)
+            # Trick: the line table dropped (it takes as much memory as the code): the replay's lines are
+            # never shown in a traceback, since any error in it sends the call down the plain path.
+            code = scope["_outer"]().__code__.replace(co_linetable=b"")
+            found = self.compiled[body] = code, [int(name[1:]) for name in code.co_freevars]
+        code, order = found
+        closure = tuple(map(self.cells.__getitem__, map(names.__getitem__, order)))
+        return types.FunctionType(code, self.namespace, "replay", None, closure)
 
 
 # ---- the numbers fn can reach
