@@ -26,16 +26,18 @@ import gc
 import hashlib
 import math
 import re
-import sys
 import types
 import warnings
-import zlib
-from _thread import RLock
-from operator import attrgetter, is_
+from _thread import RLock, get_ident
+from array import array
+from bisect import bisect_left
+from collections import defaultdict
+from itertools import chain, compress, filterfalse, islice
+from operator import attrgetter, is_, not_
 
 from .value import Value, backward_order
 
-_data, _grad = attrgetter("data"), attrgetter("grad")
+_data, _grad, _op, _inputs = attrgetter("data"), attrgetter("grad"), attrgetter("op"), attrgetter("inputs")
 
 CHUNK = 4_000  # characters of source per compiled function: bounds the compiler's memory, whatever the graph
 TERMS = 64  # terms per line of a long sum or dot: the compiler recurses once per operator in a line
@@ -206,53 +208,75 @@ class _Replay:
 
     def __init__(self, fn):
         with _gc_paused():
-            (root1, side1), (root2, side2) = _record(fn), _record(fn)
-            first, second = backward_order(root1), backward_order(root2)
-            if len(first) != len(second):
-                raise _different()
+            root1, made = _record(fn, watch=True)
+            first = backward_order(root1)
             n_root = len(first)
-            side_first, side_second = _side_order(first, side1), _side_order(second, side2)
+            position = _positions(first)
+            side_first = _side_order(position, made)
+            del made
+            # Trick: the second call is watched only if the first made side values: watching is
+            # what makes recording slower than two plain calls, and with no side values in the
+            # first call there are none to compare (or, if the second made some, they would not
+            # be replayed either way).
+            root2, made = _record(fn, watch=bool(side_first))
+            second = backward_order(root2)
+            if len(second) != n_root:
+                raise _different()
+            side_second = _side_order(set(second), made) if side_first else []
+            del made
             if len(side_first) != len(side_second):
                 side_first = side_second = []  # fn() computed other side values each time: not replayed
+            position.update(zip(side_first, range(n_root, n_root + len(side_first))))
             first += side_first
             second += side_second
-            read = [a for a, b in zip(first, second) if a is b]  # the values fn() reads rather than makes
-            self.read_ids = {id(v) for v in read}
-            self.n_root = n_root
-            self.shape = _shape(first[:n_root], self.read_ids)
-            if _shape(second[:n_root], self.read_ids) != self.shape:
+            wires = _wiring(first[:n_root], position)
+            n_wires = len(wires)  # the loss's; then the side values'
+            wires += _wiring(side_first, position)
+            read = list(compress(first, map(is_, first, second)))  # the values fn() reads rather than makes
+            self.read = set(read)  # Values hash by identity
+            signature = _signature(first[:n_root], self.read)
+            if _signature(second[:n_root], self.read) != signature or not _wired_alike(first, second, wires, 0, n_root, 0):
                 raise _different()
-            if side_first and _shape(side_first, self.read_ids, first) != _shape(side_second, self.read_ids, second):
-                first = first[:n_root]  # the side values differ between the calls: not replayed
+            if side_first and (_signature(side_first, self.read) != _signature(side_second, self.read)
+                               or not _wired_alike(first, second, wires, n_root, len(first), n_wires)):
+                del first[n_root:], wires[n_wires:]  # the side values differ between the calls: not replayed
+            del second, side_second, root2
             made_before = next((v for v in read if v.inputs), None)
             if made_before is not None:
                 raise ValueError(
                     f"compile: fn() uses {made_before!r}, a value computed before fn() was called; compute it "
                     "inside fn (or detach() it) so that the replay knows where its number comes from"
                 )
-            if not any(id(v) in self.read_ids for v in first[:n_root]):
+            self.leaves = tuple(filter(self.read.__contains__, first[:n_root]))  # read and written each call
+            if not self.leaves:
                 raise ValueError(
                     "compile: the loss depends on no value that fn() reads (a parameter, or a Value made outside "
                     "fn), so there is nothing to train; was fn() called inside no_grad()?"
                 )
-            self.leaves = tuple(v for v in first[:n_root] if id(v) in self.read_ids)
-            del second, side_second, root2, side2
-            position = {id(v): i for i, v in enumerate(first)}
-            grads = [f"g{position[id(v)]}" for v in self.leaves]
-            del position
-            blocks = _source(first, n_root, self.read_ids, self.leaves)
-            namespace = {f"F_{op.name}": op.forward for op in _ops(first)}
-            namespace.update({f"L_{op.name}": op.local for op in _ops(first)})
-            namespace.update(__name__=__name__, _data=_data, _grad=_grad, _inf=math.inf, _nan=math.nan, _L=self.leaves, _sum=builtins.sum)
-            self._source, self._chunks, self._write = _build(blocks, grads, namespace)
+            self.shape = _shape(first[:n_root], self.read, wires[:n_wires], signature)
+            del signature
+            loaded = self.leaves + tuple(filter(self.read.__contains__, first[n_root:]))  # side values read these too
+            ops = set(map(_op, first))
+            namespace = {f"F_{op.name}": op.forward for op in ops}
+            namespace.update({f"L_{op.name}": op.local for op in ops})
+            namespace.update(__name__=__name__, _data=_data, _grad=_grad, _L=loaded, _sum=builtins.sum)
+            chunks = _Chunks(namespace, 2 * len(first) + 2)
+            _source(first, n_root, position, wires, n_wires, loaded, len(self.leaves), chunks)
+            template, refs = _write_back(position, self.leaves)
+            self._write = chunks.function("", template, "", refs)
+            self._chunks, self._source, self._numbers = chunks.functions, chunks.source, chunks.values
 
     @property
     def source(self):
-        return zlib.decompress(self._source).decode()
+        def name(ref):
+            return f"{'vg'[ref & 1]}{ref >> 1}" if ref >= 0 else _number(self._numbers[~ref])
+
+        return "".join(template.format(*map(name, refs)) for template, refs in self._source)
 
     def matches(self, root):
         """Whether root's graph is the recorded one: same ops, wiring, numbers and read values."""
-        return _shape(backward_order(root), self.read_ids) == self.shape
+        order = backward_order(root)
+        return _shape(order, self.read, _wiring(order, _positions(order))) == self.shape
 
     def run(self):
         """The loss, with the leaves' grads written; None (and nothing written) if anything is not finite."""
@@ -281,58 +305,106 @@ def _loss(fn):
     return root
 
 
-def _record(fn):
-    """fn()'s loss, and every Value some function returned while fn() ran (those off the loss's graph
-    are replayed forward only). Seen through a profile hook, only while no profiler is set."""
+def _positions(order):
+    """{value: its index in order}."""
+    return dict(zip(order, range(len(order))))  # Values hash by identity
+
+
+# ---- the values fn() makes
+
+
+# Trick: the values fn() makes are seen by putting, while it runs, a property in place of the
+# slot descriptor of Value.inputs, a slot every Value writes once when it is made (apply, the
+# constants, Value(), a copy). The property reads the slot as before (in C) and, on a write,
+# writes it and adds the value to the list of the thread that records. One Python call per
+# value made: a profile hook, the other way to see them, calls Python at every call and return
+# of every function and makes fn() several times slower.
+_INPUTS = Value.__dict__["inputs"]
+_watchers = {}  # thread id -> the list the values made in that thread go to, while it records
+_WATCHING = RLock()
+
+
+def _write_inputs(value, inputs, _set=_INPUTS.__set__, _watcher=_watchers.get):
+    _set(value, inputs)
+    made = _watcher(get_ident())
+    if made is not None:
+        made.append(value)
+
+
+_WATCHED_INPUTS = property(_INPUTS.__get__, _write_inputs, None, _INPUTS.__doc__)
+
+
+def _record(fn, watch):
+    """fn()'s loss, and (if watch) every Value made while fn() ran in this thread, in the order they
+    were made (those off the loss's graph are replayed forward only)."""
     made = []
-    if sys.getprofile() is not None:
+    if not watch:
         return _loss(fn), made
-
-    def hook(frame, event, value):
-        if event == "return" and isinstance(value, Value):
-            made.append(value)
-
-    sys.setprofile(hook)
+    me = get_ident()
+    with _WATCHING:
+        outer = _watchers.get(me)  # fn() records a compiled step of its own: those values are not fn's
+        _watchers[me] = made
+        Value.inputs = _WATCHED_INPUTS
     try:
-        root = fn()
+        root = _loss(fn)
     finally:
-        sys.setprofile(None)
-    if not isinstance(root, Value):
-        raise TypeError(f"compile: fn() must return the loss as a Value, not {type(root).__name__} {root!r}")
+        with _WATCHING:
+            if outer is None:
+                del _watchers[me]
+            else:
+                _watchers[me] = outer
+            if not _watchers:
+                Value.inputs = _INPUTS
     return root, made
 
 
-def _side_order(order, made):
-    """The values fn() made that the loss does not depend on, with what they depend on that the
-    loss does not, each before its inputs."""
-    seen = set(map(id, order))
+def _side_order(position, made):
+    """The values fn() made that the loss (the keys of position) does not depend on, with what they
+    depend on that the loss does not, each before its inputs."""
+    seen = set()
     groups = []
-    for v in made:  # in the order they were made: a later one may be made from an earlier one
-        if v.inputs and id(v) not in seen:
-            group = [x for x in backward_order(v) if id(x) not in seen]
-            seen.update(map(id, group))
+    for v in filterfalse(position.__contains__, made):  # in the order they were made: a later one may be made from an earlier one
+        if v.inputs and v not in seen:
+            group = [x for x in backward_order(v) if x not in position and x not in seen]
+            seen.update(group)
             groups.append(group)
     return [x for group in reversed(groups) for x in group]  # each value before its inputs, as backward_order
 
 
-def _shape(order, read_ids, context=None):
-    """The graph as a digest to compare: per value, its op and inputs' positions, its number, or
-    its identity (a digest instead of the data itself, which would take more memory than the code)."""
-    position = {id(v): i for i, v in enumerate(context if context is not None else order)}
+def _wiring(order, position):
+    """The positions (in position) of the inputs of the values in order, one after the other."""
+    return list(map(position.__getitem__, chain.from_iterable(map(_inputs, order))))
+
+
+def _signature(values, read):
+    """What two graphs alike have alike, value by value, as arrays: the number of inputs, the op (a
+    row of the table is one object for the process's life), and the numbers of the leaves that are
+    not read, as bytes (so that 0.0 and -0.0 differ)."""
+    inputs = list(map(_inputs, values))
+    return (array("q", map(len, inputs)), array("Q", map(id, map(_op, values))),
+            array("d", map(_data, filterfalse(read.__contains__, compress(values, map(not_, inputs))))).tobytes())
+
+
+def _wired_alike(first, second, wires, start, stop, at):
+    """Whether second's values from start to stop (with as many inputs as first's) are wired as
+    first's: the inputs of each are second's values at the positions where first's inputs are in
+    first (wires, from at)."""
+    inputs = chain.from_iterable(map(_inputs, islice(second, start, stop)))
+    return all(map(is_, map(second.__getitem__, islice(wires, at, None)), inputs))
+
+
+def _shape(values, read, wires, signature=None):
+    """The graph as a digest to compare: its signature, its inputs' positions (wires) and which
+    values are read, by identity (a digest instead of the data itself, which would take more memory
+    than the code)."""
+    is_read = list(map(read.__contains__, values))
     digest = hashlib.blake2b(digest_size=32)
-    for k in range(0, len(order), 256):
-        part = tuple(
-            ("read", id(v)) if id(v) in read_ids
-            else (v.op.name, tuple(position[id(x)] for x in v.inputs)) if v.inputs
-            else (v.op.name, v.data.hex())
-            for v in order[k : k + 256]
-        )
-        digest.update(hash(part).to_bytes(8, "little", signed=True))  # 256 values in 64 bits, 2**-64 to collide
-    return len(order), digest.digest()
-
-
-def _ops(order):
-    return {v.op.name: v.op for v in order if v.inputs}.values()
+    # Trick: the digest is fed whole arrays made by map() and compress(), no Python per value.
+    for part in (*(signature or _signature(values, read)), array("q", wires),
+                 array("q", compress(range(len(values)), is_read)), array("Q", map(id, compress(values, is_read)))):
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return len(values), digest.digest()
 
 
 # ---- the source
@@ -365,176 +437,294 @@ _INLINE = {
 # The ops whose local derivatives are finite wherever the forward values are, and where a grad of
 # 0 therefore passes on only zeros.
 _ZERO_SAFE = {"add", "sub", "mul", "neg", "relu", "sum", "dot", "tanh", "sigmoid", "abs", "exp"}
+SPLIT = CHUNK // 30  # lines of an inline op's chain rule per unit: a term of the chain rule is short
 
 
-def _source(order, n_root, read_ids, leaves):
-    """The replay as blocks of lines: (condition, lines, lines if not, splittable).
+# Trick: the source is made as templates and references, not as text. A template is source with
+# "{}" where a name goes; its references say, in order, what: a value (2*i: v<i>), a grad
+# (2*i + 1: g<i>) or a number (~k: the k-th number the replay uses). An op's templates are made
+# once per recording (_rule), so a value costs a few list operations; a function names its
+# variables a0, a1, ... in the order they appear (_Chunks.function), numbers included: a number
+# is a closure cell too, so that two pieces of graph alike but for their numbers (a layer on two
+# samples) share code. The text with v<i>, g<i> and the numbers written out is made only when the
+# source is asked for.
+def _indexed(text):
+    """'{2} * {0}' -> ('{} * {}', (2, 0)): a template in str.format's numbered fields made automatic."""
+    return re.sub(r"\{\d+\}", "{}", text), tuple(map(int, re.findall(r"\{(\d+)\}", text)))
 
-    A value computed from read values is live: it is recomputed (v<i>); one of the loss's graph
-    (the first n_root values of order) also gets a grad (g<i>). Any other value is its number.
-    The backward walks the live values in backward()'s order and adds each contribution to its
-    input's grad in the order backward() does.
+
+def _rule(op, n):
+    """An op's templates for a value with n inputs, over the references (value, input 1 .. n, grad):
+    (forward, its references or None for all in order, its size), the local derivatives' line (or
+    None), per input (grad +=, grad =, its references), zero_safe, inline."""
+    args = [f"{{{k}}}" for k in range(1, n + 1)]
+    out, grad = "{0}", f"{{{n + 1}}}"
+    inline = op.name in _INLINE
+    if inline:
+        parts = _INLINE[op.name][0](*args)
+        lines = [f"{out} = {' + '.join(parts[:TERMS])}\n"]
+        lines += [f"{out} = {out} + {' + '.join(parts[k : k + TERMS])}\n" for k in range(TERMS, len(parts), TERMS)]
+        derivatives, header = _INLINE[op.name][1](out, *args), None
+    else:
+        lines = [f"{out} = F_{op.name}({', '.join(args)})\n"]
+        derivatives = [f"d{k}" for k in range(n)]
+        header = _indexed(f"{', '.join(derivatives)}, = L_{op.name}({out}, {', '.join(args)})\n")
+    steps = []
+    for d in derivatives:
+        step, refs = _indexed(grad if d == "1.0" else f"-{grad}" if d == "-1.0" else f"{d} * {grad}")
+        steps.append((f"{{}} += {step}\n", f"{{}} = {step}\n", refs))
+    forward, refs = _indexed("".join(lines))
+    forward = forward, None if refs == tuple(range(n + 1)) else refs, _size(forward, refs)
+    return forward, header, steps, op.name in _ZERO_SAFE, inline
+
+
+def _size(template, refs):
+    return len(template) + 3 * len(refs)  # a name a0 ... a999 takes about 5 characters for "{}"'s 2
+
+
+def _source(order, n_root, position, wires, n_wires, loaded, n_leaves, chunks):
+    """The replay, written into chunks: reads, forward, checks, backward, checks.
+
+    A value computed from read values (loaded: the loss's leaves that are read, first n_leaves,
+    then the side values') is live: it is recomputed (v<i>); one of the loss's graph (the first
+    n_root values of order) also gets a grad (g<i>). Any other value is its number. The backward
+    walks the live values in backward()'s order and adds each contribution to its input's grad
+    in the order backward() does.
     """
-    position = {id(v): i for i, v in enumerate(order)}
-    live = set(read_ids)
-    for v in reversed(order):  # inputs come after the values made from them
-        if v.inputs and any(id(x) in live for x in v.inputs):
-            live.add(id(v))
+    known = chunks.numbers.get
+    number = chunks.number
+    rules = {}
+    # Trick: most units of source are added in place to the function being filled (templates,
+    # refs), not handed over one by one; chunks.flush() makes it when it is full.
+    templates, out = chunks.templates, chunks.refs
 
-    spelled = {key: f"v{position[key]}" for key in live}
-    numbers = {}
-
-    def term(v):
-        name = spelled.get(id(v))
-        if name is None:
-            x = v.data
-            name = numbers.get(x) if x else None  # not for zeros: 0.0 and -0.0 are one key
-            if name is None:
-                name = numbers[x] = _number(x)
-        return name
-
-    read = [position[id(v)] for v in leaves]
+    # ref[k]: how the replay names the value at position k, v<k> (2k) if live, else its number;
+    # the forward pass fills in the values made by ops
+    n_interior = bisect_left(order, True, 0, n_root, key=lambda v: not v.inputs)  # backward_order: ops, then leaves
+    ref = [None] * len(order)
+    ref[n_interior:n_root] = map(known, map(_data, islice(order, n_interior, n_root)))  # numbers seen before
+    for k in [k for k in range(n_interior, len(order)) if ref[k] is None and not order[k].inputs]:
+        ref[k] = number(order[k].data)
+    live = bytearray(len(order))
+    has_grad = bytearray(len(order))  # a read value's grad starts from its .grad; others from a first term
+    read = [2 * position[v] for v in loaded]
+    for k in read:
+        live[k // 2] = has_grad[k // 2] = 1
+        ref[k // 2] = k
+    size = 0  # of what chunks holds
     for start in range(0, len(read), TERMS):
         names = read[start : start + TERMS]
-        for letter, get in (("v", "_data"), ("g", "_grad")):
-            yield None, [f"{''.join(f'{letter}{i}, ' for i in names)}= map({get}, _L[{start}:{start + len(names)}])"], (), False
+        size = chunks.add(f"{'{}, ' * len(names)}= map(_data, _L[{start}:{start + len(names)}])\n", names, size)
+        if start < n_leaves:
+            names = [r + 1 for r in names[: n_leaves - start]]
+            size = chunks.add(f"{'{}, ' * len(names)}= map(_grad, _L[{start}:{start + len(names)}])\n", names, size)
 
     # forward: the loss's graph inputs first, then the side values' graphs, each inputs first
-    interior = [v for v in order[:n_root] if v.inputs and id(v) in live]
-    side = [v for v in order[n_root:] if v.inputs and id(v) in live]
     computed = []
-    for v in [*reversed(interior), *reversed(side)]:
-        i, args = position[id(v)], [term(x) for x in v.inputs]
-        if v.op.name in _INLINE:
-            parts = _INLINE[v.op.name][0](*args)
-            lines = [f"v{i} = {' + '.join(parts[:TERMS])}"]
-            lines += [f"v{i} = v{i} + {' + '.join(parts[k : k + TERMS])}" for k in range(TERMS, len(parts), TERMS)]
-        else:
-            lines = [f"v{i} = F_{v.op.name}({', '.join(args)})"]
-        yield None, lines, (), False
-        computed.append(i)
-    yield from _checks([f"v{i}" for i in computed])
+    for values, end in ((range(n_interior - 1, -1, -1), n_wires), (range(len(order) - 1, n_root - 1, -1), len(wires))):
+        for i in values:
+            v = order[i]
+            inputs = v.inputs
+            if not inputs:
+                continue  # a leaf of the side values
+            ks = wires[end - len(inputs) : end]  # the inputs' positions
+            end -= len(inputs)
+            if not any(map(live.__getitem__, ks)):
+                ref[i] = known(v.data) or number(v.data)
+                continue  # a number
+            live[i] = 1
+            ref[i] = me = i + i
+            computed.append(me)
+            rule = rules.get((v.op, len(ks)))
+            if rule is None:
+                rule = rules[v.op, len(ks)] = _rule(v.op, len(ks))
+            template, pick, length = rule[0]
+            templates.append(template)
+            if pick is None:
+                out.append(me)
+                out.extend(map(ref.__getitem__, ks))
+            else:
+                out.extend(map([me, *map(ref.__getitem__, ks)].__getitem__, pick))
+            size += length
+            if size > CHUNK:
+                size = chunks.flush()
+    for template, names in _checks(computed):
+        size = chunks.add(template, names, size)
 
     # backward
-    root = order[0]  # live, since the loss reads at least one value
-    has_grad = set(read_ids) | {id(root)}  # a read value's grad starts from its .grad; others from a first term
-    yield None, [f"g0 {'+' if id(root) in read_ids else ''}= 1.0"], (), False
-    written = [0]
-    for v in interior:
-        i, args = position[id(v)], [term(x) for x in v.inputs]
-        lines, first_writes = [], []
-        if v.op.name in _INLINE:
-            derivatives = _INLINE[v.op.name][1](f"v{i}", *args)
-        else:
-            derivatives = [f"d{k}" for k in range(len(args))]
-            lines.append(f"{', '.join(derivatives)}, = L_{v.op.name}(v{i}, {', '.join(args)})")
-        for x, d in zip(v.inputs, derivatives):
-            if id(x) in live:
-                step = f"g{i}" if d == "1.0" else f"-g{i}" if d == "-1.0" else f"{d} * g{i}"
-                j = position[id(x)]
-                if id(x) in has_grad:
-                    lines.append(f"g{j} += {step}")
+    size = chunks.add("{} += 1.0\n" if has_grad[0] else "{} = 1.0\n", [1], size)  # the root: live (it reads a value)
+    has_grad[0] = 1
+    written = [1]
+    at = 0
+    for i in range(n_interior):
+        v = order[i]
+        inputs = v.inputs
+        ks = wires[at : at + len(inputs)]
+        at += len(inputs)
+        if not live[i]:
+            continue
+        me = ref[i]
+        refs = [me, *map(ref.__getitem__, ks), me + 1]
+        _, header, steps, zero_safe, inline = rules[v.op, len(ks)]
+        lines, line_refs, first_writes = [], [], []
+        if header is not None:
+            lines.append(header[0])
+            line_refs.extend(map(refs.__getitem__, header[1]))
+        for k, (added, first, pick) in zip(ks, steps):
+            if live[k]:
+                grad = k + k + 1
+                line_refs.append(grad)
+                line_refs.extend(map(refs.__getitem__, pick))
+                if has_grad[k]:
+                    lines.append(added)
                 else:
-                    lines.append(f"g{j} = {step}")
-                    first_writes.append(j)
-                    written.append(j)
-                    has_grad.add(id(x))
+                    lines.append(first)
+                    first_writes.append(grad)
+                    has_grad[k] = 1
+        written += first_writes
         # Trick: the zero-grad skip. A value whose grad is 0 passes on only zeros through an op
         # whose local derivatives are finite, and adding a zero leaves a grad as it is; in a relu
         # network that is most of the backward (a unit that is off, a sample past the hinge's
         # margin). Tested once per value with many terms, where it pays.
-        if v.op.name in _ZERO_SAFE and len(lines) >= 4:
-            yield f"g{i}", lines, [f"g{j} = 0.0" for j in first_writes], v.op.name in _INLINE
+        if zero_safe and len(lines) >= 4:
+            for template, piece_refs in _skipped(me + 1, lines, line_refs, first_writes, inline):
+                size = chunks.add(template, piece_refs, size)
         else:
-            yield None, lines, (), v.op.name in _INLINE
-    yield from _checks([f"g{i}" for i in written + read])
+            templates += lines
+            out += line_refs
+            size += builtins.sum(map(len, lines)) + 3 * len(line_refs)
+            if size > CHUNK:
+                size = chunks.flush()
+    for template, names in _checks(written + [r + 1 for r in read[:n_leaves]]):
+        size = chunks.add(template, names, size)
+    chunks.flush()
 
 
-def _checks(names):
-    """Lines that add the values named to _s, which each function returns: a sum that is finite only
-    if every one is (or, rarely, a sum of finite values that overflows: then the call runs plain)."""
-    return [(None, [f"_s += _sum(({''.join(f'{n}, ' for n in names[k : k + TERMS])}))"], (), False)
-            for k in range(0, len(names), TERMS)]
+def _write_back(position, leaves):
+    """The template that writes the leaves' grads and returns the loss, and its references."""
+    grads = [2 * position[v] + 1 for v in leaves]
+    text = "".join(f"for p, g in zip(_L[{k}:{k + len(grads[k : k + TERMS])}], ({'{}, ' * len(grads[k : k + TERMS])})):\n"
+                   "    p.grad = g\n" for k in range(0, len(grads), TERMS))
+    return text + "return {}\n", [*grads, 0]
+
+
+def _skipped(grad, lines, refs, first_writes, splittable):
+    """`if g<i>:` the lines, `else:` the first writes set to 0.0; an inline op's lines in units of
+    at most SPLIT lines, each with its own if, and its own first writes in the else."""
+    pieces = [(0, len(lines))] if not splittable else [(k, min(k + SPLIT, len(lines))) for k in range(0, len(lines), SPLIT)]
+    counts = [line.count("{}") for line in lines]
+    at = 0
+    written = iter(first_writes)
+    for start, stop in pieces:
+        size = builtins.sum(counts[start:stop])
+        piece_refs = refs[at : at + size]
+        at += size
+        firsts = [next(written) for line in lines[start:stop] if line.startswith("{} = ")]
+        text = "if {}:\n" + "".join(f"    {line}" for line in lines[start:stop])
+        if firsts:
+            text += "else:\n" + "    {} = 0.0\n" * len(firsts)
+        yield text, [grad, *piece_refs, *firsts]
+
+
+def _checks(refs):
+    """Units that add the values referred to to _s, which each function returns: a sum that is finite
+    only if every one is (or, rarely, a sum of finite values that overflows: then the call runs plain)."""
+    for k in range(0, len(refs), TERMS):
+        names = refs[k : k + TERMS]
+        yield f"_s += _sum(({'{}, ' * len(names)}))\n", names
 
 
 def _number(x):
-    """A float as source text that reads back as the same float (inf and nan by name)."""
-    if not math.isfinite(x):
-        return "_nan" if x != x else "_inf" if x > 0 else "(-_inf)"
-    return f"({x!r})" if repr(x).startswith("-") else repr(x)
+    """A float as source text that reads back as the same float."""
+    text = repr(x) if math.isfinite(x) else f"float('{x}')"
+    return f"({text})" if text.startswith("-") else text
 
 
-_NAME = re.compile(r"\b([vg]\d+)\b")
+_LOCAL = ()  # a0, a1, ...: the names a function gives its variables, as many as the largest needed so far
 
 
-def _build(blocks, grads, namespace):
-    """Compile the blocks into functions of at most CHUNK characters that share cells: the source text
-    (compressed), the functions (each returns the sum of the values it checks) and the one that
-    writes the grads. The blocks come one at a time, and only one chunk's lines are held at once."""
-    cells, functions, pending, size, compiled = {}, [], [], [0], {}
-    text = zlib.compressobj()
-    source = []
-
-    def flush():
-        if pending:
-            source.append(text.compress("".join(f"{line}\n" for line in pending).encode()))
-            functions.append(_function(["_s = 0.0", *pending, "return _s"], cells, namespace, compiled))
-            pending.clear()
-            size[0] = 0
-
-    for condition, lines, otherwise, splittable in blocks:
-        step = max(1, CHUNK // 30)  # lines of a splittable block per piece: a term of the chain rule is short
-        for piece in [lines[k : k + step] for k in range(0, len(lines), step)] if splittable else [lines]:
-            length = builtins.sum(map(len, piece))
-            if size[0] + length > CHUNK:
-                flush()
-            size[0] += length
-            if condition is None:
-                pending.extend(piece)
-            else:  # the first writes of a skipped value's inputs still set them (to 0.0)
-                pending.append(f"if {condition}:")
-                pending.extend(f"    {line}" for line in piece)
-                if otherwise:
-                    pending.append("else:")
-                    pending.extend(f"    {line}" for line in otherwise)
-    flush()
-    lines = []
-    for k in range(0, len(grads), TERMS):
-        group = grads[k : k + TERMS]
-        lines.append(f"for p, g in zip(_L[{k}:{k + len(group)}], ({''.join(f'{n}, ' for n in group)})):")
-        lines.append("    p.grad = g")
-    write = _function([*lines, "return v0"], cells, namespace, compiled)
-    source.append(text.compress("".join(f"{line}\n" for line in lines).encode()))
-    source.append(text.flush())
-    return b"".join(source), functions, write
+def _local_names(n):
+    """At least n names a0, a1, ... (a new tuple when more are needed: threads that record share it)."""
+    global _LOCAL
+    local = _LOCAL
+    if len(local) < n:
+        local = _LOCAL = tuple(f"a{k}" for k in range(max(n, 2 * len(local))))
+    return local
 
 
-def _function(lines, cells, namespace, compiled):
-    """def chunk(): lines, its v<i> and g<i> closure cells shared with the other chunks (made here once).
+class _Chunks:
+    """The replay's functions, of about CHUNK characters of source each, made as the source comes
+    (one function's source held at a time), sharing their variables through closure cells; and
+    the source itself, as (template, references) per function."""
 
-    Trick: a chunk is compiled with its names renamed a0, a1, ... in the order they appear, and a
-    chunk whose renamed text was compiled before (a long chain, a layer repeated) reuses that code
-    with its own cells: compiling is most of the cost of recording.
-    """
-    text = "".join(f"        {line}\n" for line in lines)
-    pieces = _NAME.split(text)  # text, name, text, name, ..., text
-    names = list(dict.fromkeys(pieces[1::2])) or ["v0"]
-    renamed = {name: f"a{k}" for k, name in enumerate(names)}
-    pieces[1::2] = map(renamed.__getitem__, pieces[1::2])
-    text = "".join(pieces)
-    code = compiled.get(text)
-    if code is None:
-        declared = "".join(f"a{k} = " for k in range(len(names)))
-        outer = (f"def _outer():\n    {declared}None\n    def chunk():\n"
-                 f"        nonlocal {', '.join(f'a{k}' for k in range(len(names)))}\n{text}    return chunk\n")
-        scope = {}
-        builtins.exec(builtins.compile(outer, "<chainrule.compile>", "exec"), namespace, scope)
-        # Trick: the line table dropped (it takes as much memory as the code): the replay's lines are
-        # never shown in a traceback, since any error in it sends the call down the plain path.
-        code = compiled[text] = scope["_outer"]().__code__.replace(co_linetable=b"")
-    closure = tuple(cells[name] if name in cells else cells.setdefault(name, types.CellType())
-                    for name in (names[int(free[1:])] for free in code.co_freevars))
-    return types.FunctionType(code, namespace, "replay", None, closure)
+    def __init__(self, namespace, bound):
+        self.namespace = namespace
+        self.numbers = {}  # a number (a float; a zero by its hex, 0.0 and -0.0 being one key) -> its reference
+        self.values = []  # the numbers, in the order of their references ~0, ~1, ...
+        self.cells = defaultdict(types.CellType)  # reference -> the cell of its variable, in every function
+        self.compiled = {}  # a function's text -> its code and the references of its free variables' names
+        self.templates, self.refs = [], []  # the function being filled
+        self.source, self.functions = [], []
+        self.typecode = "i" if bound < 2**31 else "q"  # bound: more than any reference
+
+    def number(self, x):
+        """x's reference: a cell holding it."""
+        key = x if x else x.hex()
+        ref = self.numbers.get(key)
+        if ref is None:
+            self.values.append(x)
+            ref = self.numbers[key] = ~(len(self.values) - 1)
+            self.cells[ref] = types.CellType(x)
+        return ref
+
+    def add(self, template, refs, size):
+        """A unit of source (kept whole in one function) after the size characters held: the size held after."""
+        length = _size(template, refs)
+        if size + length > CHUNK:
+            size = self.flush()
+        self.templates.append(template)
+        self.refs.extend(refs)
+        return size + length
+
+    def flush(self):
+        """The function of what is held made (each returns the sum of the values it checks): 0 held."""
+        if self.templates:
+            self.functions.append(self.function("_s = 0.0\n", "".join(self.templates), "return _s\n", self.refs))
+            self.templates.clear()
+            self.refs.clear()
+        return 0
+
+    def function(self, prologue, template, epilogue, refs):
+        """def chunk(): the template filled in, its variables closure cells shared with the other
+        chunks (made here once), named a0, a1, ... in the order they appear.
+
+        Trick: a chunk whose text (with those names) was compiled before (a long chain, a layer
+        repeated) reuses that code with its own cells: compiling is most of the cost of recording.
+        """
+        self.source.append((template, array(self.typecode, refs)))
+        names = list(dict.fromkeys(refs))
+        local = _local_names(len(names))
+        spelled = dict(zip(names, local))
+        pieces = [None] * (2 * len(refs) + 1)
+        pieces[::2] = template.split("{}")
+        pieces[1::2] = map(spelled.__getitem__, refs)
+        body = prologue + "".join(pieces) + epilogue
+        found = self.compiled.get(body)
+        if found is None:
+            local = local[: len(names)]
+            declared = f"    {' = '.join(local)} = None\n" if local else ""
+            nonlocal_ = f"        nonlocal {', '.join(local)}\n" if local else ""
+            outer = (f"def _outer():\n{declared}    def chunk():\n{nonlocal_}        "
+                     f"{body.replace(chr(10), chr(10) + '        ')}\n    return chunk\n")
+            scope = {}
+            builtins.exec(builtins.compile(outer, "<chainrule.compile>", "exec"), self.namespace, scope)
+            # Trick: the line table dropped (it takes as much memory as the code): the replay's lines are
+            # never shown in a traceback, since any error in it sends the call down the plain path.
+            code = scope["_outer"]().__code__.replace(co_linetable=b"")
+            found = self.compiled[body] = code, [int(name[1:]) for name in code.co_freevars]
+        code, order = found
+        closure = tuple(map(self.cells.__getitem__, map(names.__getitem__, order)))
+        return types.FunctionType(code, self.namespace, "replay", None, closure)
 
 
 # ---- the numbers fn can reach
