@@ -44,6 +44,7 @@ from .value import Value, backward_order, sum_values
 np = None  # numpy, imported when a batch replay is made
 
 MAX_GRAPHS = 8  # different graphs (groups of samples) a batch replay takes before it runs plain
+SMALL_PRODUCT = 2**16  # multiply-adds of a matrix product small enough to take its bias in (_Plan._fuse_biases)
 NUDGE = 2.0**-12  # relative change of every value when recording checks which numbers read parameters
 
 
@@ -424,6 +425,10 @@ RULES = {
     "sum": (_sum, lambda out, *xs: (1.0,) * len(xs)),
     "dot": (_dot, _dot_local),
 }
+INTO = {  # forward rules that write into a given array (out=) and return it, for _Columns.beside_ones
+    "relu": lambda a, out: np.maximum(a, 0.0, out=out),
+    "tanh": lambda a, out: np.tanh(a, out=out),
+}
 _UNIT = {"add": (1, 1), "sub": (1, -1), "neg": (-1,)}  # ops whose local derivatives are +-1: the grad passed on as is
 
 
@@ -541,13 +546,20 @@ class _Plan:
 
     def _fuse_biases(self):
         """Trick: X @ W + b is [X 1] @ [W; b], one matrix product, and its backward [X 1]^T G gives the
-        grads of W and b at once. _layout put b after W, so [W; b] is a view too. Done for a layer
-        that reads the data, whose [X 1] is made once. (Not for the layers after: the activation
-        would have to write beside a column of ones, and the product one row longer can cross the
-        size past which BLAS splits it over threads, which on a busy machine stalls it.)"""
+        grads of W and b at once. _layout put b after W, so [W; b] is a view too. For a layer that
+        reads the data, [X 1] is made once; for one that reads the layer before's activation, that
+        activation writes its columns beside a column of ones (_Columns.beside_ones), for small
+        products only (SMALL_PRODUCT): there a call costs more than its arithmetic, while a bigger
+        product one row longer can cross the size past which BLAS splits it over threads."""
+        made = {step.out: step for step in self.steps if isinstance(step, _Columns)}
         for step in self.steps:
-            if isinstance(step, _MatMul) and step.views and step.b is not None and step.x is not None:
+            if not (isinstance(step, _MatMul) and step.views and step.b is not None):
+                continue
+            if step.x is not None:
                 step.X1 = np.column_stack([step.x, np.ones(self.m)])
+            elif (step.perm is None and step.x_slot in made and made[step.x_slot].cols is None
+                  and self.m * (step.n_in + 1) * step.n_out <= SMALL_PRODUCT):
+                step.X1 = made[step.x_slot].beside_ones(self.m)
 
     @staticmethod
     def _layer_key(v, kind):
@@ -597,7 +609,8 @@ class _Plan:
         src.add(1, *[f"vals[{s}] = pv[{k}]" for s, k in self.loads])
         for i, step in enumerate(self.steps):
             src.add(1, *(step.forward_code(src) or [f"{src.name(step, 'step')}.forward(vals, pv)"]))
-        src.add(1, f"losses = {src.get(self.root)}", *src.give(self.root, self.root_kind, src.name(self.root_grad, "seed")))
+        src.add(1, f"losses = {src.get(self.root)}")
+        src.add(1, *src.give(self.root, self.root_kind, src.name(self.root_grad, "seed")))
         for step in reversed(self.steps):
             src.add(1, *(step.backward_code(src) or
                          [f"{src.name(step, 'step')}.backward(vals, grads, pv, pg, param_slot)"]))
@@ -639,8 +652,9 @@ class _Source:
             return [f"_give(grads, pg, param_slot, vals, {ref!r}, {kind!r}, {g})"]
         if col is None:
             return [f"g_ = {g}", f"cur = grads[{slot}]", f"grads[{slot}] = g_ if cur is None else cur + g_"]
-        return [f"g_ = {g}", f"G_ = grads[{slot}]", "if G_ is None:", f"    G_ = grads[{slot}] = np.zeros(vals[{slot}].shape)",
-                f"    G_[:, {col}] = g_", "else:", f"    G_[:, {col}] += g_"]
+        return [f"g_ = {g}", f"G_ = grads[{slot}]", "if G_ is None:",
+                f"    G_ = grads[{slot}] = np.zeros(vals[{slot}].shape)", f"    G_[:, {col}] = g_",
+                "else:", f"    G_[:, {col}] += g_"]
 
     def compiled(self, function):
         self.text = "\n".join(self.lines) + "\n"
@@ -718,7 +732,9 @@ class _MatMul:
         self.X1 = None  # [X 1], when the bias rides in the matrix product (_Plan._fuse_biases)
 
     def describe(self):
-        return f"matmul ({self.m}, {self.n_in}) @ ({self.n_in}, {self.n_out}): {self.n_out} dots that share their inputs"
+        fused = ", their biases in the product ([X 1] @ [W; b])" if self.X1 is not None else ""
+        return (f"matmul ({self.m}, {self.n_in}) @ ({self.n_in}, {self.n_out}): {self.n_out} dots that share their "
+                f"inputs{fused}")
 
     def inputs(self, vals):
         if self.x is not None:
@@ -771,7 +787,8 @@ class _MatMul:
             lines = [f"out = vals[{self.out}] = {X} @ {src.name(self.W_values, 'W')}"]
             if self.b is not None:
                 lines.append(f"out += {src.name(self.b_values, 'b')}")
-        return lines + ["total = add_reduce(out, None)", "if total - total != 0.0:", "    raise FloatingPointError('matmul overflow')"]
+        return lines + ["total = add_reduce(out, None)", "if total - total != 0.0:",
+                        "    raise FloatingPointError('matmul overflow')"]
 
     def backward_code(self, src):
         if not self._written_out():
@@ -801,7 +818,9 @@ class _MatMul:
                 np.matmul(self.X1_T, G, out=self.Wb_grad)
             else:
                 self.Wb_grad += self.X1_T @ G
-            return  # X is the data
+            if self.x is None:
+                self._give_inputs(grads, G @ self.W_T, vals, pg, param_slot)
+            return
         X = self.inputs(vals)
         if self.fresh:  # straight into pg's views
             np.matmul(X.T, G, out=self.W_grad)
@@ -847,6 +866,14 @@ class _Columns:
         self.forward_rule, self.local_rule = RULES[op]
         self.cols = None if cols == list(range(width)) else np.array(cols)
         self.width = len(cols)
+        self.buffer = None  # [out 1], when the next layer's product takes its bias in
+
+    def beside_ones(self, m):
+        """The array [out 1] that forward writes its columns into, for the next layer's [X 1] @ [W; b]."""
+        if self.buffer is None:
+            self.buffer = np.ones((m, self.width + 1))
+            self.view = self.buffer[:, : self.width]
+        return self.buffer
 
     def describe(self):
         return f"{self.op} on {self.width} columns at once"
@@ -856,12 +883,21 @@ class _Columns:
 
     def forward(self, vals, pv):
         x = vals[self.source] if self.cols is None else vals[self.source][:, self.cols]
-        vals[self.out] = self.forward_rule(x)
+        if self.buffer is None:
+            vals[self.out] = self.forward_rule(x)
+        elif self.op in INTO:
+            vals[self.out] = INTO[self.op](x, self.view)
+        else:
+            self.view[...] = self.forward_rule(x)
+            vals[self.out] = self.view
 
     def forward_code(self, src):
-        if self.cols is not None:
+        if self.cols is not None or self.buffer is not None and self.op not in INTO:
             return None
-        return [f"vals[{self.out}] = {src.name(self.forward_rule, self.op)}(vals[{self.source}])"]
+        x = f"vals[{self.source}]"
+        if self.buffer is None:
+            return [f"vals[{self.out}] = {src.name(self.forward_rule, self.op)}({x})"]
+        return [f"vals[{self.out}] = {src.name(INTO[self.op], self.op)}({x}, {src.name(self.view, 'view')})"]
 
     def backward_code(self, src):
         if self.cols is not None:
@@ -967,11 +1003,13 @@ class _Node:
 
     def backward_code(self, src):
         if self.unit is not None:
-            body = [line for r, k, d in zip(self.refs, self.kinds, self.unit) for line in src.give(r, k, "g" if d == 1 else "-g")]
+            body = [line for r, k, d in zip(self.refs, self.kinds, self.unit)
+                    for line in src.give(r, k, "g" if d == 1 else "-g")]
         else:
             args = ", ".join(map(src.get, self.refs))
             body = [f"d = {src.name(self.local_rule, 'd_' + self.name)}(vals[{self.out}], {args})"]
-            body += [line for i, (r, k) in enumerate(zip(self.refs, self.kinds)) for line in src.give(r, k, f"g * d[{i}]")]
+            body += [line for i, (r, k) in enumerate(zip(self.refs, self.kinds))
+                     for line in src.give(r, k, f"g * d[{i}]")]
         return [f"g = grads[{self.out}]", "if g is not None:", *_indented(body or ["pass"])]
 
     def forward(self, vals, pv):

@@ -384,3 +384,22 @@ def test_layers_not_laid_out_as_matrices_replay_as_the_plain_path(seed, n, bias,
     assert step.batched and "matmul (%d, 2) @ (2, 3)" % n in step.plan and "matmul (%d, 3) @ (3, 2)" % n in step.plan
     extra = lambda: 1e-3 * l2(params)  # noqa: E731
     assert_close(got, plain(per_sample, X, Y, params, extra), largest_term(per_sample, X, Y, params, extra))
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+@pytest.mark.parametrize("small_product", [0, 2**16])
+def test_a_bias_in_the_product_or_beside_it_gives_the_same_replay(small_product, activation, monkeypatch):
+    """A hidden layer's bias rides in its matrix product ([X 1] @ [W; b]) when the product is small,
+    and is added after it when not: the same numbers either way, within rounding."""
+    from chainrule.engine import batch
+
+    monkeypatch.setattr(batch, "SMALL_PRODUCT", small_product)
+    model = MLP(2, [16, 16, 1], activation=activation, seed=1)
+    params = model.parameters()
+    _, X, Y = moons_model()
+    per_sample = lambda x, y: hinge(model(x), y)  # noqa: E731
+    extra = lambda: 1e-4 * l2(params)  # noqa: E731
+    step = chainrule.compile(per_sample, batch=(X, Y), extra=extra)
+    got = batched(step, params)
+    assert step.plan.count("biases in the product") == (1 if small_product == 0 else 3)  # the data's layer: always
+    assert_close(got, plain(per_sample, X, Y, params, extra), largest_term(per_sample, X, Y, params, extra))
