@@ -8,18 +8,28 @@ consecutive steps on one graph, and where they would not agree, fits them all in
 most of them take, or else in the other, if every step still reads in it, and still with its
 op circles where its own fit has them (views.py: an inline view only where no other reads); when
 neither direction does for all of them, each keeps its own.
+
+The searches run one after another, as they would alone; while one lays out a drawing, the
+drawings the next searches will ask for first are laid out beside it on the other cores
+(views.ahead): the same views come out, sooner.
 """
 from collections import Counter
 from dataclasses import replace
 
-from ..engine.drawing import Drawing
-from ..engine.drawing.views import SMALLEST, fitted, layout_size, readable_view
+from ..engine.drawing import views
+from ..engine.drawing.render import RENDER_THREADS
+from ..engine.drawing.views import SMALLEST, fitted, layout_size, next_unmeasured, readable_view
+
+LOOKAHEAD = 8  # searches after the running one looked into for drawings to lay out beside its own
 
 
 def fit_steps(graphs, width, height=None):
     """The fitted drawing of each graph (None for None), consecutive graphs of one structure in one direction."""
     once = {}  # a drawing shown by several steps is fitted once
-    fitted = [None if g is None else once.get(id(g)) or once.setdefault(id(g), g.fit(width, height)) for g in graphs]
+    distinct = list({id(g): g for g in graphs if g is not None}.values())
+    for g, _ in _in_turn(distinct, [(g._fit_variant, g._search(width, height)) for g in distinct]):
+        once[id(g)] = g.fit(width, height)
+    fitted = [None if g is None else once[id(g)] for g in graphs]
     for run in _runs(graphs):
         directions = Counter(fitted[k].view.rankdir for k in run)
         if len(directions) < 2:
@@ -27,14 +37,13 @@ def fit_steps(graphs, width, height=None):
         first = "LR" if directions["LR"] >= directions["TB"] else "TB"
         for chosen in (first, "TB" if first == "LR" else "LR"):  # most steps' direction first
             refitted, lost = {}, False
-            for k in run:
-                if fitted[k].view.rankdir == chosen:
-                    continue
+            turned = list({id(graphs[k]): k for k in run if fitted[k].view.rankdir != chosen}.values())
+            searches = [_in_direction(graphs[k], width, height, chosen) for k in turned]
+            for k, _ in _in_turn(turned, searches):
                 graph = graphs[k]
-                if id(graph) not in refitted:
-                    again = refitted[id(graph)] = fit_in_direction(graph, width, height, chosen)
-                    lost = (lost or _reads(again, width, height) < _reads(fitted[k], width, height)
-                            or (again.view.inline and not fitted[k].view.inline))  # op circles kept where they fit
+                again = refitted[id(graph)] = fit_in_direction(graph, width, height, chosen)
+                lost = (lost or _reads(again, width, height) < _reads(fitted[k], width, height)
+                        or (again.view.inline and not fitted[k].view.inline))  # op circles kept where they fit
             if not lost:  # every step reads in it as well as it read on its own, as fully drawn
                 for k in run:
                     fitted[k] = refitted.get(id(graphs[k]), fitted[k])
@@ -51,20 +60,38 @@ def _reads(drawing, width, height):
 
 def fit_in_direction(graph, width, height, rankdir):
     """As graph.fit(width, height), trying only views laid out in `rankdir`."""
-    made = []  # (view, (drawing, size)): readable_view asks for each view twice, once per direction
+    variant, search = _in_direction(graph, width, height, rankdir)
+    return readable_view(variant, *search)
 
-    def variant(view):
-        view = replace(view, rankdir=rankdir)
-        for seen, result in made:
-            if seen == view:
-                return result
-        drawing = Drawing(graph.snapshot, view, graph.digits, in_svg=False)
-        made.append((view, (drawing, layout_size(drawing.layout_source()))))
-        return made[-1][1]
 
-    limit = None if graph.max_nodes is None else max(graph.max_nodes, graph.boxes)
-    views = [graph.view] if graph.view.groups else None  # a layer view stays one, as in graph.fit
-    return readable_view(variant, graph.snapshot, graph.view.target, width, height, limit, views)
+def _in_direction(graph, width, height, rankdir):
+    """(draw_view, the rest of readable_view's arguments) of fit_in_direction's search."""
+    def variant(view):  # readable_view asks for each view twice, once per direction: one drawing
+        return graph._variant(replace(view, rankdir=rankdir))
+
+    return variant, graph._search(width, height)
+
+
+def _in_turn(items, searches):
+    """Each (item, search) in order, for the caller to run that search (readable_view(draw_view,
+    *arguments)); while it runs, what the next LOOKAHEAD searches will lay out first is laid out
+    beside it (views.ahead), as many at once as there are render threads."""
+    at = 0
+
+    def coming(key):
+        crowded, busy, extra = views._crowded.copy(), {key}, []
+        for draw_view, arguments in searches[at + 1: at + 1 + LOOKAHEAD]:
+            if len(extra) >= RENDER_THREADS - 1:
+                break
+            found = next_unmeasured(draw_view, *arguments, crowded=crowded, busy=busy)
+            if found is not None:
+                extra.append(found)
+                busy.add(found)
+        return extra
+
+    with views.ahead(coming):
+        for at, pair in enumerate(zip(items, searches)):
+            yield pair
 
 
 def structure(graph):

@@ -49,7 +49,7 @@ from .caption import MAX_FACTORS, MAX_PATHS, chain_rule
 from .dot import Writer
 from .render import TIMEOUT, render as render_bytes
 from .snapshot import ACTIVATIONS, Snapshot
-from .views import View, layer_view, layout_size, readable_view
+from .views import View, layer_view, layout_key, readable_view
 
 MAX_NODES = 800  # boxes drawn (a value and its op count two): 0.2-0.5 s with wasm, measured
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -78,7 +78,8 @@ class Drawing:
         self.layers = sorted((group.layers[0] for group in view.groups.values() if group.kind == "layer"),
                              key=lambda layer: layer.depth)
         self.boxes = view.boxes(snapshot)
-        self._svg = self._source = None
+        self._svg = self._source = self._layout_source = self._layout_key = None
+        self._variants = []  # (view, Drawing of it): the other views of this moment made by fit()
 
     def _dot(self, tooltips=True):
         under = [*self.caption, *filter(None, [self.note])] if self.in_svg else []
@@ -91,7 +92,15 @@ class Drawing:
 
     def layout_source(self):
         """The DOT text without its tooltips: the same layout, the same size (what a view search measures)."""
-        return self._dot(tooltips=False).source
+        if self._layout_source is None:
+            self._layout_source = self._dot(tooltips=False).source
+        return self._layout_source
+
+    def layout_key(self):
+        """layout_source() as views.layout_size measures it (its labels' digits made 0)."""
+        if self._layout_key is None:
+            self._layout_key = layout_key(self.layout_source())
+        return self._layout_key
 
     def num(self, x):
         """x as this drawing writes numbers."""
@@ -131,14 +140,27 @@ class Drawing:
         wide (and `height` tall, if one fits): everything if it fits, else neurons folded into
         boxes, then only the paths to the highlighted value (see drawing.views). Its SVG leaves
         the caption and note out: a page writes them as text. It may be this drawing itself."""
-        def variant(view):
-            drawing = self if view == self.view and not self.caption and not self.note else \
-                Drawing(self.snapshot, view, self.digits, in_svg=False)  # else the caption moves to the page
-            return drawing, layout_size(drawing.layout_source())
+        return readable_view(self._fit_variant, *self._search(width, height))
 
+    def _search(self, width, height):
+        """The arguments after draw_view of the view search fit() runs."""
         limit = None if self.max_nodes is None else max(self.max_nodes, self.boxes)
         views = [self.view] if self.view.groups else None  # a layer view stays one
-        return readable_view(variant, self.snapshot, self.view.target, width, height, limit, views)
+        return self.snapshot, self.view.target, width, height, limit, views
+
+    def _fit_variant(self, view):
+        """The drawing fit() tries for `view`: this one, or another of this moment (the caption
+        moves to the page)."""
+        return self if view == self.view and not self.caption and not self.note else self._variant(view)
+
+    def _variant(self, view):
+        """This moment drawn in `view`, without caption or note in the SVG (made once per view)."""
+        for seen, drawing in self._variants:
+            if seen == view:
+                return drawing
+        drawing = Drawing(self.snapshot, view, self.digits, in_svg=False)
+        self._variants.append((view, drawing))
+        return drawing
 
     def opened(self, *depths, params=False):
         """The same moment with the layers at these depths (1 nearest the inputs; see `.layers`)

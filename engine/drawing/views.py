@@ -23,6 +23,7 @@ product and activation), one for the layer's parameters and one for the inputs i
 with the shapes on the edges; any layer can be opened back to its scalars.
 """
 import re
+import threading
 from collections import namedtuple
 from dataclasses import dataclass, field, replace
 
@@ -51,11 +52,16 @@ class View:
 
     def boxes(self, g):
         """Boxes drawn: one per value shown (two when an op made it, unless the op is inline), one per neuron."""
+        key = ("views boxes", id(self.box), self.hidden, self.inline)  # the same for every direction and moment
+        found = g.shared.get(key)
+        if found is not None and found[0] is self.box:
+            return found[1]
         n = 0
         for i in range(len(g)):
             head = self.box.get(i)
             if self.shows(i) and head in (None, i):
                 n += 1 if head == i or not g.inputs[i] or self.inline else 2
+        g.shared[key] = (self.box, n)  # the box kept with its count: its id stays its own
         return n
 
 
@@ -101,7 +107,9 @@ def layer_view(g, rankdir="LR", target=None, opened=(), params_opened=None):
 
 def levels(g, target):
     """The views of `readable_view`, most detailed first, without direction (duplicates dropped)."""
-    neurons = g.neurons()
+    neurons = g.shared.get("views neurons")
+    if neurons is None:
+        neurons = g.shared["views neurons"] = g.neurons()
     heads = set(neurons.values()) - {0}  # the root's own neuron stays open
 
     def fold(folded):
@@ -110,7 +118,7 @@ def levels(g, target):
     if target is None:
         found = [View(), View(box=fold(heads))]
     else:
-        on, own = g.reaching(target), neurons.get(target)
+        on, own = _reaching(g, target), neurons.get(target)
         foldable = heads - {own} if own != target else heads  # open: the neuron the target sits inside
         folded = fold(foldable)
         found = [View(target=target), View(target=target, box=fold({h for h in foldable if h not in on})),
@@ -122,6 +130,14 @@ def levels(g, target):
         if view not in unique:
             unique.append(view)
     return unique
+
+
+def _reaching(g, target):
+    """g.reaching(target), worked out once per graph (the drawing's DOT writer shares it)."""
+    on = g.shared.get(("reaching", target))
+    if on is None:
+        on = g.shared[("reaching", target)] = frozenset(g.reaching(target))
+    return on
 
 
 def _far(g, box, on, feeding=None):
@@ -155,6 +171,7 @@ def drawn_size(svg, width, height=None):
 _LABEL = re.compile(r'(label=)("(?:[^"\\]|\\.)*"|[-.\d]+)')
 _DIGIT = re.compile(r"\d")
 _sizes = {}  # DOT with its labels' digits made 0 -> (width, height, smallest text) of its SVG, px
+_failed = {}  # the same key -> the RenderError its layout gave, when laid out ahead of its turn
 MEASURED = 4096  # sizes kept before the table starts again
 
 
@@ -166,21 +183,104 @@ _crowded = {}
 CROWDED = 0.75
 
 
+def layout_key(source):
+    """DOT `source` with every digit of its labels made 0: what layout_size measures (see there)."""
+    return _LABEL.sub(lambda m: m.group(1) + _DIGIT.sub("0", m.group(2)), source)
+
+
 def layout_size(source):
     """(width, height, smallest text) in px of the drawing of DOT `source`, laid out by the wasm Graphviz.
 
     Every digit of a label counts as 0: Graphviz sizes text by its characters' widths, and its
     digits are all as wide, so drawings that differ only in their numbers' digits (the steps of a
-    walk, as the grads fill in) share one layout.
+    walk, as the grads fill in) share one layout. Within `ahead(...)`, the layouts the coming
+    searches will ask for next are made at the same time as this one (on other cores).
     """
+    return _size_of_key(layout_key(source))
+
+
+def _size_of_key(key):
+    if key in _sizes:
+        return _sizes[key]
+    if key in _failed:
+        raise _failed.pop(key)
+    coming = getattr(_ahead, "coming", None)
+    if coming is not None:
+        _ahead.coming = None  # the searches that look ahead measure nothing themselves
+        try:
+            extra = coming(key)
+        finally:
+            _ahead.coming = coming
+        if extra:
+            measure([key, *extra])
+            return _size_of_key(key)
     from .render import render
 
-    key = _LABEL.sub(lambda m: m.group(1) + _DIGIT.sub("0", m.group(2)), source)
-    if key not in _sizes:
-        if len(_sizes) >= MEASURED:
-            _sizes.clear()
-        _sizes[key] = svg_size(render(key).decode("utf-8"))
+    if len(_sizes) >= MEASURED:
+        _sizes.clear()
+    _sizes[key] = svg_size(render(key).decode("utf-8"))
     return _sizes[key]
+
+
+def measure(keys):
+    """Lay out these layout keys (layout_key) at once on the render threads, those not laid out
+    yet: their sizes go where layout_size finds them, a failure where it raises it, at its turn."""
+    from .render import render_many
+
+    keys = [key for key in dict.fromkeys(keys) if key not in _sizes and key not in _failed]
+    if len(_sizes) + len(keys) >= MEASURED:
+        _sizes.clear()
+    for key, svg in zip(keys, render_many(keys, failures=True)):
+        if isinstance(svg, Exception):
+            _failed[key] = svg
+        else:
+            _sizes[key] = svg_size(svg.decode("utf-8"))
+
+
+class ahead:
+    """`with ahead(coming): ...`: while layout_size lays out a drawing on this thread, it asks
+    `coming(key)` for the keys the next searches will want (next_unmeasured), and lays those out
+    with it, one per core. Only sizes are made early: every search still runs in its order."""
+
+    def __init__(self, coming):
+        self.coming = coming
+
+    def __enter__(self):
+        self.before = getattr(_ahead, "coming", None)
+        _ahead.coming = self.coming
+        return self
+
+    def __exit__(self, *exc):
+        _ahead.coming = self.before
+
+
+_ahead = threading.local()
+
+
+class _Unmeasured(Exception):
+    """A search looking ahead reached a drawing not laid out yet: its key."""
+
+    def __init__(self, key):
+        super().__init__(key)
+        self.key = key
+
+
+def next_unmeasured(draw_view, g, target, width, height=None, limit=None, views=None, crowded=None, busy=()):
+    """The layout key of the first drawing `readable_view(...)` (the same arguments) would lay out
+    that is not laid out yet; None when its search needs none, or when the first is in `busy`
+    (being laid out) so that what comes after it cannot be known. `crowded`: a copy of the table
+    the search reads and writes (what it learns goes there, not into the real one)."""
+    def measured(drawing):
+        key = drawing.layout_key()
+        if key in _sizes:
+            return _sizes[key]
+        raise _Unmeasured(None if key in busy or key in _failed else key)
+
+    try:
+        _search(draw_view, g, target, width, height, limit, views, measured, _crowded.copy() if crowded is None else crowded)
+    except _Unmeasured as missing:
+        return missing.key
+    return None
 
 
 def fitted(size, width, height=None):
@@ -193,27 +293,43 @@ def fitted(size, width, height=None):
 def readable_view(draw_view, g, target, width, height=None, limit=None, views=None):
     """The first view (see the module docstring) readable when fitted into `width` x `height`
     px; else the most readable. Views of more than `limit` boxes are not tried.
-    `draw_view(view)` -> (drawing, its size: layout_size). `views`: the views to try instead of
-    levels(g, target) (a layer view tries itself, left to right and top to bottom)."""
+    `draw_view(view)` -> its drawing (a Drawing: what layout_size measures is its layout_key()).
+    `views`: the views to try instead of levels(g, target) (a layer view tries itself, left to
+    right and top to bottom)."""
+    return _search(draw_view, g, target, width, height, limit, views, lambda d: _size_of_key(d.layout_key()), _crowded)
+
+
+def _search(draw_view, g, target, width, height, limit, views, measured, crowded):
     tried = []  # (smallest text, drawing)
-    shape = hash((tuple(g.kinds), tuple(g.inputs), tuple(g.labels)))  # the graph, whatever its numbers
-    found = levels(g, target) if views is None else [*views, *(replace(view, inline=True) for view in views)]
-    for view in found:
-        boxes = view.boxes(g)
+    shape = g.shared.get("views shape")
+    if shape is None:  # the graph, whatever its numbers
+        shape = g.shared["views shape"] = hash((tuple(g.kinds), tuple(g.inputs), tuple(g.labels)))
+    found = _levels(g, target) if views is None else \
+        [(view, view.boxes(g)) for view in [*views, *(replace(view, inline=True) for view in views)]]
+    for view, boxes in found:
         if limit is not None and boxes > limit:
             continue
         for rankdir in ("LR", "TB"):
             seen = (shape, rankdir, width, height)
-            if boxes >= _crowded.get(seen, boxes + 1) and (tried or view is not found[-1]):
+            if boxes >= crowded.get(seen, boxes + 1) and (tried or view is not found[-1][0]):
                 continue  # as many boxes as a view of this graph that was far too small (see _crowded);
                 # the most reduced view is drawn all the same when no other was
-            drawing, size = draw_view(replace(view, rankdir=rankdir))
-            smallest, _ = fitted(size, width, height)
+            drawing = draw_view(replace(view, rankdir=rankdir))
+            smallest, _ = fitted(measured(drawing), width, height)
             if smallest >= SMALLEST:
                 return drawing
             if smallest < CROWDED * SMALLEST:
-                if len(_crowded) >= MEASURED:
-                    _crowded.clear()
-                _crowded[seen] = min(boxes, _crowded.get(seen, boxes))
+                if len(crowded) >= MEASURED:
+                    crowded.clear()
+                crowded[seen] = min(boxes, crowded.get(seen, boxes))
             tried.append((smallest, drawing))
     return max(tried, key=lambda t: t[0])[1]
+
+
+def _levels(g, target):
+    """[(view, its boxes)] for levels(g, target), worked out once per graph and target (a graph's
+    moments share them: they depend on its shape alone)."""
+    found = g.shared.get(("views levels", target))
+    if found is None:
+        found = g.shared[("views levels", target)] = [(view, view.boxes(g)) for view in levels(g, target)]
+    return found
