@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..engine.drawing import render_svgs
 from ..engine.writer import write_file
 from .loss_plot import LOG_SPAN, loss_svg
 
@@ -177,6 +178,7 @@ def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=Non
     folder = prepare_out(folder)
     pictures = pictures or render_pictures(steps)
     written = Written(folder)
+    render_svgs([picture.drawing for picture in pictures if picture is not None])  # at once, on every core
     svgs = {}  # id(picture) -> its SVG: steps that show one graph share one rendering
     for name, picture in zip(svg_names(steps), pictures):
         path = None

@@ -47,7 +47,7 @@ from ..formula import number
 from ..writer import write_file
 from .caption import MAX_FACTORS, MAX_PATHS, chain_rule
 from .dot import Writer
-from .render import TIMEOUT, render as render_bytes
+from .render import TIMEOUT, render as render_bytes, render_many
 from .snapshot import ACTIVATIONS, Snapshot
 from .views import View, layer_view, layout_key, readable_view
 
@@ -231,6 +231,18 @@ class Drawing:
     def __repr__(self):
         grouped = ", neurons grouped" if self.grouped else f", {len(self.layers)} layers folded" if self.layers else ""
         return f"<Drawing: {self.boxes} boxes{grouped}>"
+
+
+def render_svgs(drawings):
+    """Render the SVG (`.svg()`) of every drawing here that has none yet, several at once
+    (render.render_many); a drawing whose render fails is left without, for its .svg() to
+    raise the error in its turn."""
+    waiting = list({id(d): d for d in drawings if d._svg is None}.values())
+    if len(waiting) < 2:
+        return
+    for drawing, svg in zip(waiting, render_many([d.source for d in waiting], failures=True)):
+        if not isinstance(svg, Exception):
+            drawing._svg = svg.decode("utf-8")
 
 
 def draw(root, highlight=None, rankdir="LR", max_nodes=MAX_NODES, digits=4, group=None):
