@@ -1,0 +1,136 @@
+"""Renders on the render threads: several at once (render_many), the view searches laying out
+the next searches' drawings beside their own (views.ahead), the steps' SVGs at once
+(render_svgs). Each must give what the one-at-a-time path gives, byte for byte."""
+import hashlib
+import random
+import threading
+
+import pytest
+
+from chainrule import walkthrough
+from chainrule.engine import draw
+from chainrule.engine.drawing import render, render_svgs, views
+from chainrule.lessons import layout
+from chainrule.nn import MLP, mse
+
+BAD = "digraph { a -> "
+MEASURE = views.measure
+
+
+def network_loss(samples, seed=0):
+    rng = random.Random(seed)
+    model = MLP(2, [4, 1], seed=seed)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(samples)]
+    y = [rng.choice([-1.0, 1.0]) for _ in range(samples)]
+    return mse([model(x) for x in X], y)
+
+
+def sources():
+    """A few different drawings' DOT."""
+    loss = network_loss(2)
+    loss.backward()
+    found = [draw(loss, max_nodes=None).source, draw(loss, rankdir="TB", max_nodes=None).source]
+    return found + [f"digraph {{ a{k} -> b{k} -> c }}" for k in range(5)]
+
+
+def error_of(source):
+    with pytest.raises(render.RenderError) as caught:
+        render.render(source)
+    return type(caught.value), str(caught.value)
+
+
+def test_render_many_gives_render_s_bytes_in_the_order_given():
+    given = sources()
+    assert render.render_many(given) == [render.render(s) for s in given]
+    assert render.render_many(given[::-1]) == [render.render(s) for s in given[::-1]]
+    assert render.render_many([]) == []
+
+
+def test_a_failure_among_many_is_the_error_render_gives():
+    given = sources()
+    mixed = [given[0], BAD, given[1], "digraph { b -> ", given[2]]
+    with pytest.raises(render.RenderError) as caught:
+        render.render_many(mixed)
+    assert (type(caught.value), str(caught.value)) == error_of(BAD)  # the first failure, in the order given
+    found = render.render_many(mixed, failures=True)
+    assert [found[k] for k in (0, 2, 4)] == [render.render(mixed[k]) for k in (0, 2, 4)]
+    assert [(type(found[k]), str(found[k])) for k in (1, 3)] == [error_of(BAD), error_of("digraph { b -> ")]
+
+
+def test_one_source_is_drawn_without_the_pool(monkeypatch):
+    jobs = []
+    submit = render._on_render_thread
+
+    def counted(function, *args):
+        jobs.append(function.__name__)
+        return submit(function, *args)
+
+    monkeypatch.setattr(render, "_on_render_thread", counted)
+    source = sources()[0]
+    assert render.render_many([source]) == [render.render(source)]
+    assert set(jobs) == {"_wasm_render"}  # each render handed to a render thread by itself, no workers
+    jobs.clear()
+    monkeypatch.setattr(render, "RENDER_THREADS", 2)
+    render.render_many(sources()[:3])
+    assert jobs.count("work") == 2
+
+
+def test_renders_reuse_their_threads():
+    source = sources()[2]
+    for _ in range(3 * render.RENDER_THREADS + 5):
+        render.wasm_svg(source)
+    alive = [t for t in threading.enumerate() if t.name == "chainrule-wasm-render"]
+    assert 1 <= len(alive) <= render.RENDER_THREADS
+
+
+def test_a_deep_chain_still_draws_on_a_render_thread():
+    chain = "digraph {" + " -> ".join(f"n{k}" for k in range(400)) + "}"
+    svgs = render.render_many([chain, chain])
+    assert svgs[0] == svgs[1] == render.wasm_svg(chain) and svgs[0].startswith(b"<?xml")
+
+
+def test_a_layout_made_ahead_that_failed_raises_at_its_turn():
+    good = views.layout_key(sources()[3])
+    views._sizes.pop(good, None)
+    views.measure([good, BAD])
+    assert good in views._sizes and BAD not in views._sizes
+    with pytest.raises(render.RenderError) as caught:
+        views.layout_size(BAD)
+    assert (type(caught.value), str(caught.value)) == error_of(BAD)
+
+
+def fitted_walk(monkeypatch, threads, samples=3):
+    """The page of a walkthrough and its steps' chosen views, fitted afresh with `threads` render threads."""
+    monkeypatch.setattr(layout, "RENDER_THREADS", threads)
+    monkeypatch.setattr(render, "RENDER_THREADS", threads)
+    views._sizes.clear()
+    views._crowded.clear()
+    views._failed.clear()
+    batches = []
+
+    def counted(keys):
+        batches.append(len(keys))
+        return MEASURE(keys)
+
+    monkeypatch.setattr(views, "measure", counted)
+    walk = walkthrough(network_loss(samples), max_nodes=100)
+    page = walk.html()
+    chosen = [None if p is None else (p.part.view, p.part.layout_source()) for p in walk.pictures()]
+    return hashlib.md5(page.encode("utf-8")).hexdigest(), chosen, batches
+
+
+def test_looking_ahead_chooses_the_views_and_writes_the_page_the_one_at_a_time_search_does(monkeypatch):
+    alone = fitted_walk(monkeypatch, 1)
+    ahead = fitted_walk(monkeypatch, 2)
+    assert alone[2] == []  # one render thread: nothing laid out ahead
+    assert ahead[2] and max(ahead[2]) == 2  # two: a drawing laid out beside the one a search needs
+    assert ahead[:2] == alone[:2]
+
+
+def test_render_svgs_gives_each_drawing_its_own_svg():
+    loss = network_loss(2)
+    loss.backward()
+    drawings = [draw(loss, max_nodes=None), draw(loss, rankdir="TB", max_nodes=None), draw(loss.inputs[0])]
+    render_svgs(drawings + drawings[:1])
+    assert [d._svg for d in drawings] == [render.render(d.source).decode("utf-8") for d in drawings]
+
