@@ -17,7 +17,6 @@ from collections import Counter
 from dataclasses import replace
 
 from ..engine.drawing import views
-from ..engine.drawing.render import RENDER_THREADS
 from ..engine.drawing.views import SMALLEST, fitted, layout_size, next_unmeasured, readable_view
 
 LOOKAHEAD = 8  # searches after the running one looked into for drawings to lay out beside its own
@@ -75,13 +74,13 @@ def _in_direction(graph, width, height, rankdir):
 def _in_turn(items, searches):
     """Each (item, search) in order, for the caller to run that search (readable_view(draw_view,
     *arguments)); while it runs, what the next LOOKAHEAD searches will lay out first is laid out
-    beside it (views.ahead), as many at once as there are render threads."""
+    on the other render threads (views.ahead)."""
     at = 0
 
-    def coming(key):
-        crowded, busy, extra = views._crowded.copy(), {key}, []
+    def coming(busy, room):
+        crowded, busy, extra = views._crowded.copy(), set(busy), []
         for draw_view, arguments in searches[at + 1: at + 1 + LOOKAHEAD]:
-            if len(extra) >= RENDER_THREADS - 1:
+            if len(extra) >= room:
                 break
             found = next_unmeasured(draw_view, *arguments, crowded=crowded, busy=busy)
             if found is not None:

@@ -118,6 +118,12 @@ def render_many(sources, format="svg", engine="auto", timeout=TIMEOUT, failures=
     return found
 
 
+def render_soon(source, format="svg", engine="auto", timeout=TIMEOUT):
+    """Start render(source, format, engine, timeout) on a render thread; its Future (of the bytes,
+    or raising the RenderError)."""
+    return _on_render_thread(render, source, format, engine, timeout)
+
+
 def _outcome(function, *args):
     """function(*args), or the RenderError it raised."""
     try:

@@ -193,8 +193,8 @@ def layout_size(source):
 
     Every digit of a label counts as 0: Graphviz sizes text by its characters' widths, and its
     digits are all as wide, so drawings that differ only in their numbers' digits (the steps of a
-    walk, as the grads fill in) share one layout. Within `ahead(...)`, the layouts the coming
-    searches will ask for next are made at the same time as this one (on other cores).
+    walk, as the grads fill in) share one layout. Within `ahead(...)`, the layouts the next
+    searches will ask for are made while this one is (on other cores).
     """
     return _size_of_key(layout_key(source))
 
@@ -202,18 +202,15 @@ def layout_size(source):
 def _size_of_key(key):
     if key in _sizes:
         return _sizes[key]
+    later = _pending.pop(key, None)
+    if later is not None:  # laid out ahead: wait for it
+        _keep(key, later)
+        return _size_of_key(key)
     if key in _failed:
         raise _failed.pop(key)
     coming = getattr(_ahead, "coming", None)
     if coming is not None:
-        _ahead.coming = None  # the searches that look ahead measure nothing themselves
-        try:
-            extra = coming(key)
-        finally:
-            _ahead.coming = coming
-        if extra:
-            measure([key, *extra])
-            return _size_of_key(key)
+        _look_ahead(coming, key)
     from .render import render
 
     if len(_sizes) >= MEASURED:
@@ -222,25 +219,47 @@ def _size_of_key(key):
     return _sizes[key]
 
 
-def measure(keys):
-    """Lay out these layout keys (layout_key) at once on the render threads, those not laid out
-    yet: their sizes go where layout_size finds them, a failure where it raises it, at its turn."""
-    from .render import render_many
+def _look_ahead(coming, key):
+    """Start laying out, on the render threads, what coming() says the next searches will ask for."""
+    from .render import RENDER_THREADS, render_soon
 
-    keys = [key for key in dict.fromkeys(keys) if key not in _sizes and key not in _failed]
-    if len(_sizes) + len(keys) >= MEASURED:
+    for done in [k for k, later in _pending.items() if later.done()]:
+        _keep(done, _pending.pop(done))
+    room = RENDER_THREADS - 1 - len(_pending)  # the drawing `key` takes a thread of its own
+    if room <= 0:
+        return
+    _ahead.coming = None  # the searches that look ahead lay out nothing themselves
+    try:
+        extra = coming({key, *_pending}, room)
+    finally:
+        _ahead.coming = coming
+    for k in extra[:room]:
+        _pending[k] = render_soon(k)
+
+
+def _keep(key, later):
+    """A layout made ahead (a Future of its SVG), kept where layout_size finds it: its size, or its error."""
+    from .render import RenderError
+
+    try:
+        svg = later.result()
+    except RenderError as error:
+        _failed[key] = error
+        return
+    if len(_sizes) >= MEASURED:
         _sizes.clear()
-    for key, svg in zip(keys, render_many(keys, failures=True)):
-        if isinstance(svg, Exception):
-            _failed[key] = svg
-        else:
-            _sizes[key] = svg_size(svg.decode("utf-8"))
+    _sizes[key] = svg_size(svg.decode("utf-8"))
+
+
+_pending = {}  # layout key -> the Future of its SVG, being laid out ahead on a render thread
 
 
 class ahead:
-    """`with ahead(coming): ...`: while layout_size lays out a drawing on this thread, it asks
-    `coming(key)` for the keys the next searches will want (next_unmeasured), and lays those out
-    with it, one per core. Only sizes are made early: every search still runs in its order."""
+    """`with ahead(coming): ...`: when layout_size lays out a drawing on this thread, it asks
+    `coming(busy, room)` for at most `room` keys the next searches will want (next_unmeasured;
+    `busy`: the keys being laid out) and starts laying those out on the other render threads,
+    to be waited for when a search asks for one. Only sizes are made early: every search still
+    runs in its order, and chooses what it would have chosen."""
 
     def __init__(self, coming):
         self.coming = coming
@@ -274,7 +293,7 @@ def next_unmeasured(draw_view, g, target, width, height=None, limit=None, views=
         key = drawing.layout_key()
         if key in _sizes:
             return _sizes[key]
-        raise _Unmeasured(None if key in busy or key in _failed else key)
+        raise _Unmeasured(None if key in busy or key in _pending or key in _failed else key)
 
     try:
         _search(draw_view, g, target, width, height, limit, views, measured, _crowded.copy() if crowded is None else crowded)
