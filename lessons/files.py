@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine.drawing import render_svgs
+from ..engine.drawing import render_svgs_soon
 from ..engine.writer import write_file
 from .loss_plot import LOG_SPAN, loss_svg
 
@@ -176,9 +176,11 @@ def write_demo(demo, steps, folder, *, html=False, index_href=None, pictures=Non
     shares with others (engine.drawing.browser.write_renderer), else the page holds its own.
     """
     folder = prepare_out(folder)
+    # the steps' whole drawings do not depend on the parts fitted: rendered on another thread meanwhile
+    svgs_done = render_svgs_soon([step.graph for step in steps if step.graph is not None])
     pictures = pictures or render_pictures(steps)
     written = Written(folder)
-    render_svgs([picture.drawing for picture in pictures if picture is not None])  # at once, on every core
+    svgs_done()
     svgs = {}  # id(picture) -> its SVG: steps that show one graph share one rendering
     for name, picture in zip(svg_names(steps), pictures):
         path = None

@@ -9,7 +9,7 @@ import pytest
 
 from chainrule import walkthrough
 from chainrule.engine import draw
-from chainrule.engine.drawing import render, render_svgs, views
+from chainrule.engine.drawing import render, render_svgs, render_svgs_soon, views
 from chainrule.nn import MLP, mse
 
 BAD = "digraph { a -> "
@@ -145,3 +145,19 @@ def test_render_svgs_gives_each_drawing_its_own_svg():
     render_svgs(drawings + drawings[:1])
     assert [d._svg for d in drawings] == [render.render(d.source).decode("utf-8") for d in drawings]
 
+
+
+def test_render_svgs_soon_keeps_each_svg_once_done_and_leaves_a_failure_to_svg():
+    loss = network_loss(2)
+    loss.backward()
+    drawings = [draw(loss, max_nodes=None), draw(loss, rankdir="TB", max_nodes=None)]
+    broken = draw(loss.inputs[0])
+    broken._source = BAD  # a drawing whose DOT Graphviz cannot draw
+    done = render_svgs_soon([*drawings, broken, "not a drawing"])
+    done()
+    assert [d._svg for d in drawings] == [render.render(d.source).decode("utf-8") for d in drawings]
+    assert broken._svg is None
+    with pytest.raises(render.RenderError) as caught:
+        broken.svg()
+    assert (type(caught.value), str(caught.value)) == error_of(BAD)
+    render_svgs_soon(drawings)()  # nothing left to render

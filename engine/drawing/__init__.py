@@ -47,7 +47,7 @@ from ..formula import number
 from ..writer import write_file
 from .caption import MAX_FACTORS, MAX_PATHS, chain_rule
 from .dot import Writer
-from .render import TIMEOUT, render as render_bytes, render_many
+from .render import TIMEOUT, render as render_bytes, render_many, render_soon_all
 from .snapshot import ACTIVATIONS, Snapshot
 from .views import View, layer_view, layout_key, readable_view
 
@@ -237,11 +237,31 @@ def render_svgs(drawings):
     """Render the SVG (`.svg()`) of every drawing here that has none yet, several at once
     (render.render_many); a drawing whose render fails is left without, for its .svg() to
     raise the error in its turn."""
-    waiting = list({id(d): d for d in drawings if d._svg is None}.values())
-    if len(waiting) < 2:
-        return
-    for drawing, svg in zip(waiting, render_many([d.source for d in waiting], failures=True)):
-        if not isinstance(svg, Exception):
+    waiting = _without_svg(drawings)
+    if len(waiting) > 1:
+        _keep_svgs(waiting, render_many([d.source for d in waiting], failures=True))
+
+
+def render_svgs_soon(drawings):
+    """Start rendering the SVG of every drawing here that has none yet, one after another on a
+    render thread, while this thread goes on; a function that waits for them and keeps each
+    (as render_svgs; a failure is left for .svg() to raise in its turn)."""
+    waiting = _without_svg(drawings)
+    if not waiting:
+        return lambda: None
+    sources = [d.source for d in waiting]
+    later = render_soon_all(sources)
+    return lambda: _keep_svgs(waiting, later.result())
+
+
+def _without_svg(drawings):
+    """The Drawings here not rendered yet, each once."""
+    return list({id(d): d for d in drawings if getattr(d, "_svg", "") is None}.values())
+
+
+def _keep_svgs(drawings, svgs):
+    for drawing, svg in zip(drawings, svgs):
+        if drawing._svg is None and not isinstance(svg, Exception):
             drawing._svg = svg.decode("utf-8")
 
 

@@ -124,6 +124,13 @@ def render_soon(source, format="svg", engine="auto", timeout=TIMEOUT):
     return _on_render_thread(render, source, format, engine, timeout)
 
 
+def render_soon_all(sources, format="svg", engine="auto", timeout=TIMEOUT):
+    """Start rendering `sources` one after another on one render thread; a Future of the list
+    render_many(..., failures=True) gives (the bytes, or a RenderError in a failed one's place)."""
+    sources = list(sources)
+    return _on_render_thread(lambda: [_outcome(render, s, format, engine, timeout) for s in sources])
+
+
 def _outcome(function, *args):
     """function(*args), or the RenderError it raised."""
     try:
