@@ -203,14 +203,14 @@ def _size_of_key(key):
     if key in _sizes:
         return _sizes[key]
     later = _pending.pop(key, None)
+    coming = getattr(_ahead, "coming", None)
+    if coming is not None and (later is not None or key not in _failed):
+        _look_ahead(coming, key)  # the thread that made `key` ahead (or the one about to) is taken
     if later is not None:  # laid out ahead: wait for it
         _keep(key, later)
         return _size_of_key(key)
     if key in _failed:
         raise _failed.pop(key)
-    coming = getattr(_ahead, "coming", None)
-    if coming is not None:
-        _look_ahead(coming, key)
     from .render import render
 
     if len(_sizes) >= MEASURED:
