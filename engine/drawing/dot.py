@@ -10,6 +10,7 @@ from bisect import bisect_left
 from collections import Counter, namedtuple
 
 from ..formula import number
+from . import views
 from .caption import TIMES, chain_rule
 
 FILL = {"param": "#FFE1BD", "input": "#D5E6F8", "value": "#FFFFFF", "root": "#D9F0D3",
@@ -175,7 +176,7 @@ class Writer:
             node_attr={"fontname": FONT, "fontsize": str(SIZES["value"]), "color": LINE, "style": "filled"},
             edge_attr={"fontname": FONT, "fontsize": str(SIZES["edge"]), "color": LINE, "fontcolor": "#333333",
                        "arrowsize": "0.6"})
-        members = g.members(view.box)
+        members = views.members(g, view.box)
         # What a box's lines show that can change, besides its grads: whether it is on the highlighted
         # path, which of its inputs are, which are left out, and (-1 before any backward) how far
         # backward got: values below `passed` have passed their grad on (Snapshot.has_passed)

@@ -112,8 +112,12 @@ def levels(g, target):
         neurons = g.shared["views neurons"] = g.neurons()
     heads = set(neurons.values()) - {0}  # the root's own neuron stays open
 
-    def fold(folded):
-        return {i: head for i, head in neurons.items() if head in folded}
+    def fold(folded):  # one dict per set of folded neurons, whatever the target: its boxes counted once
+        key = ("views fold", frozenset(folded))
+        found = g.shared.get(key)
+        if found is None:
+            found = g.shared[key] = {i: head for i, head in neurons.items() if head in folded}
+        return found
 
     if target is None:
         found = [View(), View(box=fold(heads))]
@@ -132,6 +136,15 @@ def levels(g, target):
     return unique
 
 
+def members(g, box):
+    """g.members(box), worked out once per box of a graph (its moments share it)."""
+    key = ("views members", id(box))
+    found = g.shared.get(key)
+    if found is None or found[0] is not box:
+        found = g.shared[key] = (box, g.members(box))  # the box kept with them: its id stays its own
+    return found[1]
+
+
 def _reaching(g, target):
     """g.reaching(target), worked out once per graph (the drawing's DOT writer shares it)."""
     on = g.shared.get(("reaching", target))
@@ -147,7 +160,7 @@ def _far(g, box, on, feeding=None):
     for i in on:
         if feeding is None or len(g.inputs[i]) <= feeding:
             near.update(g.inputs[i])
-    for head, inside in g.members(box).items():
+    for head, inside in members(g, box).items():
         if head in on:
             near.update(x for x, _ in g.into_box(inside))
     return frozenset(i for i in range(len(g)) if i not in near and box.get(i) in (None, i))
