@@ -52,16 +52,17 @@ class View:
 
     def boxes(self, g):
         """Boxes drawn: one per value shown (two when an op made it, unless the op is inline), one per neuron."""
-        key = ("views boxes", id(self.box), self.hidden, self.inline)  # the same for every direction and moment
+        box = self.box or None  # every view that folds nothing counts alike
+        key = ("views boxes", id(box), self.hidden, self.inline)  # the same for every direction and moment
         found = g.shared.get(key)
-        if found is not None and found[0] is self.box:
+        if found is not None and found[0] is box:
             return found[1]
         n = 0
         for i in range(len(g)):
             head = self.box.get(i)
             if self.shows(i) and head in (None, i):
                 n += 1 if head == i or not g.inputs[i] or self.inline else 2
-        g.shared[key] = (self.box, n)  # the box kept with its count: its id stays its own
+        g.shared[key] = (box, n)  # the box kept with its count: its id stays its own
         return n
 
 
