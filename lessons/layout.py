@@ -16,7 +16,7 @@ drawings the next searches will ask for first are laid out beside it on the othe
 from collections import Counter
 from dataclasses import replace
 
-from ..engine.drawing import views
+from ..engine.drawing import Drawing, views
 from ..engine.drawing.views import SMALLEST, fitted, layout_size, next_unmeasured, readable_view
 
 LOOKAHEAD = 8  # searches after the running one looked into for drawings to lay out beside its own
@@ -26,7 +26,8 @@ def fit_steps(graphs, width, height=None):
     """The fitted drawing of each graph (None for None), consecutive graphs of one structure in one direction."""
     once = {}  # a drawing shown by several steps is fitted once
     distinct = list({id(g): g for g in graphs if g is not None}.values())
-    for g, _ in _in_turn(distinct, [(g._fit_variant, g._search(width, height)) for g in distinct]):
+    searches = [(g._fit_variant, g._search(width, height)) if isinstance(g, Drawing) else None for g in distinct]
+    for g, _ in _in_turn(distinct, searches):  # (a graph that is no Drawing fits itself, unseen)
         once[id(g)] = g.fit(width, height)
     fitted = [None if g is None else once[id(g)] for g in graphs]
     for run in _runs(graphs):
@@ -79,9 +80,12 @@ def _in_turn(items, searches):
 
     def coming(busy, room):
         crowded, busy, extra = views._crowded.copy(), set(busy), []
-        for draw_view, arguments in searches[at + 1: at + 1 + LOOKAHEAD]:
+        for search in searches[at + 1: at + 1 + LOOKAHEAD]:
             if len(extra) >= room:
                 break
+            if search is None:
+                continue
+            draw_view, arguments = search
             found = next_unmeasured(draw_view, *arguments, crowded=crowded, busy=busy)
             if found is not None:
                 extra.append(found)
