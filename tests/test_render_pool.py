@@ -1,6 +1,6 @@
 """Renders on the render threads: several at once (render_many), the view searches laying out
-the next searches' drawings beside their own (views.ahead), the steps' SVGs at once
-(render_svgs). Each must give what the one-at-a-time path gives, byte for byte."""
+the next searches' drawings beside their own (views.ahead), the steps' SVGs while the parts
+are fitted (render_svgs_soon). Each must give what the one-at-a-time path gives, byte for byte."""
 import hashlib
 import random
 import threading
@@ -9,7 +9,7 @@ import pytest
 
 from chainrule import walkthrough
 from chainrule.engine import draw
-from chainrule.engine.drawing import render, render_svgs, render_svgs_soon, views
+from chainrule.engine.drawing import render, render_svgs_soon, views
 from chainrule.nn import MLP, mse
 
 BAD = "digraph { a -> "
@@ -136,15 +136,6 @@ def test_looking_ahead_chooses_the_views_and_writes_the_page_the_one_at_a_time_s
     assert alone[2] == []  # one render thread: nothing laid out ahead
     assert len(ahead[2]) > 10  # two: the next searches' drawings laid out while one search runs
     assert ahead[:2] == alone[:2]
-
-
-def test_render_svgs_gives_each_drawing_its_own_svg():
-    loss = network_loss(2)
-    loss.backward()
-    drawings = [draw(loss, max_nodes=None), draw(loss, rankdir="TB", max_nodes=None), draw(loss.inputs[0])]
-    render_svgs(drawings + drawings[:1])
-    assert [d._svg for d in drawings] == [render.render(d.source).decode("utf-8") for d in drawings]
-
 
 
 def test_render_svgs_soon_keeps_each_svg_once_done_and_leaves_a_failure_to_svg():

@@ -47,7 +47,7 @@ from ..formula import number
 from ..writer import write_file
 from .caption import MAX_FACTORS, MAX_PATHS, chain_rule
 from .dot import Writer
-from .render import TIMEOUT, render as render_bytes, render_many, render_soon_all
+from .render import TIMEOUT, render as render_bytes, render_soon_all
 from .snapshot import ACTIVATIONS, Snapshot
 from .views import View, layer_view, layout_key, readable_view
 
@@ -233,19 +233,10 @@ class Drawing:
         return f"<Drawing: {self.boxes} boxes{grouped}>"
 
 
-def render_svgs(drawings):
-    """Render the SVG (`.svg()`) of every drawing here that has none yet, several at once
-    (render.render_many); a drawing whose render fails is left without, for its .svg() to
-    raise the error in its turn."""
-    waiting = _without_svg(drawings)
-    if len(waiting) > 1:
-        _keep_svgs(waiting, render_many([d.source for d in waiting], failures=True))
-
-
 def render_svgs_soon(drawings):
     """Start rendering the SVG of every drawing here that has none yet, one after another on a
     render thread, while this thread goes on; a function that waits for them and keeps each
-    (as render_svgs; a failure is left for .svg() to raise in its turn)."""
+    (a drawing whose render failed is left without, for its .svg() to raise the error in its turn)."""
     waiting = _without_svg(drawings)
     if not waiting:
         return lambda: None

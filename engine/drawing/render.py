@@ -10,8 +10,9 @@ Three routes, chosen by `render(source, format, engine)`:
   stdout and stderr are captured, never the real ones; a render is stopped after `timeout`
   seconds (epoch interruption); any number of threads may render at once. Renders run on
   long-lived threads of this module's own with a large native stack (RENDER_THREADS of them
-  kept waiting between renders), and `render_many` draws several sources at once on them:
-  wasm code runs without Python's lock, so each core lays out a graph of its own.
+  kept waiting between renders). Wasm code runs without Python's lock, so each core can lay
+  out a graph of its own: `render_many` draws several sources at once, `render_soon` and
+  `render_soon_all` start renders and hand back a Future while the caller goes on.
 - "dot": the system `dot` program, run with a timeout. Any format it knows (svg, png, pdf).
 - PNG without `dot`: the wasm SVG rasterised by resvg-py (`pip install "chainrule[png]"`).
 
@@ -38,7 +39,7 @@ MEMORY_LIMIT = 2 << 30  # bytes of linear memory one wasm render may use
 WASM_STACK = 2 << 20  # bytes of native stack wasm code may use (wasmtime allows up to 2 MiB)
 THREAD_STACK = 16 << 20  # bytes of stack for the threads wasm renders run on
 RENDER_THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                        else os.cpu_count() or 1))  # renders render_many runs at once; threads kept waiting
+                        else os.cpu_count() or 1))  # renders run at once by render_many; threads kept waiting
 ENGINES = ("auto", "wasm", "dot")
 INSTALL_COMMANDS = "`apt-get install graphviz`, `brew install graphviz`, or graphviz.org/download"
 INSTALL_HINT = f"install Graphviz ({INSTALL_COMMANDS})"
