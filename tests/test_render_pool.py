@@ -152,3 +152,31 @@ def test_render_svgs_soon_keeps_each_svg_once_done_and_leaves_a_failure_to_svg()
         broken.svg()
     assert (type(caught.value), str(caught.value)) == error_of(BAD)
     render_svgs_soon(drawings)()  # nothing left to render
+
+
+def test_two_threads_fitting_at_once_write_the_pages_they_write_alone(monkeypatch):
+    monkeypatch.setattr(render, "RENDER_THREADS", 2)
+    losses = [network_loss(2, seed=1), network_loss(3, seed=2)]  # two shapes: what one search learns
+    # of a shape (views._crowded) is no news to the other's
+
+    def afresh():
+        views._sizes.clear()
+        views._crowded.clear()
+
+    afresh()
+    alone = [walkthrough(loss, max_nodes=100).html() for loss in losses]
+    afresh()
+    pages, errors = [None, None], []
+
+    def write(k):
+        try:
+            pages[k] = walkthrough(losses[k], max_nodes=100).html()
+        except Exception as error:  # handed to the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and pages == alone

@@ -237,8 +237,9 @@ def _look_ahead(coming, key):
     """Start laying out, on the render threads, what coming() says the next searches will ask for."""
     from .render import RENDER_THREADS, render_soon
 
-    for done in [k for k, later in _pending.items() if later.done()]:
-        _keep(done, _pending.pop(done))
+    for done, later in list(_pending.items()):  # (a copy: another thread may look ahead too)
+        if later.done() and _pending.pop(done, None) is later:
+            _keep(done, later)
     room = RENDER_THREADS - 1 - len(_pending)  # the drawing `key` takes a thread of its own
     if room <= 0:
         return
