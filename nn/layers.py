@@ -1,7 +1,8 @@
 """Neuron, Layer, MLP: y = f(w . x + b), side by side in a layer, layers one after another."""
 import random
 
-from ..engine import PRIMITIVES, Value, dot
+from ..engine import PRIMITIVES, Value
+from ..engine.value import DOT, apply
 from ..engine.checks import positive_int
 
 from .module import Module, _json_type, read_parameter_file
@@ -42,7 +43,9 @@ class Neuron(Module):
     def _forward(self, x):
         """f(w . x + b) for a list of nin Values (checked by the caller)."""
         if self.fused:
-            z = dot(self.w, x, self.b)
+            # the node engine.dot(self.w, x, self.b) makes, by apply() itself: dot's checks of its
+            # two lists are the caller's here (nin Values), and this is the path training takes
+            z = apply(DOT, *self.w, *x) if self.b is None else apply(DOT, *self.w, *x, self.b)
         else:
             z = self.w[0] * x[0]
             for wi, xi in zip(self.w[1:], x[1:]):
