@@ -28,10 +28,10 @@ def train(spirals):
     model = MLP(2, SIZES, activation="relu", seed=SEED)
     opt = Adam(model.parameters(), lr=LEARN_RATE)
     # fit lays a model's outputs end to end and each target list beside them: [class] per row.
-    # compile=True: every epoch is the same full batch, so its graph is recorded once and replayed
-    # on floats (cross_entropy's shift c stays the first epoch's: the same loss in exact math)
-    history = fit(model, spirals.X, [[t] for t in spirals.y], cross_entropy, opt, EPOCHS, progress=False,
-                  compile=True)
+    # Every epoch is the same full batch, so fit records its graph once and replays it: as numpy
+    # arrays where numpy is installed, else on floats (cross_entropy's shift c stays the recorded
+    # one: the same loss in exact math)
+    history = fit(model, spirals.X, [[t] for t in spirals.y], cross_entropy, opt, EPOCHS, progress=False)
     model.zero_grad()  # drawings of the trained model show no grads left from training
     return model, history
 

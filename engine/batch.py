@@ -20,10 +20,11 @@ why, and every call then runs the plain path: per_sample for each sample, the me
 - Numbers in the graph that are the same for every sample are constants; numbers that differ
   (the x and y of the sample, 1 - y, anything computed from the data) are read per sample, as
   the recording saw them. The batch is read once, when recorded.
-- A number computed from a parameter's value on floats (the shift that nn.cross_entropy takes
-  from the logits, `w * w.data`) changes when the parameters do, so a replay would keep a stale
-  one: the recording runs one sample again with every value nudged, and refuses to batch when
-  such a number moved.
+- A number computed from a parameter's value on floats (`w * w.data`) changes when the
+  parameters do, so a replay would keep a stale one: the recording runs one sample again with
+  every value nudged, and refuses to batch when such a number moved. A Shift (engine.value: the
+  c that nn.cross_entropy and softmax take from the logits, which their result does not depend
+  on) is the exception: each sample's is kept as recorded, as a number of the data.
 - Python that branches on the data (an `if` on x, as nn.binary_cross_entropy does on a 0/1
   label) gives different graphs to different samples: the samples are grouped by graph, each
   group replayed on its own, up to MAX_GRAPHS groups; more than that is not batched. A branch
@@ -39,7 +40,7 @@ import math
 import warnings
 
 from .primitives import PRIMITIVES
-from .value import Value, backward_order, sum_values
+from .value import Shift, Value, backward_order, sum_values
 
 np = None  # numpy, imported when a batch replay is made
 
@@ -337,9 +338,9 @@ class _Recording:
         for v, (w, x) in zip(again, saved):
             if v is w:
                 read.add(id(v))
-            elif not v.inputs and v.data != x:
+            elif not v.inputs and v.data != x and not isinstance(v, Shift):
                 raise _Refused(f"per_sample computes a number of its graph ({x!r}) from a value's float rather than "
-                               "through the graph (as nn.cross_entropy's shift, or w * w.data): it would go stale "
+                               "through the graph (as w * w.data does): it would go stale "
                                "in a replay")
         return read
 

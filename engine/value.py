@@ -301,6 +301,20 @@ def constant(x):
     return _made(Value, real(x, "a constant"), 0.0, CONST, (), "")
 
 
+class Shift(Value):
+    """A constant that a function reads from values' floats but whose result does not depend on it
+    in exact math: nn.cross_entropy's c = log sum e^z and softmax's max z, subtracted from the
+    logits so that no exp overflows. Drawn as any constant. A replay keeps the number it recorded
+    (compile(..., batch=) each sample's) where it refuses any other number read from a float: an
+    old shift changes the result by rounding only."""
+
+    __slots__ = ()
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.op = CONST
+
+
 def sum_values(values):
     """x1 + x2 + ... as one node with many inputs."""
     values = _tuple(values, "sum")

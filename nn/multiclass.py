@@ -12,11 +12,13 @@ where each part of it comes from.
 Both functions subtract a constant c from every logit before exp: softmax(z - c) is softmax(z)
 and log sum_j e^(z_j - c) + c is log sum_j e^z_j for any number c, so the graph's values and
 gradients are exact whatever c is, and a well chosen c keeps every exp from overflowing. c is a
-plain number (a constant of the graph), read from the logits when the graph is made.
+constant of the graph (an engine Shift: a replay may keep an old one), read from the logits when
+the graph is made.
 """
 import math
 
 from ..engine import Value, no_grad
+from ..engine.value import Shift
 from ..engine import sum as vsum
 from ..engine.checks import real
 from .losses import as_loss
@@ -30,7 +32,7 @@ def softmax(logits):
     """
     z = _logits(logits, "softmax")
     m = max(zi.data for zi in z)
-    e = [(zi - m).exp() for zi in z]
+    e = [(zi - Shift(m)).exp() for zi in z]
     total = vsum(e)
     return [ei / total for ei in e]
 
@@ -104,7 +106,7 @@ def _one(z, target, what):
     y = _class(target, len(z), what)
     m = max(zi.data for zi in z)
     c = m + math.log(math.fsum(math.exp(zi.data - m) for zi in z))  # log sum_j e^(z_j), on floats
-    log_p = [zi - c for zi in z]
+    log_p = [zi - Shift(c) for zi in z]  # a constant each, as a number written there would be
     p = [lp.exp() for lp in log_p]
     return vsum(p).log() - log_p[y]
 

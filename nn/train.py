@@ -8,15 +8,16 @@ from ..engine import compile as compile_loss
 from ..engine.checks import positive_int
 from .layers import MLP, Layer, Neuron
 from .losses import binary_cross_entropy, hinge, mse, sse
+from .multiclass import cross_entropy
 from .optim import Optimizer
 
 # What fit compiles without being asked: nn's own models and losses, whose graph is the same
 # for every call on a batch (a user's own loss may look at numbers: it opts in with compile=True)
 OWN_MODELS = (Neuron, Layer, MLP)
-OWN_LOSSES = (mse, sse, hinge, binary_cross_entropy)
+OWN_LOSSES = (mse, sse, hinge, binary_cross_entropy, cross_entropy)
 REPAYS = 20  # epochs (replays of each batch's step) that repay recording it
 # The losses that are the mean of per-sample losses: fit replays their batches as numpy arrays when it can
-MEAN_LOSSES = (mse, hinge, binary_cross_entropy)
+MEAN_LOSSES = (mse, hinge, binary_cross_entropy, cross_entropy)
 
 
 def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, lr_schedule=None, progress=None,
@@ -39,15 +40,16 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
     the same losses and weights, bit for bit, several times faster, for a model and loss whose
     graph does not depend on the numbers (MLP with mse, sse, hinge, l2 does not;
     binary_cross_entropy(from_logits=True) picks a formula by each logit's sign, and its replay
-    keeps the recorded formulas: the same function, equal only to within rounding). False: the
+    keeps the recorded formulas; cross_entropy's replay keeps the shift c it recorded: each the
+    same function, equal only to within rounding). False: the
     plain path, forward and backward() at every step. None (the default) compiles when that is
     safe and pays: the model is nn's Neuron, Layer or MLP, the loss one of nn's own (mse, sse,
-    hinge, binary_cross_entropy) and each batch runs at least 20 times (epochs >= 20); it keeps
+    hinge, binary_cross_entropy, cross_entropy) and each batch runs at least 20 times (epochs >= 20); it keeps
     the plain path for your own loss (it may branch on numbers, which a replay would freeze:
     pass compile=True if it does not) and for fewer epochs (recording a step costs about as
     much as a few dozen plain steps, which a short run would not win back). Where numpy is
     installed (pip install "chainrule[fast]"), the data are numbers, batches hold more than one
-    sample and the loss is a mean over samples (mse, hinge, binary_cross_entropy), None replays
+    sample and the loss is a mean over samples (mse, hinge, binary_cross_entropy, cross_entropy), None replays
     each batch as numpy arrays instead
     (compile(per_sample, batch=...), a layer one matrix product, many times faster again): the
     same losses and weights within rounding (sums over the samples run in another order).

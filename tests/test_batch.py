@@ -162,16 +162,55 @@ def test_branching_on_the_data_falls_back_and_says_so():
     assert got == plain(per_sample, X, Y, [w])  # the plain path itself
 
 
-def test_a_number_read_from_parameters_is_refused():
+def three_classes():
     model = MLP(2, [4, 3], activation="tanh", seed=3)
-    params = model.parameters()
     rng = random.Random(4)
     X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(10)]
     Y = [rng.randrange(3) for _ in X]
-    per_sample = lambda x, y: cross_entropy(model(x), y)  # its shift is computed from the logits' floats
+    return model, X, Y
+
+
+def test_a_number_read_from_parameters_is_refused():
+    model, X, Y = three_classes()
+    params = model.parameters()
+    w = params[0]
+    per_sample = lambda x, y: cross_entropy(model(x), y) * w.data  # w.data: a number that goes stale
     step = chainrule.compile(per_sample, batch=(X, Y))
     with pytest.warns(RuntimeWarning, match="stale"):
         got = batched(step, params)
+    assert got == plain(per_sample, X, Y, params)
+
+
+def test_cross_entropys_shift_is_kept_as_recorded_and_the_batch_is_replayed():
+    """Its c is read from the logits' floats, but the loss does not depend on it (a Shift): each
+    sample's recorded c serves every call, equal to the plain path within rounding, also after the
+    parameters moved."""
+    model, X, Y = three_classes()
+    params = model.parameters()
+    per_sample = lambda x, y: cross_entropy(model(x), y)
+    step = chainrule.compile(per_sample, batch=(X, Y))
+    for _ in range(3):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # not refused, no fallback
+            got = batched(step, params)
+        assert step.batched
+        assert_close(got, plain(per_sample, X, Y, params), largest_term(per_sample, X, Y, params))
+        for p, g in zip(params, got[1]):
+            p.data -= 0.5 * g
+
+
+def test_a_shift_gone_far_from_the_logits_sends_the_call_down_the_plain_path():
+    """Logits moved by ~1000 from where the shifts were recorded: exp(z - c) overflows in the replay,
+    and the call is the plain path's, which takes a fresh c."""
+    model, X, Y = three_classes()
+    params = model.parameters()
+    per_sample = lambda x, y: cross_entropy(model(x), y)
+    step = chainrule.compile(per_sample, batch=(X, Y))
+    batched(step, params)
+    bias = model.layers[-1].neurons[0].b
+    bias.data += 1000.0
+    got = batched(step, params)
+    assert math.isfinite(got[0])
     assert got == plain(per_sample, X, Y, params)
 
 
@@ -199,7 +238,7 @@ def fit_twice(make, loss, data, batch_size, epochs=25, momentum=0.9):
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])  # SGD.step(closure) in one pass, or call then step
 @pytest.mark.parametrize("batch_size", [None, 8])
-@pytest.mark.parametrize("loss", ["hinge", "mse", "binary_cross_entropy"])
+@pytest.mark.parametrize("loss", ["hinge", "mse", "binary_cross_entropy", "cross_entropy"])
 def test_fit_by_default_replays_the_batch_and_gives_the_plain_history(loss, batch_size, momentum, monkeypatch):
     from chainrule.engine.batch import Batched
     from chainrule.nn import datasets
@@ -214,6 +253,9 @@ def test_fit_by_default_replays_the_batch_and_gives_the_plain_history(loss, batc
     if loss == "binary_cross_entropy":
         data = [(x, (y + 1) / 2) for x, y in data]
         make = lambda: MLP(2, [8, 8, 1], activation="relu", out_activation="sigmoid", seed=7)
+    elif loss == "cross_entropy":  # two classes as two logits; fit lays each target list beside its outputs
+        data = [(x, [int(y > 0)]) for x, y in data]
+        make = lambda: MLP(2, [8, 8, 2], activation="relu", seed=7)
     else:
         make = lambda: MLP(2, [8, 8, 1], activation="relu", seed=7)
     (history, weights), (history0, weights0) = fit_twice(make, getattr(train, loss), data, batch_size,

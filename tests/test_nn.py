@@ -592,6 +592,27 @@ def test_fit_compiles_nn_own_model_and_loss_by_default_when_there_are_steps_enou
     assert histories[0] == histories[1]  # and gave the plain path's losses, bit for bit
 
 
+def test_fit_compiles_cross_entropy_by_default_the_same_loss_within_rounding(monkeypatch):
+    """Without numpy the float replay: cross_entropy's shift c stays the one recorded (the loss does not
+    depend on it), so the history is the plain path's to within rounding, not bit for bit."""
+    from chainrule.nn import Adam, cross_entropy
+
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    asked = compiled_steps(monkeypatch)
+    data = datasets.spiral(n_per_class=10, classes=3, seed=2)
+    runs = []
+    for compiled in (None, False):
+        model = MLP(2, [8, 3], activation="relu", seed=4)
+        history = fit(model, data.X, [[t] for t in data.y], cross_entropy, Adam(model.parameters(), lr=0.05),
+                      epochs=20, compile=compiled)
+        runs.append((history, [p.data for p in model.parameters()]))
+    assert len(asked) == 1
+    (history, weights), (history0, weights0) = runs
+    assert history[-1] < history[0]
+    assert all(math.isclose(a, b, rel_tol=1e-11) for a, b in zip(history, history0))
+    assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(weights, weights0))
+
+
 def test_fit_keeps_the_plain_path_for_a_users_own_loss_or_a_short_run(monkeypatch):
     asked = compiled_steps(monkeypatch)
     model = MLP(2, [4, 1], activation="tanh", seed=6)
