@@ -23,7 +23,15 @@ LOOKAHEAD = 8  # searches after the running one looked into for drawings to lay 
 
 
 def fit_steps(graphs, width, height=None):
-    """The fitted drawing of each graph (None for None), consecutive graphs of one structure in one direction."""
+    """The fitted drawing of each graph (None for None), consecutive graphs of one structure in one direction.
+
+    The searches share what they learn of crowded views (views.one_fitting) with each other
+    only: the same graphs fit alike whatever was fitted before in the process."""
+    with views.one_fitting():
+        return _fit_steps(graphs, width, height)
+
+
+def _fit_steps(graphs, width, height):
     once = {}  # a drawing shown by several steps is fitted once
     distinct = list({id(g): g for g in graphs if g is not None}.values())
     searches = [(g._fit_variant, g._search(width, height)) if isinstance(g, Drawing) else None for g in distinct]
@@ -79,7 +87,7 @@ def _in_turn(items, searches):
     at = 0
 
     def coming(busy, room):
-        crowded, busy, extra = views._crowded.copy(), set(busy), []
+        crowded, busy, extra = views.crowded_table().copy(), set(busy), []
         for search in searches[at + 1: at + 1 + LOOKAHEAD]:
             if len(extra) >= room:
                 break

@@ -114,7 +114,6 @@ def fitted_walk(monkeypatch, threads, samples=3):
     """The page of a walkthrough and its steps' chosen views, fitted afresh with `threads` render threads."""
     monkeypatch.setattr(render, "RENDER_THREADS", threads)
     views._sizes.clear()
-    views._crowded.clear()
     views._failed.clear()
     views._pending.clear()
     batches = []
@@ -156,12 +155,10 @@ def test_render_svgs_soon_keeps_each_svg_once_done_and_leaves_a_failure_to_svg()
 
 def test_two_threads_fitting_at_once_write_the_pages_they_write_alone(monkeypatch):
     monkeypatch.setattr(render, "RENDER_THREADS", 2)
-    losses = [network_loss(2, seed=1), network_loss(3, seed=2)]  # two shapes: what one search learns
-    # of a shape (views._crowded) is no news to the other's
+    losses = [network_loss(2, seed=1), network_loss(3, seed=2)]
 
     def afresh():
         views._sizes.clear()
-        views._crowded.clear()
 
     afresh()
     alone = [walkthrough(loss, max_nodes=100).html() for loss in losses]
@@ -180,3 +177,10 @@ def test_two_threads_fitting_at_once_write_the_pages_they_write_alone(monkeypatc
     for t in threads:
         t.join()
     assert not errors and pages == alone
+
+
+def test_a_walk_fitted_again_in_the_same_process_shows_the_same_views():
+    """What one fitting learns of crowded views stays with it: a notebook cell run twice, or a page
+    written after another of the same graph, shows what a fresh process shows."""
+    pages = [walkthrough(network_loss(4), max_nodes=100).html() for _ in range(2)]
+    assert pages[0] == pages[1]

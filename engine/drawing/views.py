@@ -192,9 +192,30 @@ MEASURED = 4096  # sizes kept before the table starts again
 # The fewest boxes of a view of a graph (its shape, whatever its numbers, in one direction) whose
 # text came out smaller than CROWDED x SMALLEST px. The steps of a walk or a demo draw one graph
 # again and again with more numbers written (the grads filling in), so a view with as many boxes is
-# not laid out again: it would come out too small as well.
-_crowded = {}
+# not laid out again: it would come out too small as well. One table per fitting (`with
+# one_fitting():`, as fit_steps fits a page's steps; else one per search), so that what a page
+# shows depends on its own steps alone, never on what was fitted before it in the process.
 CROWDED = 0.75
+_fitting = threading.local()  # .crowded: the table of the fitting under way on this thread
+
+
+class one_fitting:
+    """`with one_fitting():` the view searches inside, on this thread, share one new table of
+    crowded views (see above); the table before it is back after."""
+
+    def __enter__(self):
+        self.before = getattr(_fitting, "crowded", None)
+        _fitting.crowded = {}
+        return self
+
+    def __exit__(self, *exc):
+        _fitting.crowded = self.before
+
+
+def crowded_table():
+    """The table of crowded views the searches on this thread read and write: the fitting's, or a new one."""
+    table = getattr(_fitting, "crowded", None)
+    return {} if table is None else table
 
 
 def layout_key(source):
@@ -311,7 +332,8 @@ def next_unmeasured(draw_view, g, target, width, height=None, limit=None, views=
         raise _Unmeasured(None if key in busy or key in _pending or key in _failed else key)
 
     try:
-        _search(draw_view, g, target, width, height, limit, views, measured, _crowded.copy() if crowded is None else crowded)
+        _search(draw_view, g, target, width, height, limit, views, measured,
+                crowded_table().copy() if crowded is None else crowded)
     except _Unmeasured as missing:
         return missing.key
     return None
@@ -330,7 +352,8 @@ def readable_view(draw_view, g, target, width, height=None, limit=None, views=No
     `draw_view(view)` -> its drawing (a Drawing: what layout_size measures is its layout_key()).
     `views`: the views to try instead of levels(g, target) (a layer view tries itself, left to
     right and top to bottom)."""
-    return _search(draw_view, g, target, width, height, limit, views, lambda d: _size_of_key(d.layout_key()), _crowded)
+    return _search(draw_view, g, target, width, height, limit, views, lambda d: _size_of_key(d.layout_key()),
+                   crowded_table())
 
 
 def _search(draw_view, g, target, width, height, limit, views, measured, crowded):
@@ -346,7 +369,7 @@ def _search(draw_view, g, target, width, height, limit, views, measured, crowded
         for rankdir in ("LR", "TB"):
             seen = (shape, rankdir, width, height)
             if boxes >= crowded.get(seen, boxes + 1) and (tried or view is not found[-1][0]):
-                continue  # as many boxes as a view of this graph that was far too small (see _crowded);
+                continue  # as many boxes as a view of this graph that was far too small (see CROWDED);
                 # the most reduced view is drawn all the same when no other was
             drawing = draw_view(replace(view, rankdir=rankdir))
             smallest, _ = fitted(measured(drawing), width, height)
