@@ -148,9 +148,7 @@ class Writer:
         self.view = view
         self.digits = digits
         self.across = view.rankdir in ("LR", "RL")  # a record's top level runs down in LR, across in TB
-        self.on = frozenset() if view.target is None else g.shared.get(("reaching", view.target))
-        if self.on is None:
-            self.on = g.shared[("reaching", view.target)] = frozenset(g.reaching(view.target))
+        self.on = frozenset() if view.target is None else views.reaching(g, view.target)
         self.with_grads = g.passed is not None and g.passed >= 0  # a backward from the root made them
         # The lines each box (with its edges) was written as, by what they show: the drawings of one
         # snapshot and of its moments (Snapshot.moment) share them, so a walk's next step writes anew
@@ -223,10 +221,7 @@ class Writer:
 
     def _operands(self):
         """Each value's inputs as a set, worked out once per graph."""
-        found = self.g.shared.get("operands")
-        if found is None:
-            found = self.g.shared["operands"] = [frozenset(xs) for xs in self.g.inputs]
-        return found
+        return self.g.once("operands", lambda: [frozenset(xs) for xs in self.g.inputs])
 
     def _box(self, head, inside):
         """A neuron's box (Box), worked out once per graph."""
@@ -428,11 +423,7 @@ class Writer:
 
     def _chain_rule(self, i):
         """chain_rule to value i, written once per graph and digits: it reads local derivatives alone."""
-        key = ("chain rule", i, self.digits)
-        found = self.g.shared.get(key)
-        if found is None:
-            found = self.g.shared[key] = chain_rule(self.g, i, self.num)
-        return found
+        return self.g.once(("chain rule", i, self.digits), lambda: chain_rule(self.g, i, self.num))
 
     # --- edges -----------------------------------------------------------------------------------
 

@@ -50,6 +50,14 @@ class Snapshot:
         self.passed, self.odd = backward_state(self)
         self.shared = {}  # what drawings work out once for this graph (dot.py's lines), shared by its moments
 
+    def once(self, key, make):
+        """shared[key], made by make() the first time it is asked for: a fact of this graph's shape
+        that its drawings and moments work out once."""
+        found = self.shared.get(key)
+        if found is None:
+            found = self.shared[key] = make()
+        return found
+
     def moment(self, grads):
         """The same graph at another moment of a backward: `grads` (one per value, in backward order)
         in place of the ones copied; everything else, `shared` included, is this snapshot's."""

@@ -108,22 +108,17 @@ def layer_view(g, rankdir="LR", target=None, opened=(), params_opened=None):
 
 def levels(g, target):
     """The views of `readable_view`, most detailed first, without direction (duplicates dropped)."""
-    neurons = g.shared.get("views neurons")
-    if neurons is None:
-        neurons = g.shared["views neurons"] = g.neurons()
+    neurons = g.once("views neurons", g.neurons)
     heads = set(neurons.values()) - {0}  # the root's own neuron stays open
 
     def fold(folded):  # one dict per set of folded neurons, whatever the target: its boxes counted once
-        key = ("views fold", frozenset(folded))
-        found = g.shared.get(key)
-        if found is None:
-            found = g.shared[key] = {i: head for i, head in neurons.items() if head in folded}
-        return found
+        return g.once(("views fold", frozenset(folded)),
+                      lambda: {i: head for i, head in neurons.items() if head in folded})
 
     if target is None:
         found = [View(), View(box=fold(heads))]
     else:
-        on, own = _reaching(g, target), neurons.get(target)
+        on, own = reaching(g, target), neurons.get(target)
         foldable = heads - {own} if own != target else heads  # open: the neuron the target sits inside
         folded = fold(foldable)
         found = [View(target=target), View(target=target, box=fold({h for h in foldable if h not in on})),
@@ -146,12 +141,9 @@ def members(g, box):
     return found[1]
 
 
-def _reaching(g, target):
-    """g.reaching(target), worked out once per graph (the drawing's DOT writer shares it)."""
-    on = g.shared.get(("reaching", target))
-    if on is None:
-        on = g.shared[("reaching", target)] = frozenset(g.reaching(target))
-    return on
+def reaching(g, target):
+    """g.reaching(target) as a frozenset, worked out once per graph (the DOT writer shares it)."""
+    return g.once(("reaching", target), lambda: frozenset(g.reaching(target)))
 
 
 def _far(g, box, on, feeding=None):
@@ -248,10 +240,7 @@ def _size_of_key(key):
         raise _failed.pop(key)
     from .render import render
 
-    if len(_sizes) >= MEASURED:
-        _sizes.clear()
-    _sizes[key] = svg_size(render(key).decode("utf-8"))
-    return _sizes[key]
+    return _remember(key, render(key))
 
 
 def _look_ahead(coming, key):
@@ -278,13 +267,17 @@ def _keep(key, later):
     from .render import RenderError
 
     try:
-        svg = later.result()
+        _remember(key, later.result())
     except RenderError as error:
         _failed[key] = error
-        return
+
+
+def _remember(key, svg):
+    """The size of the layout `key` drew as `svg` (bytes), kept in the table layout_size reads."""
     if len(_sizes) >= MEASURED:
         _sizes.clear()
-    _sizes[key] = svg_size(svg.decode("utf-8"))
+    _sizes[key] = size = svg_size(svg.decode("utf-8"))
+    return size
 
 
 _pending = {}  # layout key -> the Future of its SVG, being laid out ahead on a render thread
@@ -358,9 +351,7 @@ def readable_view(draw_view, g, target, width, height=None, limit=None, views=No
 
 def _search(draw_view, g, target, width, height, limit, views, measured, crowded):
     tried = []  # (smallest text, drawing)
-    shape = g.shared.get("views shape")
-    if shape is None:  # the graph, whatever its numbers
-        shape = g.shared["views shape"] = hash((tuple(g.kinds), tuple(g.inputs), tuple(g.labels)))
+    shape = g.once("views shape", lambda: hash((tuple(g.kinds), tuple(g.inputs), tuple(g.labels))))  # not its numbers
     found = _levels(g, target) if views is None else \
         [(view, view.boxes(g)) for view in [*views, *(replace(view, inline=True) for view in views)]]
     for view, boxes in found:
@@ -386,7 +377,4 @@ def _search(draw_view, g, target, width, height, limit, views, measured, crowded
 def _levels(g, target):
     """[(view, its boxes)] for levels(g, target), worked out once per graph and target (a graph's
     moments share them: they depend on its shape alone)."""
-    found = g.shared.get(("views levels", target))
-    if found is None:
-        found = g.shared[("views levels", target)] = [(view, view.boxes(g)) for view in levels(g, target)]
-    return found
+    return g.once(("views levels", target), lambda: [(view, view.boxes(g)) for view in levels(g, target)])
