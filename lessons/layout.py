@@ -35,8 +35,8 @@ def _fit_steps(graphs, width, height):
     once = {}  # a drawing shown by several steps is fitted once
     distinct = list({id(g): g for g in graphs if g is not None}.values())
     searches = [(g._fit_variant, g._search(width, height)) if isinstance(g, Drawing) else None for g in distinct]
-    for g, _ in _in_turn(distinct, searches):  # (a graph that is no Drawing fits itself, unseen)
-        once[id(g)] = g.fit(width, height)
+    for g, search in _in_turn(distinct, searches):  # (a graph that is no Drawing fits itself, unseen)
+        once[id(g)] = g.fit(width, height) if search is None else readable_view(search[0], *search[1])
     fitted = [None if g is None else once[id(g)] for g in graphs]
     for run in _runs(graphs):
         directions = Counter(fitted[k].view.rankdir for k in run)
@@ -47,9 +47,9 @@ def _fit_steps(graphs, width, height):
             refitted, lost = {}, False
             turned = list({id(graphs[k]): k for k in run if fitted[k].view.rankdir != chosen}.values())
             searches = [_in_direction(graphs[k], width, height, chosen) for k in turned]
-            for k, _ in _in_turn(turned, searches):
+            for k, (variant, search) in _in_turn(turned, searches):
                 graph = graphs[k]
-                again = refitted[id(graph)] = fit_in_direction(graph, width, height, chosen)
+                again = refitted[id(graph)] = readable_view(variant, *search)
                 lost = (lost or _reads(again, width, height) < _reads(fitted[k], width, height)
                         or (again.view.inline and not fitted[k].view.inline))  # op circles kept where they fit
             if not lost:  # every step reads in it as well as it read on its own, as fully drawn
