@@ -41,18 +41,18 @@ def fit(model, X, y=None, loss=None, opt=None, epochs=None, *, batch_size=None, 
     graph does not depend on the numbers (MLP with mse, sse, hinge, l2 does not;
     binary_cross_entropy(from_logits=True) picks a formula by each logit's sign, and its replay
     keeps the recorded formulas; cross_entropy's replay keeps the shift c it recorded: each the
-    same function, equal only to within rounding). False: the
-    plain path, forward and backward() at every step. None (the default) compiles when that is
-    safe and pays: the model is nn's Neuron, Layer or MLP, the loss one of nn's own (mse, sse,
-    hinge, binary_cross_entropy, cross_entropy) and each batch runs at least 20 times (epochs >= 20); it keeps
-    the plain path for your own loss (it may branch on numbers, which a replay would freeze:
-    pass compile=True if it does not) and for fewer epochs (recording a step costs about as
-    much as a few dozen plain steps, which a short run would not win back). Where numpy is
-    installed (pip install "chainrule[fast]"), the data are numbers, batches hold more than one
-    sample and the loss is a mean over samples (mse, hinge, binary_cross_entropy, cross_entropy), None replays
-    each batch as numpy arrays instead
-    (compile(per_sample, batch=...), a layer one matrix product, many times faster again): the
-    same losses and weights within rounding (sums over the samples run in another order).
+    same function, equal only to within rounding). False: the plain path, forward and
+    backward() at every step. None (the default) compiles when that is safe and pays: the model
+    is nn's Neuron, Layer or MLP, the loss one of nn's own (mse, sse, hinge,
+    binary_cross_entropy, cross_entropy) and each batch runs at least 20 times (epochs >= 20);
+    it keeps the plain path for your own loss (it may branch on numbers, which a replay would
+    freeze: pass compile=True if it does not) and for fewer epochs (recording a step costs
+    about as much as a few dozen plain steps, which a short run would not win back). Where
+    numpy is installed (pip install "chainrule[fast]"), the data are numbers, batches hold more
+    than one sample and the loss is a mean over samples (mse, hinge, binary_cross_entropy,
+    cross_entropy), None replays each batch as numpy arrays instead (compile(per_sample,
+    batch=...), a layer one matrix product, many times faster again): the same losses and
+    weights within rounding (sums over the samples run in another order).
     progress: a bar (tqdm's when it is installed: in Jupyter its notebook bar; else a line on
     stderr); None shows it when stderr is a terminal or in Jupyter.
     """
