@@ -23,7 +23,6 @@ This module is where the speed tricks live; each is marked "Trick:" once, where 
 """
 import builtins
 import gc
-import hashlib
 import math
 import re
 import types
@@ -397,6 +396,8 @@ def _shape(values, read, wires, signature=None):
     """The graph as a digest to compare: its signature, its inputs' positions (wires) and which
     values are read, by identity (a digest instead of the data itself, which would take more memory
     than the code)."""
+    import hashlib  # here, not at the top: it costs `import chainrule` a tenth of its start-up
+
     is_read = list(map(read.__contains__, values))
     digest = hashlib.blake2b(digest_size=32)
     # Trick: the digest is fed whole arrays made by map() and compress(), no Python per value.

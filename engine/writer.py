@@ -7,7 +7,6 @@ by the new file, never written through (the file it points to is left alone).
 """
 import errno
 import os
-import secrets
 import stat
 
 
@@ -66,7 +65,7 @@ def _create_beside(target):
     """(name, fd) of a new empty file in target's folder: a short name, so any valid target name fits beside it."""
     folder = os.path.dirname(target)
     for _ in range(100):
-        temporary = os.path.join(folder, f".tmp-{secrets.token_hex(4)}")
+        temporary = os.path.join(folder, f".tmp-{os.urandom(4).hex()}")
         try:
             return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         except FileExistsError:
