@@ -72,7 +72,8 @@ h2 { font-size: 21px; margin: 10px 0 8px; }
 h2 .k { color: var(--soft); font-weight: 400; font-size: 15px; margin-right: 8px; }
 .text p { margin: 0 0 12px; }
 .text pre { margin: 0 0 12px; padding: 10px 14px; background: var(--card); border: 1px solid var(--line);
-            border-radius: 8px; overflow-x: auto; font-size: 15px; }
+            border-radius: 8px; overflow-x: auto; font-size: 15px;
+            white-space: pre-wrap; text-indent: 4ch hanging each-line; }  /* a long line wraps under its own text */
 table.numbers { border-collapse: collapse; margin: 14px 0 18px; min-width: 60%; max-width: 100%;
                 font-variant-numeric: tabular-nums; background: var(--card); border-radius: 8px; }
 .numbers th, .numbers td { padding: 6px 14px; border-bottom: 1px solid var(--line); text-align: right; }
