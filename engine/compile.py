@@ -396,7 +396,7 @@ def _shape(values, read, wires, signature=None):
     """The graph as a digest to compare: its signature, its inputs' positions (wires) and which
     values are read, by identity (a digest instead of the data itself, which would take more memory
     than the code)."""
-    import hashlib  # here, not at the top: it costs `import chainrule` a tenth of its start-up
+    import hashlib  # here, where it is used: `import chainrule` need not load it (start-up, bench/README.md)
 
     is_read = list(map(read.__contains__, values))
     digest = hashlib.blake2b(digest_size=32)
