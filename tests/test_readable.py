@@ -4,7 +4,7 @@ For each step on screen (reached with the arrow key, as a reader would), each te
 graph counts at the size the page really draws it: the SVG text's font size times the scale
 from the SVG's user units to CSS pixels (getScreenCTM). A step passes when at least 95% of its
 graph's text is drawn at >= 9 CSS px with no click or zoom, and the graph's frame fits the
-window's width (a graph wider than its frame scrolls inside it). The README figure is measured the same way in an 880 px column, as a README shows it.
+window's width (a graph wider than its frame scrolls inside it); the step's text never scrolls sideways. The README figure is measured the same way in an 880 px column, as a README shows it.
 """
 import json
 import re
@@ -37,8 +37,11 @@ MEASURE = """(scope => {
       sizes.push(parseFloat(getComputedStyle(text).fontSize) * Math.hypot(m.a, m.b));
     }
   }
+  // how far a line of the step's text runs past its box (a laid-out line that would scroll sideways)
+  let sideways = 0;
+  for (const block of scope.querySelectorAll('.text pre, .text p')) sideways = Math.max(sideways, block.scrollWidth - block.clientWidth);
   const title = scope.querySelector('h2');
-  return {title: title ? title.lastChild.textContent : '', sizes: sizes, overflow: overflow};
+  return {title: title ? title.lastChild.textContent : '', sizes: sizes, overflow: overflow, sideways: sideways};
 })(%s)"""
 STEP = "document.querySelector('.step.current') || document.querySelector('.step')"
 
@@ -55,7 +58,7 @@ def readable_share(sizes):
 
 
 def measure_page(browser, page):
-    """[(step title, share of readable text, smallest size, overflow px)] for every step with a graph,
+    """[(step title, share of readable text, smallest size, overflow px, text's sideways px)] for every step with a graph,
     reached with the arrow key; the page must say it shows each step and report no problem."""
     browser.open(page)
     count = browser.js("document.querySelectorAll('.step').length")
@@ -66,7 +69,8 @@ def measure_page(browser, page):
         assert browser.js("document.getElementById('counter').textContent") == f"Step {k + 1} of {count}", page
         shown = browser.js(MEASURE % STEP)
         if shown["sizes"]:
-            rows.append((shown["title"], readable_share(shown["sizes"]), min(shown["sizes"]), shown["overflow"]))
+            rows.append((shown["title"], readable_share(shown["sizes"]), min(shown["sizes"]), shown["overflow"],
+                         shown["sideways"]))
     assert browser.problems() == [], page
     return rows
 
@@ -80,9 +84,9 @@ def report(measured):
     """One line per demo: steps with a graph, steps that pass, the worst step's share, the smallest text."""
     lines = []
     for name, rows in measured.items():
-        passing = sum(share >= SHARE and overflow <= 1 for _, share, _, overflow in rows)
-        worst = min((share for _, share, _, _ in rows), default=1.0)
-        smallest = min((size for _, _, size, _ in rows), default=0.0)
+        passing = sum(share >= SHARE and overflow <= 1 and sideways <= 1 for _, share, _, overflow, sideways in rows)
+        worst = min((row[1] for row in rows), default=1.0)
+        smallest = min((row[2] for row in rows), default=0.0)
         lines.append(f"{name:<13} {passing:>2}/{len(rows):<2} steps pass; worst step {worst:4.0%} readable; "
                      f"smallest text {smallest:4.1f} px")
     return "\n".join(lines)
@@ -107,8 +111,9 @@ def test_every_step_graph_of_every_demo_is_readable_at_1400x900(browser, demo_pa
     measured = measure_all(browser, demo_pages)
     failing = [f"{name}, step {title!r}: {share:.0%} of its text at >= {SMALLEST:g} px (smallest {smallest:.1f} px)"
                + (f", {overflow:.0f} px wider than the window" if overflow > 1 else "")
-               for name, rows in measured.items() for title, share, smallest, overflow in rows
-               if share < SHARE or overflow > 1]
+               + (f", a line of its text {sideways:.0f} px past its box" if sideways > 1 else "")
+               for name, rows in measured.items() for title, share, smallest, overflow, sideways in rows
+               if share < SHARE or overflow > 1 or sideways > 1]
     assert not failing, "\n".join(failing)
     assert sum(len(rows) for rows in measured.values()) > 30  # the steps were really reached
 
@@ -123,6 +128,7 @@ def test_pages_fit_a_phone_and_their_graphs_scroll_sideways_at_a_readable_size(b
             shown = browser.js(MEASURE % STEP)
             share = readable_share(shown["sizes"])
             assert share >= SHARE, f"{name}, step {shown['title']!r}: {share:.0%} of its text at >= {SMALLEST:g} px"
+            assert shown["sideways"] <= 1, f"{name}, step {shown['title']!r}: a line of its text scrolls sideways"
             browser.press("ArrowRight", 39)
 
 
