@@ -136,9 +136,12 @@ figure.graph .drawing.more { -webkit-mask-image: linear-gradient(to right, #000 
   figure.graph .info.top { top: 8px; bottom: auto; }
   figure.graph .info.idle { display: none; }
   .pane .under { flex: none; }
-  /* beside the graph the words' column is narrow: a long float breaks inside its cell, never cut off */
+  /* beside the graph the words' column is narrow: a name wraps anywhere, a number and a heading keep
+     their characters on one line, and only a long float (class long) breaks inside its cell, never cut off */
   .step:has(> .pane) table.numbers { min-width: 0; width: 100%; font-size: 15px; }
   .step:has(> .pane) .numbers th, .step:has(> .pane) .numbers td { padding: 6px 6px; overflow-wrap: anywhere; }
+  .step:has(> .pane) .numbers th, .step:has(> .pane) .numbers td:not(:first-child):not(.long) { overflow-wrap: normal;
+                                                                                               white-space: nowrap; }
 }
 @media (max-width: 899px) {
   .step:has(> .pane) { display: flex; flex-direction: column; }
@@ -635,14 +638,22 @@ def _numbers(numbers):
     rows = [f'<table class="numbers"><thead><tr><th>number</th>{heads}</tr></thead><tbody>']
     for number in numbers:
         kind, mark = MARKS[number.verdict]
-        cells = f"<td>{escape(number.shown)}</td>"
+        cells = _value_cell(number.shown)
         if printed:
-            cells = f'<td>{escape(number.tutorial or "—")}</td>{cells}<td class="mark">{mark}</td>'
+            cells = f'{_value_cell(number.tutorial or "—")}{cells}<td class="mark">{mark}</td>'
         rows.append(f'<tr class="{kind}"><td>{escape(number.name)}</td>{cells}</tr>')
         if number.note:
             rows.append(f'<tr class="note"><td colspan="4">{escape(number.note)}</td></tr>')
     rows.append("</tbody></table>")
     return "\n".join(rows)
+
+
+LONG_NUMBER = 10  # characters: a number longer than this may break inside its cell beside the graph
+
+
+def _value_cell(text):
+    """A number's cell: one line, unless the number is long enough that two of them would not fit beside a name."""
+    return f'<td class="long">{escape(text)}</td>' if len(text) > LONG_NUMBER else f"<td>{escape(text)}</td>"
 
 
 class Graphs:

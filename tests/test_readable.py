@@ -4,7 +4,8 @@ For each step on screen (reached with the arrow key, as a reader would), each te
 graph counts at the size the page really draws it: the SVG text's font size times the scale
 from the SVG's user units to CSS pixels (getScreenCTM). A step passes when at least 95% of its
 graph's text is drawn at >= 9 CSS px with no click or zoom, and the graph's frame fits the
-window's width (a graph wider than its frame scrolls inside it); the step's text never scrolls sideways. The README figure is measured the same way in an 880 px column, as a README shows it.
+window's width (a graph wider than its frame scrolls inside it); the step's text never scrolls sideways
+and the numbers of its table keep their digits on one line (but a long float, which may break). The README figure is measured the same way in an 880 px column, as a README shows it.
 """
 import json
 import re
@@ -40,8 +41,16 @@ MEASURE = """(scope => {
   // how far a line of the step's text runs past its box (a laid-out line that would scroll sideways)
   let sideways = 0;
   for (const block of scope.querySelectorAll('.text pre, .text p')) sideways = Math.max(sideways, block.scrollWidth - block.clientWidth);
+  // the numbers of its table that break over lines (only a long float, class long, may)
+  const broken = [];
+  for (const cell of scope.querySelectorAll('table.numbers td:not(:first-child):not(.long)')) {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) broken.push(cell.textContent.trim());
+  }
   const title = scope.querySelector('h2');
-  return {title: title ? title.lastChild.textContent : '', sizes: sizes, overflow: overflow, sideways: sideways};
+  return {title: title ? title.lastChild.textContent : '', sizes: sizes, overflow: overflow, sideways: sideways,
+          broken: broken};
 })(%s)"""
 STEP = "document.querySelector('.step.current') || document.querySelector('.step')"
 
@@ -58,8 +67,8 @@ def readable_share(sizes):
 
 
 def measure_page(browser, page):
-    """[(step title, share of readable text, smallest size, overflow px, text's sideways px)] for every step with a graph,
-    reached with the arrow key; the page must say it shows each step and report no problem."""
+    """MEASURE's record, with the share of readable text and the smallest size, for every step with a
+    graph, reached with the arrow key; the page must say it shows each step and report no problem."""
     browser.open(page)
     count = browser.js("document.querySelectorAll('.step').length")
     rows = []
@@ -69,8 +78,7 @@ def measure_page(browser, page):
         assert browser.js("document.getElementById('counter').textContent") == f"Step {k + 1} of {count}", page
         shown = browser.js(MEASURE % STEP)
         if shown["sizes"]:
-            rows.append((shown["title"], readable_share(shown["sizes"]), min(shown["sizes"]), shown["overflow"],
-                         shown["sideways"]))
+            rows.append(dict(shown, share=readable_share(shown["sizes"]), smallest=min(shown["sizes"])))
     assert browser.problems() == [], page
     return rows
 
@@ -80,13 +88,27 @@ def measure_all(browser, folder):
     return {name: measure_page(browser, folder / name / f"{name}.html") for name in cli.catalog()}
 
 
+def faults(row):
+    """What keeps a measured step from being read as it is: [] when it passes."""
+    found = []
+    if row["share"] < SHARE:
+        found.append(f"{row['share']:.0%} of its text at >= {SMALLEST:g} px (smallest {row['smallest']:.1f} px)")
+    if row["overflow"] > 1:
+        found.append(f"{row['overflow']:.0f} px wider than the window")
+    if row["sideways"] > 1:
+        found.append(f"a line of its text {row['sideways']:.0f} px past its box")
+    if row["broken"]:
+        found.append(f"numbers broken over lines: {', '.join(row['broken'])}")
+    return found
+
+
 def report(measured):
     """One line per demo: steps with a graph, steps that pass, the worst step's share, the smallest text."""
     lines = []
     for name, rows in measured.items():
-        passing = sum(share >= SHARE and overflow <= 1 and sideways <= 1 for _, share, _, overflow, sideways in rows)
-        worst = min((row[1] for row in rows), default=1.0)
-        smallest = min((row[2] for row in rows), default=0.0)
+        passing = sum(not faults(row) for row in rows)
+        worst = min((row["share"] for row in rows), default=1.0)
+        smallest = min((row["smallest"] for row in rows), default=0.0)
         lines.append(f"{name:<13} {passing:>2}/{len(rows):<2} steps pass; worst step {worst:4.0%} readable; "
                      f"smallest text {smallest:4.1f} px")
     return "\n".join(lines)
@@ -109,11 +131,8 @@ def demo_pages(tmp_path_factory):
 def test_every_step_graph_of_every_demo_is_readable_at_1400x900(browser, demo_pages, capsys):
     window(browser, WINDOW)
     measured = measure_all(browser, demo_pages)
-    failing = [f"{name}, step {title!r}: {share:.0%} of its text at >= {SMALLEST:g} px (smallest {smallest:.1f} px)"
-               + (f", {overflow:.0f} px wider than the window" if overflow > 1 else "")
-               + (f", a line of its text {sideways:.0f} px past its box" if sideways > 1 else "")
-               for name, rows in measured.items() for title, share, smallest, overflow, sideways in rows
-               if share < SHARE or overflow > 1 or sideways > 1]
+    failing = [f"{name}, step {row['title']!r}: {'; '.join(faults(row))}"
+               for name, rows in measured.items() for row in rows if faults(row)]
     assert not failing, "\n".join(failing)
     assert sum(len(rows) for rows in measured.values()) > 30  # the steps were really reached
 
@@ -129,6 +148,7 @@ def test_pages_fit_a_phone_and_their_graphs_scroll_sideways_at_a_readable_size(b
             share = readable_share(shown["sizes"])
             assert share >= SHARE, f"{name}, step {shown['title']!r}: {share:.0%} of its text at >= {SMALLEST:g} px"
             assert shown["sideways"] <= 1, f"{name}, step {shown['title']!r}: a line of its text scrolls sideways"
+            assert not shown["broken"], f"{name}, step {shown['title']!r}: numbers broken over lines: {shown['broken']}"
             browser.press("ArrowRight", 39)
 
 
