@@ -140,8 +140,8 @@ figure.graph .drawing.more { -webkit-mask-image: linear-gradient(to right, #000 
      their characters on one line, and only a long float (class long) breaks inside its cell, never cut off */
   .step:has(> .pane) table.numbers { min-width: 0; width: 100%; font-size: 15px; }
   .step:has(> .pane) .numbers th, .step:has(> .pane) .numbers td { padding: 6px 6px; overflow-wrap: anywhere; }
-  .step:has(> .pane) .numbers th, .step:has(> .pane) .numbers td:not(:first-child):not(.long) { overflow-wrap: normal;
-                                                                                               white-space: nowrap; }
+  .step:has(> .pane) .numbers th,
+  .step:has(> .pane) .numbers td:not(:first-child):not(.long) { overflow-wrap: normal; white-space: nowrap; }
 }
 @media (max-width: 899px) {
   .step:has(> .pane) { display: flex; flex-direction: column; }
