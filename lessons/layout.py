@@ -14,7 +14,6 @@ drawings the next searches will ask for first are laid out beside it on the othe
 (views.ahead): the same views come out, sooner.
 """
 from collections import Counter
-from dataclasses import replace
 
 from ..engine.drawing import Drawing, views
 from ..engine.drawing.views import SMALLEST, fitted, layout_size, next_unmeasured, readable_view
@@ -34,7 +33,7 @@ def fit_steps(graphs, width, height=None):
 def _fit_steps(graphs, width, height):
     once = {}  # a drawing shown by several steps is fitted once
     distinct = list({id(g): g for g in graphs if g is not None}.values())
-    searches = [(g._fit_variant, g._search(width, height)) if isinstance(g, Drawing) else None for g in distinct]
+    searches = [g.fit_search(width, height) if isinstance(g, Drawing) else None for g in distinct]
     for g, search in _in_turn(distinct, searches):  # (a graph that is no Drawing fits itself, unseen)
         once[id(g)] = g.fit(width, height) if search is None else readable_view(search[0], *search[1])
     fitted = [None if g is None else once[id(g)] for g in graphs]
@@ -46,7 +45,7 @@ def _fit_steps(graphs, width, height):
         for chosen in (first, "TB" if first == "LR" else "LR"):  # most steps' direction first
             refitted, lost = {}, False
             turned = list({id(graphs[k]): k for k in run if fitted[k].view.rankdir != chosen}.values())
-            searches = [_in_direction(graphs[k], width, height, chosen) for k in turned]
+            searches = [graphs[k].fit_search(width, height, chosen) for k in turned]
             for k, (variant, search) in _in_turn(turned, searches):
                 graph = graphs[k]
                 again = refitted[id(graph)] = readable_view(variant, *search)
@@ -68,16 +67,8 @@ def _reads(drawing, width, height):
 
 def fit_in_direction(graph, width, height, rankdir):
     """As graph.fit(width, height), trying only views laid out in `rankdir`."""
-    variant, search = _in_direction(graph, width, height, rankdir)
-    return readable_view(variant, *search)
-
-
-def _in_direction(graph, width, height, rankdir):
-    """(draw_view, the rest of readable_view's arguments) of fit_in_direction's search."""
-    def variant(view):  # readable_view asks for each view twice, once per direction: one drawing
-        return graph._variant(replace(view, rankdir=rankdir))
-
-    return variant, graph._search(width, height)
+    draw_view, arguments = graph.fit_search(width, height, rankdir)
+    return readable_view(draw_view, *arguments)
 
 
 def _in_turn(items, searches):

@@ -42,6 +42,7 @@ they change afterwards. Rendering (drawing.render) needs no system Graphviz for 
 are positions in the backward order, so the same graph gives byte-identical DOT.
 """
 import os
+from dataclasses import replace
 
 from ..formula import number
 from ..writer import write_file
@@ -140,13 +141,18 @@ class Drawing:
         wide (and `height` tall, if one fits): everything if it fits, else neurons folded into
         boxes, then only the paths to the highlighted value (see drawing.views). Its SVG leaves
         the caption and note out: a page writes them as text. It may be this drawing itself."""
-        return readable_view(self._fit_variant, *self._search(width, height))
+        draw_view, arguments = self.fit_search(width, height)
+        return readable_view(draw_view, *arguments)
 
-    def _search(self, width, height):
-        """The arguments after draw_view of the view search fit() runs."""
+    def fit_search(self, width, height=None, rankdir=None):
+        """(draw_view, arguments) of the view search fit() runs: `readable_view(draw_view, *arguments)`
+        is fit(width, height). With `rankdir`, the search tries only views laid out that way."""
         limit = None if self.max_nodes is None else max(self.max_nodes, self.boxes)
         views = [self.view] if self.view.groups else None  # a layer view stays one
-        return self.snapshot, self.view.target, width, height, limit, views
+        arguments = (self.snapshot, self.view.target, width, height, limit, views)
+        if rankdir is None:
+            return self._fit_variant, arguments
+        return (lambda view: self._variant(replace(view, rankdir=rankdir))), arguments
 
     def _fit_variant(self, view):
         """The drawing fit() tries for `view`: this one, or another of this moment (the caption
@@ -154,7 +160,8 @@ class Drawing:
         return self if view == self.view and not self.caption and not self.note else self._variant(view)
 
     def _variant(self, view):
-        """This moment drawn in `view`, without caption or note in the SVG (made once per view)."""
+        """This moment drawn in `view`, without caption or note in the SVG (made once per view:
+        a search asks for each view twice, once per direction, and a refit again)."""
         for seen, drawing in self._variants:
             if seen == view:
                 return drawing
