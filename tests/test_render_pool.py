@@ -1,4 +1,4 @@
-"""Renders on the render threads: several at once (render_many), the view searches laying out
+"""Renders on the render threads: several at once (render_soon), the view searches laying out
 the next searches' drawings beside their own (views.ahead), the steps' SVGs while the parts
 are fitted (render_svgs_soon). Each must give what the one-at-a-time path gives, byte for byte."""
 import hashlib
@@ -38,40 +38,19 @@ def error_of(source):
     return type(caught.value), str(caught.value)
 
 
-def test_render_many_gives_render_s_bytes_in_the_order_given():
+def test_render_soon_all_gives_render_s_bytes_in_the_order_given():
     given = sources()
-    assert render.render_many(given) == [render.render(s) for s in given]
-    assert render.render_many(given[::-1]) == [render.render(s) for s in given[::-1]]
-    assert render.render_many([]) == []
+    assert render.render_soon_all(given).result() == [render.render(s) for s in given]
+    assert render.render_soon_all(given[::-1]).result() == [render.render(s) for s in given[::-1]]
+    assert render.render_soon_all([]).result() == []
 
 
-def test_a_failure_among_many_is_the_error_render_gives():
+def test_a_failure_among_many_is_the_error_render_gives_in_its_place():
     given = sources()
     mixed = [given[0], BAD, given[1], "digraph { b -> ", given[2]]
-    with pytest.raises(render.RenderError) as caught:
-        render.render_many(mixed)
-    assert (type(caught.value), str(caught.value)) == error_of(BAD)  # the first failure, in the order given
-    found = render.render_many(mixed, failures=True)
+    found = render.render_soon_all(mixed).result()
     assert [found[k] for k in (0, 2, 4)] == [render.render(mixed[k]) for k in (0, 2, 4)]
     assert [(type(found[k]), str(found[k])) for k in (1, 3)] == [error_of(BAD), error_of("digraph { b -> ")]
-
-
-def test_one_source_is_drawn_without_the_pool(monkeypatch):
-    jobs = []
-    submit = render._on_render_thread
-
-    def counted(function, *args):
-        jobs.append(function.__name__)
-        return submit(function, *args)
-
-    monkeypatch.setattr(render, "_on_render_thread", counted)
-    source = sources()[0]
-    assert render.render_many([source]) == [render.render(source)]
-    assert set(jobs) == {"_wasm_render"}  # each render handed to a render thread by itself, no workers
-    jobs.clear()
-    monkeypatch.setattr(render, "RENDER_THREADS", 2)
-    render.render_many(sources()[:3])
-    assert jobs.count("work") == 2
 
 
 def test_renders_reuse_their_threads():
@@ -84,7 +63,7 @@ def test_renders_reuse_their_threads():
 
 def test_a_deep_chain_still_draws_on_a_render_thread():
     chain = "digraph {" + " -> ".join(f"n{k}" for k in range(400)) + "}"
-    svgs = render.render_many([chain, chain])
+    svgs = [later.result() for later in [render.render_soon(chain), render.render_soon(chain)]]  # two at once
     assert svgs[0] == svgs[1] == render.wasm_svg(chain) and svgs[0].startswith(b"<?xml")
 
 

@@ -11,8 +11,8 @@ Three routes, chosen by `render(source, format, engine)`:
   seconds (epoch interruption); any number of threads may render at once. Renders run on
   long-lived threads of this module's own with a large native stack (RENDER_THREADS of them
   kept waiting between renders). Wasm code runs without Python's lock, so each core can lay
-  out a graph of its own: `render_many` draws several sources at once, `render_soon` and
-  `render_soon_all` start renders and hand back a Future while the caller goes on.
+  out a graph of its own: `render_soon` and `render_soon_all` start renders and hand back a
+  Future while the caller goes on.
 - "dot": the system `dot` program, run with a timeout. Any format it knows (svg, png, pdf).
 - PNG without `dot`: the wasm SVG rasterised by resvg-py (`pip install "chainrule[png]"`).
 
@@ -39,7 +39,7 @@ MEMORY_LIMIT = 2 << 30  # bytes of linear memory one wasm render may use
 WASM_STACK = 2 << 20  # bytes of native stack wasm code may use (wasmtime allows up to 2 MiB)
 THREAD_STACK = 16 << 20  # bytes of stack for the threads wasm renders run on
 RENDER_THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                        else os.cpu_count() or 1))  # renders run at once by render_many; threads kept waiting
+                        else os.cpu_count() or 1))  # render threads kept waiting (views' look-ahead uses as many)
 ENGINES = ("auto", "wasm", "dot")
 INSTALL_COMMANDS = "`apt-get install graphviz`, `brew install graphviz`, or graphviz.org/download"
 INSTALL_HINT = f"install Graphviz ({INSTALL_COMMANDS})"
@@ -88,37 +88,6 @@ def render(source, format="svg", engine="auto", timeout=TIMEOUT):
                       f"{INSTALL_HINT}{extra}; SVG works without it")
 
 
-def render_many(sources, format="svg", engine="auto", timeout=TIMEOUT, failures=False):
-    """[render(source, format, engine, timeout) for source in sources], up to RENDER_THREADS at
-    once: the bytes in the order given. When some fail, the RenderError of the first of them
-    (in that order) is raised once all have run; with failures=True it takes that source's
-    place in the list instead, and nothing is raised."""
-    sources = list(sources)
-    workers = min(RENDER_THREADS, len(sources))
-    if workers <= 1:
-        found = [_outcome(render, source, format, engine, timeout) for source in sources]
-    else:
-        found = [None] * len(sources)
-        turns = iter(range(len(sources)))  # each worker takes the next source not yet taken
-        turn_lock = threading.Lock()
-
-        def work():
-            while True:
-                with turn_lock:
-                    k = next(turns, None)
-                if k is None:
-                    return
-                found[k] = _outcome(render, sources[k], format, engine, timeout)
-
-        for future in [_on_render_thread(work) for _ in range(workers)]:
-            future.result()
-    if not failures:
-        for result in found:
-            if isinstance(result, RenderError):
-                raise result
-    return found
-
-
 def render_soon(source, format="svg", engine="auto", timeout=TIMEOUT):
     """Start render(source, format, engine, timeout) on a render thread; its Future (of the bytes,
     or raising the RenderError)."""
@@ -126,8 +95,8 @@ def render_soon(source, format="svg", engine="auto", timeout=TIMEOUT):
 
 
 def render_soon_all(sources, format="svg", engine="auto", timeout=TIMEOUT):
-    """Start rendering `sources` one after another on one render thread; a Future of the list
-    render_many(..., failures=True) gives (the bytes, or a RenderError in a failed one's place)."""
+    """Start rendering `sources` one after another on one render thread; a Future of the list of
+    their bytes, in the order given, with a RenderError in a failed one's place."""
     sources = list(sources)
     return _on_render_thread(lambda: [_outcome(render, s, format, engine, timeout) for s in sources])
 
