@@ -52,18 +52,16 @@ class View:
 
     def boxes(self, g):
         """Boxes drawn: one per value shown (two when an op made it, unless the op is inline), one per neuron."""
-        box = self.box or None  # every view that folds nothing counts alike
-        key = ("views boxes", id(box), self.hidden, self.inline)  # the same for every direction and moment
-        found = g.shared.get(key)
-        if found is not None and found[0] is box:
-            return found[1]
-        n = 0
-        for i in range(len(g)):
-            head = self.box.get(i)
-            if self.shows(i) and head in (None, i):
-                n += 1 if head == i or not g.inputs[i] or self.inline else 2
-        g.shared[key] = (box, n)  # the box kept with its count: its id stays its own
-        return n
+        def count():
+            n = 0
+            for i in range(len(g)):
+                head = self.box.get(i)
+                if self.shows(i) and head in (None, i):
+                    n += 1 if head == i or not g.inputs[i] or self.inline else 2
+            return n
+
+        # the same for every direction and moment; every view that folds nothing counts alike
+        return _per_box(g, ("views boxes", self.hidden, self.inline), self.box or None, count)
 
 
 class Group(namedtuple("Group", "kind members layers")):
@@ -134,10 +132,17 @@ def levels(g, target):
 
 def members(g, box):
     """g.members(box), worked out once per box of a graph (its moments share it)."""
-    key = ("views members", id(box))
+    return _per_box(g, ("views members",), box, lambda: g.members(box))
+
+
+def _per_box(g, key, box, make):
+    """make(), worked out once per graph for the box dict `box` (a dict cannot be a key: its id is,
+    and the box is kept beside what was made, so that a new dict given a dead one's id is not
+    taken for it)."""
+    key = (*key, id(box))
     found = g.shared.get(key)
     if found is None or found[0] is not box:
-        found = g.shared[key] = (box, g.members(box))  # the box kept with them: its id stays its own
+        found = g.shared[key] = (box, make())
     return found[1]
 
 
